@@ -1,0 +1,1 @@
+"""Declarative templates of the workbook clientbase creates (`clientbase init`)."""

@@ -1,0 +1,1 @@
+"""clientbase: the sync service (config, engine, sources, daemon, CLI)."""

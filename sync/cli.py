@@ -1,0 +1,227 @@
+"""The ``clientbase`` command: parse input, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sync import service
+from sync.config import Config, find_config
+from sync.errors import ClientbaseError
+from sync.report import dumps_report, summary_lines
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SourceType(click.ParamType):
+    """``SOURCE``: a path to an .xlsx/.xlsm workbook, or ``gsheet:SPREADSHEET_ID``."""
+
+    name = "source"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        text = str(value)
+        if text.startswith(service.GSHEET_PREFIX):
+            if len(text) == len(service.GSHEET_PREFIX):
+                self.fail("gsheet: needs a spreadsheet ID (gsheet:1AbC...)", param, ctx)
+            return text
+        path = Path(text)
+        if path.suffix.lower() not in (".xlsx", ".xlsm"):
+            self.fail(f"{text}: expected an .xlsx or .xlsm workbook or gsheet:ID", param, ctx)
+        return text
+
+
+class AsOfType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
+SOURCE = SourceType()
+AS_OF = AsOfType()
+
+
+def pass_options(fn: F) -> F:
+    """Options every command that runs a pass shares."""
+    fn = click.option("--as-of", type=AS_OF, default=None,
+                      help="The day counted as today (YYYY-MM-DD); default: today.")(fn)
+    fn = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                      default=None, help="Config file (default: $CLIENTBASE_CONFIG, "
+                      "./clientbase.toml, or clientbase.toml next to the workbook).")(fn)
+    return fn
+
+
+def handle_errors(fn: F) -> F:
+    """Turn library errors into a one-line message and the contract's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ClientbaseError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Progress:
+    """Step lines on stderr with elapsed time; quiet when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self.enabled:
+            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {step}…", err=True)
+
+
+def _load(config_path: str | None, source: str | None) -> Config:
+    local = None if source is None or source.startswith(service.GSHEET_PREFIX) else source
+    return find_config(config_path, local)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="clientbase")
+def cli() -> None:
+    """clientbase: keep a customer base clean in the spreadsheets staff already use."""
+
+
+@cli.command()
+@click.argument("source", type=SOURCE)
+@pass_options
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the JSON report here.")
+@click.option("--strict", is_flag=True, help="Exit with code 1 when errors are found.")
+@handle_errors
+def check(source: str, config_path: str | None, as_of: dt.date | None,
+          report_path: str | None, strict: bool) -> None:
+    """Run one pass over SOURCE and print a summary; writes nothing to SOURCE."""
+    config = _load(config_path, source)
+    src = service.open_source(source, config)
+    try:
+        _, outcome = service.check(src, config, as_of, _Progress(sys.stderr.isatty()))
+    finally:
+        src.close()
+    for line in summary_lines(outcome):
+        click.echo(line)
+    if report_path:
+        Path(report_path).write_text(dumps_report(outcome), "utf-8")
+        click.echo(f"Report: {report_path}")
+    if strict and any(p.severity == "error" for p in outcome.problems):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("source", type=SOURCE)
+@pass_options
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@handle_errors
+def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: bool) -> None:
+    """Run one pass over SOURCE, then write highlights, notes and segment columns back."""
+    config = _load(config_path, source)
+    src = service.open_source(source, config)
+    try:
+        result = service.sync(src, config, as_of, dry_run=dry_run,
+                              progress=_Progress(sys.stderr.isatty()))
+    finally:
+        src.close()
+    for line in summary_lines(result.outcome):
+        click.echo(line)
+    edits = sum(len(e.cells) for e in result.plan.edits)
+    if result.applied is None:
+        click.echo(f"Dry run: {edits} cells would be written; nothing written.")
+        return
+    status = result.applied.status
+    click.echo(f"Write-back: {status}" + (f" ({result.applied.detail})"
+                                         if result.applied.detail else ""))
+    if status in ("conflict", "locked"):
+        sys.exit(3)
+
+
+@cli.command()
+@click.argument("source", type=SOURCE)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (for the backup folder).")
+@click.option("--force", is_flag=True,
+              help="Undo even if the file was edited since; the current file is backed up first.")
+@handle_errors
+def undo(source: str, config_path: str | None, force: bool) -> None:
+    """Restore SOURCE to the version before clientbase's last write."""
+    from sync.sources.xlsx import BackupSettings, XlsxSource
+
+    if source.startswith(service.GSHEET_PREFIX):
+        raise click.UsageError("undo works on workbook files; use the sheet's version history")
+    config = _load(config_path, source)
+    restored = XlsxSource(source, BackupSettings(config.backup.dir, config.backup.keep)).undo(force)
+    click.echo(f"Restored {Path(source).name} from backup {restored}.")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False), default=".")
+@click.option("--lang", type=click.Choice(["ru", "uk", "en"]), default="ru", show_default=True,
+              help="Language of sheet names, headers and messages.")
+@handle_errors
+def init(directory: str, lang: str) -> None:
+    """Write a ready client workbook and a commented clientbase.toml into DIRECTORY."""
+    from sync.template import template_config_text, write_template_workbook
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook, config_file = folder / "clients.xlsx", folder / "clientbase.toml"
+    for existing in (workbook, config_file):
+        if existing.exists():
+            raise click.UsageError(f"{existing} already exists; not overwriting it")
+    write_template_workbook(workbook, lang)
+    config_file.write_text(template_config_text(lang), "utf-8")
+    click.echo(f"Created {workbook} and {config_file}.")
+    click.echo(f"Next: clientbase sync {workbook} --config {config_file}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False), default="clientbase-demo")
+@click.option("--clients", "n_clients", type=click.IntRange(10, 200_000), default=400,
+              show_default=True, help="How many clients to generate.")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--as-of", type=AS_OF, default=None, help="The demo's today (default: today).")
+@handle_errors
+def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None) -> None:
+    """Generate a realistic messy sample base in DIRECTORY and run a pass over it."""
+    from sync.demo import generate_base, write_demo_workbook
+    from sync.template import template_config_text
+
+    today = as_of or dt.date.today()
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook, config_file = folder / "clients.xlsx", folder / "clientbase.toml"
+    write_demo_workbook(generate_base(n_clients, seed=seed, as_of=today), workbook)
+    config_file.write_text(template_config_text("ru"), "utf-8")
+    click.echo(f"Generated {n_clients} clients in {workbook}")
+    config = find_config(str(config_file), str(workbook))
+    src = service.open_source(str(workbook), config)
+    _, outcome = service.check(src, config, today, _Progress(sys.stderr.isatty()))
+    for line in summary_lines(outcome):
+        click.echo(line)
+    report = folder / "report.json"
+    report.write_text(dumps_report(outcome), "utf-8")
+    click.echo(f"Report: {report}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

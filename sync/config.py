@@ -1,0 +1,112 @@
+"""Configuration: typed dataclasses, loading and validation of the TOML file.
+
+The dataclasses below are the contract the rest of the package relies on; ``load_config``
+turns a TOML file into them, naming the file, key and line for every mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Language = Literal["ru", "uk", "en"]
+PhoneFormat = Literal["e164", "international", "national"]
+FixMode = Literal["rewrite", "suggest"]
+
+# Known fields per table role, and the validator kind each one gets.
+CLIENT_FIELDS: dict[str, str] = {
+    "id": "id",
+    "name": "name",  # full name (ФИО) in one cell
+    "last_name": "name",
+    "first_name": "name",
+    "middle_name": "name",
+    "phone": "phone",
+    "phone2": "phone",
+    "email": "email",
+    "city": "text",
+    "birthday": "birthday",
+    "consent": "consent",
+    "consent_date": "date",
+    "gender": "choice",
+    "added": "date",
+    "verified": "date",
+    "comment": "text",
+}
+ORDER_FIELDS: dict[str, str] = {
+    "id": "text",
+    "date": "date",
+    "client_id": "ref",
+    "amount": "amount",
+}
+INTERACTION_FIELDS: dict[str, str] = {
+    "date": "date",
+    "client_id": "ref",
+    "kind": "text",
+}
+ROLE_FIELDS: dict[str, dict[str, str]] = {
+    "clients": CLIENT_FIELDS,
+    "orders": ORDER_FIELDS,
+    "interactions": INTERACTION_FIELDS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneConfig:
+    regions: tuple[str, ...] = ("RU", "UA", "BY", "KZ")
+    format: PhoneFormat = "international"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailConfig:
+    check_dns: bool = False
+    extra_domains: tuple[str, ...] = ()  # domains of the business's region that are never "typos"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetConfig:
+    """One table: which sheet, where its header is, which column holds which field."""
+
+    role: str
+    name: str
+    columns: dict[str, str] = field(default_factory=dict)  # field -> header; rest auto-detected
+    header_row: int | None = None  # None: detect within the first rows
+    required: tuple[str, ...] = ()
+    allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentsConfig:
+    abc: tuple[float, float] = (0.80, 0.95)
+    xyz: tuple[float, float] = (0.10, 0.25)
+    vip_revenue_multiple: float = 3.0
+    vip_orders_365: int = 6
+    hot_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeConfig:
+    enabled: bool = True
+    threshold: float = 0.80  # minimum pair score for two rows to be the same person
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    language: Language = "ru"
+    fix: FixMode = "suggest"
+    phone: PhoneConfig = field(default_factory=PhoneConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
+    sheets: dict[str, SheetConfig] = field(default_factory=dict)  # role -> table
+    segments: SegmentsConfig = field(default_factory=SegmentsConfig)
+    dedupe: DedupeConfig = field(default_factory=DedupeConfig)
+    path: str | None = None  # the file it was loaded from
+
+
+def default_config() -> Config:
+    """The config used without a file: the sheet names of ``clientbase init`` (Russian)."""
+    return Config(
+        sheets={
+            "clients": SheetConfig(role="clients", name="Клиенты"),
+            "orders": SheetConfig(role="orders", name="Заказы"),
+            "interactions": SheetConfig(role="interactions", name="Контакты"),
+        }
+    )

@@ -1,0 +1,423 @@
+"""One pass over a snapshot: validate every field, find duplicates, compute segments.
+
+``run_pass`` is pure: it takes the data a source read and returns an :class:`Outcome`.
+The same function serves ``check``, ``sync``, the daemon and the Excel buttons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sync.config import ROLE_FIELDS, Config, SheetConfig
+from sync.dedupe import find_duplicates
+from sync.errors import SheetNotFoundError
+from sync.headers import resolve_table
+from sync.messages import message, reason_names
+from sync.model import (
+    ClientRecord,
+    DuplicateGroup,
+    ExcelError,
+    Fix,
+    Outcome,
+    Problem,
+    SheetGrid,
+    Snapshot,
+    TableInfo,
+)
+from sync.segments import compute_segments
+from validators.base import FieldCheck, Finding
+from validators.choices import check_amounts, check_choices, check_consent
+from validators.dates import check_dates
+from validators.email import check_emails
+from validators.name import check_names
+from validators.phone import check_phones
+
+NAME_FIELDS = ("name", "last_name", "first_name", "middle_name")
+PHONE_FIELDS = ("phone", "phone2")
+
+ProgressFn = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class _Table:
+    """A resolved table: where it is, and its data rows column by column."""
+
+    info: TableInfo
+    rows: list[int]  # sheet rows of non-empty data rows
+    raw: dict[str, list[object]]  # field -> raw value per row (ExcelError kept)
+
+
+def run_pass(snapshot: Snapshot, config: Config, as_of: dt.date,
+             progress: ProgressFn | None = None) -> Outcome:
+    """Validate, deduplicate and segment the client base in ``snapshot``."""
+    say = progress or (lambda _step: None)
+    tables = _resolve_tables(snapshot, config)
+    problems: list[Problem] = []
+    fixes: list[Fix] = []
+    lang = config.language
+
+    clients = tables["clients"]
+    say("validating clients")
+    checks = _validate_table(clients, config, as_of, problems, fixes, lang)
+    ids = _normalise_ids(clients.raw.get("id"), len(clients.rows))
+    _row_rules(clients, checks, ids, config, problems, lang)
+
+    say("finding duplicates")
+    duplicates = _find_duplicates(clients, checks, config, problems, lang)
+
+    say("computing segments")
+    orders_frame = _orders_frame(tables.get("orders"), config, as_of, set(filter(None, ids)),
+                                 problems, fixes, lang)
+    interactions_frame = _interactions_frame(tables.get("interactions"), config, as_of,
+                                             problems, fixes, lang)
+    segments = compute_segments(ids, orders_frame, interactions_frame, config.segments, as_of)
+    records = _records(clients.rows, ids, segments, duplicates)
+
+    problems.sort(key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row,
+                                 p.col_index or 0, p.code))
+    return Outcome(
+        source=snapshot.source,
+        as_of=as_of,
+        language=lang,
+        tables={role: t.info for role, t in tables.items()},
+        problems=problems,
+        duplicates=duplicates,
+        records=records,
+        fixes=fixes,
+        rows_without_id=[r for r, i in zip(clients.rows, ids, strict=True) if i is None],
+    )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _resolve_tables(snapshot: Snapshot, config: Config) -> dict[str, _Table]:
+    tables: dict[str, _Table] = {}
+    for role, sheet_cfg in config.sheets.items():
+        grid = snapshot.sheets.get(sheet_cfg.name)
+        if grid is None:
+            if role == "clients":
+                raise SheetNotFoundError(
+                    f"{snapshot.source}: sheet '{sheet_cfg.name}' not found "
+                    f"(key sheets.clients.name); the workbook has: "
+                    f"{', '.join(snapshot.sheets) or 'no readable sheets'}"
+                )
+            continue
+        tables[role] = _extract(grid, sheet_cfg, snapshot.source)
+    return tables
+
+
+def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
+    info = resolve_table(grid, sheet_cfg, source=source)
+    fields = info.field_columns
+    rows: list[int] = []
+    raw: dict[str, list[object]] = {f: [] for f in fields}
+    cols = [(f, c - 1) for f, c in fields.items()]
+    for row_no in range(info.first_data_row, info.last_data_row + 1):
+        cells = grid.rows[row_no - 1] if row_no <= len(grid.rows) else []
+        values = [(f, cells[c] if c < len(cells) else None) for f, c in cols]
+        if all(_is_blank(v) for _, v in values):
+            continue  # an empty line between blocks of data is not a client
+        rows.append(row_no)
+        for f, v in values:
+            raw[f].append(v)
+    return _Table(info, rows, raw)
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _run_validator(kind: str, values: list[object], config: Config, as_of: dt.date,
+                   allowed: Sequence[str] | None) -> list[FieldCheck] | None:
+    if allowed:
+        return check_choices(values, allowed)
+    if kind == "phone":
+        return check_phones(values, config.phone.regions, config.phone.format)
+    if kind == "email":
+        return check_emails(values, config.email.extra_domains, config.email.check_dns)
+    if kind == "name":
+        return check_names(values)
+    if kind == "birthday":
+        return check_dates(values, as_of=as_of, kind="birthday")
+    if kind == "date":
+        return check_dates(values, as_of=as_of, kind="date")
+    if kind == "consent":
+        return check_consent(values)
+    if kind == "amount":
+        return check_amounts(values)
+    return None
+
+
+def _validate_table(table: _Table, config: Config, as_of: dt.date, problems: list[Problem],
+                    fixes: list[Fix], lang: str) -> dict[str, list[FieldCheck]]:
+    """Run the validator of every mapped field; record problems and fixes; return the checks."""
+    info = table.info
+    kinds = ROLE_FIELDS[info.role]
+    sheet_cfg = config.sheets[info.role]
+    checks: dict[str, list[FieldCheck]] = {}
+    for field, values in table.raw.items():
+        col = info.field_columns[field]
+        header = info.headers[col - 1]
+        clean = [None if isinstance(v, ExcelError) else v for v in values]
+        for row, v in zip(table.rows, values, strict=True):
+            if isinstance(v, ExcelError):
+                problems.append(Problem(info.sheet, row, header, field, "cell.error", "error",
+                                        message("cell.error", lang, {"error": v.code}),
+                                        None, col))
+        allowed = sheet_cfg.allowed.get(field)
+        result = _run_validator(kinds.get(field, "text"), clean, config, as_of, allowed)
+        if result is None:
+            continue
+        checks[field] = result
+        extra = {"allowed": ", ".join(allowed)} if allowed else {
+            "allowed": "да/нет" if lang == "ru" else "так/ні" if lang == "uk" else "yes/no"}
+        for row, raw_value, check in zip(table.rows, values, result, strict=True):
+            for finding in check.findings:
+                problems.append(_problem(info.sheet, row, header, field, col, finding, lang,
+                                         extra))
+            if check.display is not None and not _has_error(check):
+                fixes.append(Fix(info.sheet, row, col, field, raw_value,  # type: ignore[arg-type]
+                                 check.display))
+    return checks
+
+
+def _has_error(check: FieldCheck) -> bool:
+    return any(f.severity == "error" for f in check.findings)
+
+
+def _problem(sheet: str, row: int, header: str | None, field: str, col: int, finding: Finding,
+             lang: str, extra: dict[str, str] | None = None) -> Problem:
+    params = dict(extra or {})
+    params.update(finding.params)
+    if finding.suggestion is not None:
+        params["suggestion"] = finding.suggestion
+    return Problem(sheet, row, header, field, finding.code, finding.severity,
+                   message(finding.code, lang, params), finding.suggestion, col)
+
+
+def _normalise_ids(values: list[object] | None, n: int) -> list[str | None]:
+    if values is None:
+        return [None] * n
+    return [_normalise_id(v) for v in values]
+
+
+def _normalise_id(value: object) -> str | None:
+    if value is None or isinstance(value, ExcelError | bool):
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))  # 1001 typed as a number is read back as 1001.0
+    text = str(value).strip()
+    return text or None
+
+
+def _row_rules(table: _Table, checks: dict[str, list[FieldCheck]], ids: list[str | None],
+               config: Config, problems: list[Problem], lang: str) -> None:
+    """Rules that look at a whole row: missing name / contact / required, copied IDs."""
+    info = table.info
+    cols = info.field_columns
+    sheet_cfg = config.sheets["clients"]
+    name_fields = [f for f in NAME_FIELDS if f in cols]
+    contact_fields = [f for f in (*PHONE_FIELDS, "email") if f in cols]
+
+    def row_problem(row: int, field: str | None, code: str, severity: str,
+                    params: dict[str, str] | None = None) -> Problem:
+        col = cols.get(field) if field else None
+        header = info.headers[col - 1] if col else None
+        return Problem(info.sheet, row, header, field, code, severity,  # type: ignore[arg-type]
+                       message(code, lang, params), None, col)
+
+    for i, row in enumerate(table.rows):
+        if name_fields and all(_is_blank(table.raw[f][i]) for f in name_fields):
+            problems.append(row_problem(row, name_fields[0], "name.missing", "error"))
+        if contact_fields and all(_is_blank(table.raw[f][i]) for f in contact_fields):
+            problems.append(row_problem(row, contact_fields[0], "contact.missing", "error"))
+        for field in sheet_cfg.required:
+            if field in cols and field not in NAME_FIELDS and _is_blank(table.raw[field][i]):
+                problems.append(row_problem(row, field, "required.missing", "error"))
+
+    rows_by_id: dict[str, list[int]] = defaultdict(list)
+    for row, id_ in zip(table.rows, ids, strict=True):
+        if id_ is not None:
+            rows_by_id[id_].append(row)
+    for same in rows_by_id.values():
+        if len(same) > 1:
+            for row in same:
+                others = ", ".join(str(r) for r in same if r != row)
+                problems.append(row_problem(row, "id", "id.duplicate", "error", {"rows": others}))
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def _find_duplicates(table: _Table, checks: dict[str, list[FieldCheck]], config: Config,
+                     problems: list[Problem], lang: str) -> list[DuplicateGroup]:
+    if not config.dedupe.enabled or not table.rows:
+        return []
+    info = table.info
+    fields: dict[str, list[object]] = {}
+    kinds: dict[str, str] = {}
+    if "name" in checks:
+        fields["name"] = [c.normalized for c in checks["name"]]
+    else:
+        parts = [checks[f] for f in ("last_name", "first_name", "middle_name") if f in checks]
+        if parts:
+            fields["name"] = [
+                " ".join(str(c.normalized) for c in row if c.normalized) or None
+                for row in zip(*parts, strict=True)
+            ]
+    if "name" in fields:
+        kinds["name"] = "full_name"
+    for field, kind in (("phone", "phone"), ("phone2", "phone"), ("email", "email"),
+                        ("birthday", "date")):
+        if field in checks:
+            fields[field] = [c.normalized for c in checks[field]]
+            kinds[field] = kind
+    if not fields:
+        return []
+    result = find_duplicates(table.rows, fields, kinds,  # type: ignore[arg-type]
+                             threshold=config.dedupe.threshold)
+    anchor = next((f for f in ("name", "last_name", "phone", "email") if f in info.field_columns),
+                  None)
+    col = info.field_columns.get(anchor) if anchor else None
+    header = info.headers[col - 1] if col else None
+    for group in result.groups:
+        for row in group.rows:
+            others = ", ".join(str(r) for r in group.rows if r != row)
+            params = {"rows": others, "group": str(group.group),
+                      "reasons": reason_names(group.reasons, lang)}
+            problems.append(Problem(info.sheet, row, header, anchor, "duplicate", "warning",
+                                    message("duplicate", lang, params), None, col))
+    phone_col = info.field_columns.get("phone")
+    if phone_col is not None:
+        phone_header = info.headers[phone_col - 1]
+        for shared in result.shared_phones:
+            for row in shared:
+                others = ", ".join(str(r) for r in shared if r != row)
+                problems.append(Problem(info.sheet, row, phone_header, "phone", "phone.shared",
+                                        "info", message("phone.shared", lang, {"rows": others}),
+                                        None, phone_col))
+    return result.groups
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def _orders_frame(table: _Table | None, config: Config, as_of: dt.date, known_ids: set[str],
+                  problems: list[Problem], fixes: list[Fix], lang: str) -> pd.DataFrame:
+    if table is None or "client_id" not in table.raw:
+        return pd.DataFrame({"client_id": pd.Series([], dtype=object),
+                             "date": pd.Series([], dtype=object),
+                             "amount": pd.Series([], dtype=float)})
+    checks = _validate_table(table, config, as_of, problems, [], lang)
+    ids = _normalise_ids(table.raw["client_id"], len(table.rows))
+    _unknown_clients(table, ids, known_ids, problems, lang)
+    dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
+    amounts = ([c.normalized if c.normalized is not None else math.nan for c in checks["amount"]]
+               if "amount" in checks else [math.nan] * len(ids))
+    return pd.DataFrame({"client_id": pd.Series(ids, dtype=object),
+                         "date": pd.Series(dates, dtype=object),
+                         "amount": pd.Series(amounts, dtype=float)})
+
+
+def _interactions_frame(table: _Table | None, config: Config, as_of: dt.date,
+                        problems: list[Problem], fixes: list[Fix], lang: str) -> pd.DataFrame:
+    if table is None or "client_id" not in table.raw:
+        return pd.DataFrame({"client_id": pd.Series([], dtype=object),
+                             "date": pd.Series([], dtype=object)})
+    checks = _validate_table(table, config, as_of, problems, [], lang)
+    ids = _normalise_ids(table.raw["client_id"], len(table.rows))
+    dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
+    frame = pd.DataFrame({"client_id": pd.Series(ids, dtype=object),
+                          "date": pd.Series(dates, dtype=object)})
+    if "kind" in table.raw:
+        frame["kind"] = pd.Series([_normalise_id(k) for k in table.raw["kind"]], dtype=object)
+    return frame
+
+
+def _unknown_clients(table: _Table, ids: list[str | None], known_ids: set[str],
+                     problems: list[Problem], lang: str) -> None:
+    info = table.info
+    col = info.field_columns["client_id"]
+    header = info.headers[col - 1]
+    for row, id_ in zip(table.rows, ids, strict=True):
+        if id_ is None:
+            problems.append(Problem(info.sheet, row, header, "client_id", "required.missing",
+                                    "error", message("required.missing", lang), None, col))
+        elif id_ not in known_ids:
+            problems.append(Problem(info.sheet, row, header, "client_id", "order.unknown_client",
+                                    "warning", message("order.unknown_client", lang), None, col))
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _records(rows: list[int], ids: list[str | None], segments: pd.DataFrame,
+             duplicates: list[DuplicateGroup]) -> list[ClientRecord]:
+    group_of = {row: g.group for g in duplicates for row in g.rows}
+    records: list[ClientRecord] = []
+    columns = {c: segments[c].tolist() for c in segments.columns}
+    for i, (row, id_) in enumerate(zip(rows, ids, strict=True)):
+        rec = ClientRecord(
+            row=row,
+            id=id_,
+            revenue=float(columns["revenue"][i]),
+            orders=int(columns["orders"][i]),
+            last_order=_date_or_none(columns["last_order"][i]),
+            r=_int_or_none(columns["r"][i]),
+            f=_int_or_none(columns["f"][i]),
+            m=_int_or_none(columns["m"][i]),
+            rfm_segment=_str_or_none(columns["rfm_segment"][i]),
+            abc=_str_or_none(columns["abc"][i]),
+            xyz=_str_or_none(columns["xyz"][i]),
+            vip=bool(columns["vip"][i]),
+            temperature=str(columns["temperature"][i]),
+            duplicate_group=group_of.get(row),
+        )
+        for extra in ("recency_days", "xyz_cv"):
+            if extra in columns:
+                rec.extra[extra] = _scalar(columns[extra][i])
+        records.append(rec)
+    return records
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _int_or_none(value: object) -> int | None:
+    return None if _is_missing(value) else int(value)  # type: ignore[call-overload]
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if _is_missing(value) else str(value)
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    if _is_missing(value) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _scalar(value: object) -> object:
+    if _is_missing(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value

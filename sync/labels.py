@@ -1,0 +1,84 @@
+"""Localised names of the tool's columns, sheets and segment values (ru / uk / en)."""
+
+from __future__ import annotations
+
+from sync.config import Config
+
+_LANGS = ("ru", "uk", "en")
+
+COLUMN_HEADERS: dict[str, tuple[str, str, str]] = {
+    "id": ("ID", "ID", "ID"),
+    "segment": ("Сегмент", "Сегмент", "Segment"),
+    "rfm": ("RFM", "RFM", "RFM"),
+    "abc": ("ABC", "ABC", "ABC"),
+    "xyz": ("XYZ", "XYZ", "XYZ"),
+    "vip": ("VIP", "VIP", "VIP"),
+    "temperature": ("Температура", "Температура", "Temperature"),
+    "duplicate": ("Дубль", "Дубль", "Duplicate"),
+    "revenue": ("Выручка", "Виручка", "Revenue"),
+    "orders": ("Заказов", "Замовлень", "Orders"),
+    "last_order": ("Последний заказ", "Останнє замовлення", "Last order"),
+}
+
+SHEET_TITLES: dict[str, tuple[str, str, str]] = {
+    "problems": ("Проблемы", "Проблеми", "Problems"),
+    "summary": ("Сводка", "Зведення", "Summary"),
+}
+
+RFM_SEGMENTS: dict[str, tuple[str, str, str]] = {
+    "champions": ("Чемпионы", "Чемпіони", "Champions"),
+    "loyal": ("Лояльные", "Лояльні", "Loyal"),
+    "potential_loyalists": ("Потенциально лояльные", "Потенційно лояльні",
+                            "Potential loyalists"),
+    "new": ("Новые", "Нові", "New"),
+    "promising": ("Перспективные", "Перспективні", "Promising"),
+    "need_attention": ("Требуют внимания", "Потребують уваги", "Need attention"),
+    "about_to_sleep": ("Засыпающие", "Засинають", "About to sleep"),
+    "at_risk": ("В зоне риска", "Під загрозою", "At risk"),
+    "cant_lose": ("Нельзя потерять", "Не можна втратити", "Can't lose"),
+    "hibernating": ("Спящие", "Сплячі", "Hibernating"),
+}
+
+TEMPERATURES: dict[str, tuple[str, str, str]] = {
+    "hot": ("горячий", "гарячий", "hot"),
+    "warm": ("тёплый", "теплий", "warm"),
+    "cold": ("холодный", "холодний", "cold"),
+}
+
+PROBLEMS_HEADERS: tuple[tuple[str, str, str], ...] = (
+    ("Лист", "Аркуш", "Sheet"),
+    ("Строка", "Рядок", "Row"),
+    ("Столбец", "Стовпець", "Column"),
+    ("Код", "Код", "Code"),
+    ("Важность", "Важливість", "Severity"),
+    ("Что не так", "Що не так", "Message"),
+    ("Предложение", "Пропозиція", "Suggestion"),
+    ("Ячейка", "Клітинка", "Cell"),
+)
+
+
+def pick(entry: tuple[str, str, str], lang: str) -> str:
+    return entry[_LANGS.index(lang)] if lang in _LANGS else entry[2]
+
+
+def column_header(key: str, config: Config) -> str:
+    """The header of a tool-owned column: the config's override, else the localised default."""
+    override = config.output.headers.get(key)
+    return override if override else pick(COLUMN_HEADERS[key], config.language)
+
+
+def sheet_title(kind: str, config: Config) -> str:
+    name = config.output.problems_sheet if kind == "problems" else config.output.summary_sheet
+    return name or pick(SHEET_TITLES[kind], config.language)
+
+
+def segment_label(segment: str | None, lang: str) -> str | None:
+    return pick(RFM_SEGMENTS[segment], lang) if segment in RFM_SEGMENTS else segment
+
+
+def temperature_label(temperature: str, lang: str) -> str:
+    return pick(TEMPERATURES[temperature], lang) if temperature in TEMPERATURES else temperature
+
+
+def problems_headers(lang: str) -> list[str]:
+    return [pick(h, lang) for h in PROBLEMS_HEADERS]

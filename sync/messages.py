@@ -1,0 +1,154 @@
+"""Messages staff read in the sheet and the report, in Russian, Ukrainian and English.
+
+Templates take only non-personal parameters (``{suggestion}`` is the repaired value staff
+are shown in their own sheet; it never goes to a log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGUAGES = ("ru", "uk", "en")
+
+# code -> (ru, uk, en)
+_TEMPLATES: dict[str, tuple[str, str, str]] = {
+    "phone.invalid": (
+        "Неверный номер телефона: не подходит ни для одной страны из настроек",
+        "Невірний номер телефону: не підходить для жодної країни з налаштувань",
+        "Invalid phone number: not valid for any configured country",
+    ),
+    "phone.fixed": (
+        "Телефон записан не в едином формате: {suggestion}",
+        "Телефон записано не в єдиному форматі: {suggestion}",
+        "Phone is not in the standard format: {suggestion}",
+    ),
+    "phone.multiple": (
+        "В ячейке несколько номеров; для связи взят первый: {suggestion}",
+        "У клітинці кілька номерів; для зв'язку взято перший: {suggestion}",
+        "Several numbers in one cell; the first is used: {suggestion}",
+    ),
+    "phone.shared": (
+        "Этот номер есть и у других клиентов (строки {rows}) — семья или общий телефон?",
+        "Цей номер є й в інших клієнтів (рядки {rows}) — родина чи спільний телефон?",
+        "Other clients have this number too (rows {rows}) — family or a shared line?",
+    ),
+    "email.invalid": (
+        "Неверный адрес почты",
+        "Невірна адреса пошти",
+        "Invalid email address",
+    ),
+    "email.suspect": (
+        "Похоже на опечатку в адресе почты; возможно: {suggestion}",
+        "Схоже на помилку в адресі пошти; можливо: {suggestion}",
+        "Looks like a typo in the email address; did you mean {suggestion}?",
+    ),
+    "email.fixed": (
+        "Адрес почты записан с лишними пробелами или заглавными буквами: {suggestion}",
+        "Адресу пошти записано із зайвими пробілами або великими літерами: {suggestion}",
+        "Email has extra spaces or capitals: {suggestion}",
+    ),
+    "name.missing": ("Не заполнено ФИО", "Не заповнено ПІБ", "Name is empty"),
+    "name.mixed_scripts": (
+        "В имени латинские буквы вперемешку с кириллицей; правильно: {suggestion}",
+        "В імені латинські літери впереміш із кирилицею; правильно: {suggestion}",
+        "Latin and Cyrillic letters are mixed in the name; correct spelling: {suggestion}",
+    ),
+    "name.fixed": (
+        "Лишние пробелы или регистр букв в имени: {suggestion}",
+        "Зайві пробіли або регістр літер в імені: {suggestion}",
+        "Extra spaces or wrong capitals in the name: {suggestion}",
+    ),
+    "name.invalid": (
+        "В имени цифры или посторонние символы",
+        "В імені цифри або сторонні символи",
+        "The name contains digits or stray characters",
+    ),
+    "date.invalid": (
+        "Это не дата (ожидается ДД.ММ.ГГГГ)",
+        "Це не дата (очікується ДД.ММ.РРРР)",
+        "Not a date (expected DD.MM.YYYY)",
+    ),
+    "date.implausible": (
+        "Дата не может быть верной для этого поля (год {year})",
+        "Дата не може бути правильною для цього поля (рік {year})",
+        "This date cannot be right for this field (year {year})",
+    ),
+    "contact.missing": (
+        "Нет ни телефона, ни почты — с клиентом нельзя связаться",
+        "Немає ні телефону, ні пошти — з клієнтом неможливо зв'язатися",
+        "Neither phone nor email — the client cannot be contacted",
+    ),
+    "required.missing": (
+        "Обязательное поле не заполнено",
+        "Обов'язкове поле не заповнено",
+        "Required field is empty",
+    ),
+    "value.not_allowed": (
+        "Недопустимое значение; допустимо: {allowed}",
+        "Неприпустиме значення; допустимо: {allowed}",
+        "Value not allowed; allowed: {allowed}",
+    ),
+    "number.invalid": (
+        "Это не число",
+        "Це не число",
+        "Not a number",
+    ),
+    "cell.error": (
+        "В ячейке ошибка Excel {error}",
+        "У клітинці помилка Excel {error}",
+        "The cell holds an Excel error {error}",
+    ),
+    "id.duplicate": (
+        "Этот ID уже есть в строке {rows} (строка скопирована?)",
+        "Цей ID уже є в рядку {rows} (рядок скопійовано?)",
+        "This ID is also on row {rows} (a copied row?)",
+    ),
+    "order.unknown_client": (
+        "Клиента с таким ID нет на листе клиентов",
+        "Клієнта з таким ID немає на аркуші клієнтів",
+        "No client with this ID on the clients sheet",
+    ),
+    "duplicate": (
+        "Возможный дубль клиента: строки {rows} (группа {group}, совпадает: {reasons})",
+        "Можливий дубль клієнта: рядки {rows} (група {group}, збігається: {reasons})",
+        "Possible duplicate client: rows {rows} (group {group}, matching: {reasons})",
+    ),
+    "stale": (
+        "Данные не проверялись дольше {days} дней",
+        "Дані не перевірялися довше {days} днів",
+        "Contact data not verified for more than {days} days",
+    ),
+}
+
+_REASONS: dict[str, tuple[str, str, str]] = {
+    "phone": ("телефон", "телефон", "phone"),
+    "email": ("почта", "пошта", "email"),
+    "name": ("ФИО", "ПІБ", "name"),
+    "birthday": ("дата рождения", "дата народження", "birthday"),
+    "city": ("город", "місто", "city"),
+}
+
+
+def _pick(entry: tuple[str, str, str], language: str) -> str:
+    return entry[LANGUAGES.index(language)] if language in LANGUAGES else entry[2]
+
+
+def message(code: str, language: str, params: Mapping[str, str] | None = None) -> str:
+    """The staff-facing message for a problem code."""
+    entry = _TEMPLATES.get(code)
+    if entry is None:
+        return code
+    values = {"suggestion": "", "rows": "", "allowed": "", "year": "?", "error": "",
+              "group": "", "reasons": "", "days": ""}
+    if params:
+        values.update(params)
+    return _pick(entry, language).format(**values)
+
+
+def reason_names(reasons: tuple[str, ...], language: str) -> str:
+    """Localised, comma-separated names of the fields that matched."""
+    return ", ".join(_pick(_REASONS[r], language) if r in _REASONS else r for r in reasons)
+
+
+def known_codes() -> frozenset[str]:
+    return frozenset(_TEMPLATES)

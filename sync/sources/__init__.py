@@ -1,0 +1,1 @@
+"""Backends: one module per source kind behind the Protocol in ``base``."""

@@ -1,0 +1,33 @@
+"""The one small interface every backend implements (xlsx files, Google Sheets, live Excel, memory).
+
+The engine never sees a backend type: a source turns its storage into a :class:`Snapshot` and
+applies a :class:`WritePlan`, refusing (``conflict``) when the storage changed since it was read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from sync.model import ApplyResult, Snapshot, WritePlan
+
+
+class Source(Protocol):
+    """A place where a client base lives."""
+
+    @property
+    def name(self) -> str:
+        """A short, non-personal name for messages and logs (the file name, ``gsheet:ID``)."""
+        ...
+
+    def read(self, sheets: Sequence[str]) -> Snapshot:
+        """Read the named sheets (missing ones are listed in ``Snapshot.missing_sheets``)."""
+        ...
+
+    def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
+        """Write the plan unless the source changed since ``expected_version`` was read."""
+        ...
+
+    def close(self) -> None:
+        """Release handles; the source must not be used afterwards."""
+        ...

@@ -1,0 +1,234 @@
+"""``.xlsx`` / ``.xlsm`` files on disk: fast typed reads, and atomic, conflict-safe write-back.
+
+Writing follows the data-safety rules of DESIGN.md: never while a person has the file open,
+never over a file that changed since it was read; a temp file in the same folder is written,
+fsynced and verified, the source is re-checked, the previous version goes to a backup, and
+only then the temp file is renamed over the original.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import stat
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sync.errors import ConflictError, SourceError, SourceLockedError, WriteError
+from sync.model import ApplyResult, Snapshot, WritePlan
+from sync.sources.xlsx_read import read_grids, sniff_package
+
+TEMP_PREFIX = ".~clientbase-"
+INDEX_SUFFIX = ".clientbase.json"
+
+
+def file_version(path: Path) -> str:
+    """``size:mtime_ns:sha256`` — cheap to compare, and exact thanks to the hash."""
+    try:
+        st = path.stat()
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except FileNotFoundError as exc:
+        raise SourceError(f"{path.name}: file not found") from exc
+    except OSError as exc:
+        raise SourceError(f"{path.name}: cannot read ({exc.strerror})") from exc
+    return f"{st.st_size}:{st.st_mtime_ns}:{digest.hexdigest()}"
+
+
+def _content_hash(version: str) -> str:
+    return version.rsplit(":", 1)[-1]
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files that say a person has the workbook open (Excel and LibreOffice)."""
+    candidates = [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
+    # Excel shortens long names: ~$ replaces the first two characters.
+    if len(path.name) > 2:
+        candidates.append(path.with_name("~$" + path.name[2:]))
+    return [p for p in candidates if p.exists()]
+
+
+@dataclass(frozen=True, slots=True)
+class BackupSettings:
+    dir: str = ".clientbase-backups"
+    keep: int = 20
+
+
+class XlsxSource:
+    """A workbook file. ``read`` never locks or changes it; ``apply`` is atomic."""
+
+    def __init__(self, path: str | os.PathLike[str],
+                 backup: BackupSettings | None = None) -> None:
+        self.path = Path(path)
+        self.backup = backup or BackupSettings()
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise SourceError(f"{self.path.name}: only .xlsx and .xlsm workbooks are supported")
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def read(self, sheets: Sequence[str]) -> Snapshot:
+        version = file_version(self.path)
+        grids, missing = read_grids(self.path, sheets)
+        if file_version(self.path) != version:
+            raise ConflictError(f"{self.path.name}: the file changed while it was being read")
+        return Snapshot(self.path.name, grids, version, missing)
+
+    def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
+        from sync.sources.ooxml import write_plan
+
+        locks = lock_files(self.path)
+        if locks:
+            return ApplyResult("locked", f"{self.path.name} is open ({locks[0].name} exists); "
+                                         "nothing was written")
+        if file_version(self.path) != expected_version:
+            return ApplyResult("conflict", f"{self.path.name} changed since it was read; "
+                                           "nothing was written")
+        if plan.is_empty:
+            return ApplyResult("unchanged", new_version=expected_version)
+        tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{self.path.name}")
+        try:
+            with tmp.open("wb") as fh:
+                stats = write_plan(self.path, plan, fh)
+                if stats is None:
+                    fh.close()
+                    tmp.unlink()
+                    return ApplyResult("unchanged", new_version=expected_version)
+                fh.flush()
+                os.fsync(fh.fileno())
+            _verify(tmp, self.path.name)
+            shutil.copymode(self.path, tmp)
+            if lock_files(self.path) or file_version(self.path) != expected_version:
+                tmp.unlink()
+                return ApplyResult("conflict", f"{self.path.name} changed or was opened while "
+                                               "writing; nothing was written")
+            backup_path = self._backup_current()
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        new_version = file_version(self.path)
+        self._record_write(backup_path, new_version)
+        detail = (f"{stats.cells_changed} cells, {stats.fills_set} highlights, "
+                  f"{stats.notes_set} notes")
+        return ApplyResult("applied", detail, new_version)
+
+    def close(self) -> None:
+        pass
+
+    # ------------------------------------------------------------------ backups and undo
+
+    @property
+    def backup_dir(self) -> Path:
+        d = Path(self.backup.dir)
+        return d if d.is_absolute() else self.path.parent / d
+
+    @property
+    def _index_path(self) -> Path:
+        return self.backup_dir / (self.path.name + INDEX_SUFFIX)
+
+    def _load_index(self) -> list[dict[str, str]]:
+        try:
+            data = json.loads(self._index_path.read_text("utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            raise SourceError(f"{self._index_path}: backup index unreadable") from exc
+        return list(data.get("writes", []))
+
+    def _save_index(self, writes: list[dict[str, str]]) -> None:
+        tmp = self._index_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"writes": writes}, indent=1), "utf-8")
+        os.replace(tmp, self._index_path)
+
+    def _backup_current(self, tag: str = "") -> Path:
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            self.backup_dir.chmod(stat.S_IRWXU)  # backups hold personal data: owner only
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        dest = self.backup_dir / f"{self.path.stem}.{stamp}{tag}{self.path.suffix}"
+        shutil.copy2(self.path, dest)
+        return dest
+
+    def _record_write(self, backup_path: Path, new_version: str) -> None:
+        writes = self._load_index()
+        writes.append({"backup": backup_path.name, "written": _content_hash(new_version),
+                       "at": dt.datetime.now().isoformat(timespec="seconds")})
+        keep = max(1, self.backup.keep)
+        for old in writes[:-keep]:
+            with contextlib.suppress(OSError):
+                (self.backup_dir / old["backup"]).unlink()
+        self._save_index(writes[-keep:])
+
+    def undo(self, force: bool = False) -> str:
+        """Restore the version before the tool's last write; return the backup's name."""
+        writes = self._load_index()
+        if not writes:
+            raise SourceError(f"{self.path.name}: no write by clientbase to undo")
+        if lock_files(self.path):
+            raise SourceLockedError(f"{self.path.name} is open; close it and try again")
+        last = writes[-1]
+        current = _content_hash(file_version(self.path))
+        if current != last["written"]:
+            if not force:
+                raise ConflictError(
+                    f"{self.path.name} was edited after clientbase's last write; undo would "
+                    "lose those edits (use --force: the current file is backed up first)")
+            self._backup_current(tag="-before-undo")
+        source = self.backup_dir / last["backup"]
+        if not source.exists():
+            raise SourceError(f"{self.path.name}: backup {source.name} is missing")
+        tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-undo-{self.path.name}")
+        try:
+            shutil.copy2(source, tmp)
+            with tmp.open("rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise WriteError(f"{self.path.name}: undo failed ({exc.strerror})") from exc
+        self._save_index(writes[:-1])
+        return source.name
+
+
+def _verify(tmp: Path, shown_name: str) -> None:
+    """The temp file must be a complete package that calamine can open."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sniff_package(tmp)
+        with zipfile.ZipFile(tmp) as zf:
+            bad = zf.testzip()
+            if bad is not None:
+                raise WriteError(f"{shown_name}: written part {bad} is corrupt; nothing written")
+        workbook = CalamineWorkbook.from_path(str(tmp))
+        workbook.close()
+    except WriteError:
+        raise
+    except Exception as exc:
+        raise WriteError(f"{shown_name}: the written file does not read back "
+                         f"({type(exc).__name__}); nothing was written") from exc
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is durable only once the directory entry is on disk (POSIX).
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

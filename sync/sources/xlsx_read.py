@@ -1,0 +1,189 @@
+"""Fast, typed reading of ``.xlsx`` / ``.xlsm`` sheets (python-calamine) into :class:`SheetGrid`.
+
+calamine reads values with their types (dates from date-formatted numbers, numbers, strings,
+booleans) several times faster than openpyxl, but turns error cells (``#N/A``) into empty
+strings. Staff must be told about an error cell rather than have it pass as empty, so error
+cells are recovered from the sheet XML, which we only scan when it holds any (``t="e"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from sync.errors import SourceError
+from sync.model import CellValue, ExcelError, SheetGrid
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE: legacy .xls or an encrypted OOXML package
+
+_ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=\"e\"[^>]*)>(.*?)</c>", re.DOTALL)
+_REF_ATTR = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def sniff_package(path: Path) -> None:
+    """Raise a clear :class:`SourceError` when the file is not a readable xlsx package."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError as exc:
+        raise SourceError(f"{path.name}: file not found") from exc
+    except OSError as exc:
+        raise SourceError(f"{path.name}: cannot open ({exc.strerror})") from exc
+    if not head:
+        raise SourceError(f"{path.name}: the file is empty (0 bytes)")
+    if head.startswith(_CFB_MAGIC):
+        raise SourceError(
+            f"{path.name}: the workbook is password-protected or in the old .xls format; "
+            "save it as an unprotected .xlsx"
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        kind = "text (CSV?)" if _looks_like_text(head) else "not a zip package"
+        raise SourceError(f"{path.name}: not an Excel workbook: the content is {kind}")
+    if not zipfile.is_zipfile(path):
+        raise SourceError(f"{path.name}: the workbook is damaged (incomplete zip); "
+                          "it may still be being saved")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid], tuple[str, ...]]:
+    """Read the named sheets; return the grids and the names that the workbook lacks."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    sniff_package(path)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except CalamineError as exc:  # ZipError, XmlError, PasswordError are subclasses
+        raise SourceError(f"{path.name}: cannot read the workbook ({type(exc).__name__})") from exc
+    except Exception as exc:  # calamine raises plain errors for some damaged packages
+        raise SourceError(f"{path.name}: cannot read the workbook ({type(exc).__name__})") from exc
+    try:
+        present = set(workbook.sheet_names)
+        grids: dict[str, SheetGrid] = {}
+        for name in sheets:
+            if name not in present or name in grids:
+                continue
+            try:
+                raw = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise SourceError(
+                    f"{path.name}: sheet '{name}' cannot be read ({type(exc).__name__})"
+                ) from exc
+            grids[name] = SheetGrid(name, [_clean_row(r) for r in raw])
+        missing = tuple(n for n in sheets if n not in present)
+    finally:
+        workbook.close()
+    _restore_error_cells(path, grids)
+    return grids, missing
+
+
+def _clean_row(row: list[object]) -> list[CellValue]:
+    # calamine gives "" for an empty cell; the core wants None so "" never passes as a value.
+    out: list[CellValue] = []
+    for v in row:
+        if v == "" and isinstance(v, str):
+            out.append(None)
+        elif isinstance(v, dt.datetime | dt.date | dt.time | dt.timedelta | str | bool | int | float):
+            out.append(v)
+        else:
+            out.append(str(v))
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
+def _restore_error_cells(path: Path, grids: dict[str, SheetGrid]) -> None:
+    if not grids:
+        return
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = sheet_parts(zf)
+            for name, grid in grids.items():
+                part = parts.get(name)
+                if part is None or part not in zf.NameToInfo:
+                    continue
+                data = zf.read(part)
+                if b't="e"' not in data:
+                    continue
+                for row, col, code in _error_cells(data):
+                    while len(grid.rows) < row:
+                        grid.rows.append([])
+                    cells = grid.rows[row - 1]
+                    while len(cells) < col:
+                        cells.append(None)
+                    cells[col - 1] = ExcelError(code)
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
+
+
+def _error_cells(sheet_xml: bytes) -> list[tuple[int, int, str]]:
+    found = []
+    for m in _ERROR_CELL.finditer(sheet_xml):
+        ref = _REF_ATTR.search(m.group(1))
+        value = _VALUE.search(m.group(2))
+        if ref is None or value is None:
+            continue  # writers that omit r= never write error cells in practice
+        found.append((int(ref.group(2)), column_index(ref.group(1).decode()),
+                      value.group(1).decode("utf-8", "replace")))
+    return found
+
+
+def column_index(letters: str) -> int:
+    """``"A"`` → 1, ``"AB"`` → 28."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def column_letters(index: int) -> str:
+    """1 → ``"A"``, 28 → ``"AB"``."""
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Map sheet name → zip part name, from workbook.xml and its relationships."""
+    import html
+
+    workbook = zf.read("xl/workbook.xml")
+    rels = zf.read("xl/_rels/workbook.xml.rels")
+    targets: dict[str, str] = {}
+    for tag in _REL_TAG.findall(rels):
+        attrs = dict(_ATTR.findall(tag))
+        rid, target = attrs.get(b"Id"), attrs.get(b"Target")
+        if rid and target:
+            t = html.unescape(target.decode())
+            targets[rid.decode()] = (t.lstrip("/") if t.startswith("/")
+                                     else posixpath.normpath(posixpath.join("xl", t)))
+    parts: dict[str, str] = {}
+    for tag in _SHEET_TAG.findall(workbook):
+        pairs = _ATTR.findall(tag)
+        name = next((v for k, v in pairs if k == b"name"), None)
+        rid = next((v for k, v in pairs if k.endswith(b":id")), None)
+        if name is None or rid is None:
+            continue
+        target = targets.get(rid.decode())
+        if target:
+            parts[html.unescape(name.decode())] = target
+    return parts

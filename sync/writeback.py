@@ -1,0 +1,253 @@
+"""Outcome → WritePlan: what the tool writes into the workbook (pure, backend neutral).
+
+The plan is *declarative* for the tool's marks: it lists every cell that should carry a tool
+highlight or note after the write; the source removes the tool's own marks everywhere else.
+Values are only planned where they differ from what the sheet holds, so a second pass over an
+unchanged workbook produces a plan that changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sync.config import Config
+from sync.labels import column_header, problems_headers, segment_label, sheet_title, temperature_label
+from sync.model import (
+    KEEP,
+    CellEdit,
+    CellValue,
+    ClientRecord,
+    Fix,
+    Outcome,
+    Problem,
+    SheetEdits,
+    SheetGrid,
+    Snapshot,
+    TableInfo,
+    ToolSheet,
+    WritePlan,
+)
+from sync.severity import worst
+from sync.summary import build_summary_sheet
+
+_FIX_CODES = frozenset({"phone.fixed", "email.fixed", "name.fixed"})
+
+
+def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> WritePlan:
+    """Everything the tool should write after this pass."""
+    lang = config.language
+    colors = config.output.colors
+    tool_fills = (colors.error, colors.warning, colors.info)
+    clients = outcome.tables["clients"]
+    grid = snapshot.sheets[clients.sheet]
+    rewrite = config.fix == "rewrite"
+
+    cells: dict[str, dict[tuple[int, int], dict[str, object]]] = defaultdict(dict)
+    client_cells = cells[clients.sheet]
+
+    columns = _tool_columns(clients, config)
+    for (row, col), value in _header_edits(clients, grid, columns, config).items():
+        client_cells.setdefault((row, col), {})["value"] = value
+    ids = _assign_ids(outcome, clients, grid)
+    id_col = clients.field_columns.get("id") or columns.get("id")
+    if id_col is not None:
+        for row, new_id in ids.items():
+            client_cells.setdefault((row, id_col), {})["value"] = new_id
+    for row, col, value in _tool_values(outcome.records, columns, lang):
+        if _differs(grid.cell(row, col), value):
+            client_cells.setdefault((row, col), {})["value"] = value
+
+    rewrites: list[Fix] = []
+    if rewrite:
+        for fix in outcome.fixes:
+            if _differs(snapshot.sheets[fix.sheet].cell(fix.row, fix.col_index), fix.new):
+                cells[fix.sheet].setdefault((fix.row, fix.col_index), {})["value"] = fix.new
+                rewrites.append(fix)
+
+    for (sheet, row, col), found in _problems_by_cell(outcome.problems, rewrite).items():
+        severity = worst([p.severity for p in found])
+        mark = cells[sheet].setdefault((row, col), {})
+        mark["fill"] = {"error": colors.error, "warning": colors.warning,
+                        "info": colors.info}[severity]
+        if config.output.notes:
+            mark["note"] = "\n".join(f"• {p.message}" for p in found)
+
+    edits = tuple(
+        SheetEdits(sheet, tuple(
+            CellEdit(row, col, value=spec.get("value", KEEP),  # type: ignore[arg-type]
+                     fill=spec.get("fill"), note=spec.get("note"))  # type: ignore[arg-type]
+            for (row, col), spec in sorted(by_cell.items())
+        ))
+        for sheet, by_cell in cells.items()
+    )
+    # Sheets that had tool marks before but have no problems now still need clearing:
+    # an empty SheetEdits for every configured sheet makes the declarative rule apply.
+    present = {e.sheet for e in edits}
+    edits += tuple(SheetEdits(t.sheet, ()) for t in outcome.tables.values()
+                   if t.sheet not in present)
+    tool_sheets = (
+        _problems_sheet(outcome, config),
+        build_summary_sheet(outcome, config),
+    )
+    return WritePlan(edits, tool_sheets, tool_fills, tuple(rewrites))
+
+
+# --------------------------------------------------------------------------- tool columns
+
+
+def _tool_columns(table: TableInfo, config: Config) -> dict[str, int]:
+    """Column (1-based) of each tool-owned column, found by header or appended at the right."""
+    wanted = list(config.output.columns)
+    if "id" not in table.field_columns:
+        wanted.insert(0, "id")  # orders need IDs; the tool adds the column when there is none
+    found: dict[str, int] = {}
+    normal = {(h or "").strip().casefold(): i + 1 for i, h in enumerate(table.headers) if h}
+    next_free = len(table.headers) + 1
+    while next_free > 1 and not table.headers[next_free - 2]:
+        next_free -= 1
+    for key in wanted:
+        header = column_header(key, config)
+        col = normal.get(header.strip().casefold())
+        if col is None:
+            col = next_free
+            next_free += 1
+        found[key] = col
+    return found
+
+
+def _header_edits(table: TableInfo, grid: SheetGrid, columns: dict[str, int],
+                  config: Config) -> dict[tuple[int, int], CellValue]:
+    """Header cells of tool columns that are missing (a new column) or were retyped."""
+    out: dict[tuple[int, int], CellValue] = {}
+    for key, col in columns.items():
+        header = column_header(key, config)
+        current = grid.cell(table.header_row, col)
+        if not (isinstance(current, str) and current.strip().casefold() == header.casefold()):
+            out[(table.header_row, col)] = header
+    return out
+
+
+def _tool_values(records: Iterable[ClientRecord], columns: dict[str, int],
+                 lang: str) -> Iterable[tuple[int, int, CellValue]]:
+    for rec in records:
+        for key, col in columns.items():
+            if key == "id":
+                continue
+            yield rec.row, col, _value_of(rec, key, lang)
+
+
+def _value_of(rec: ClientRecord, key: str, lang: str) -> CellValue:
+    if key == "segment":
+        return segment_label(rec.rfm_segment, lang)
+    if key == "rfm":
+        return f"{rec.r}{rec.f}{rec.m}" if rec.r is not None else None
+    if key == "abc":
+        return rec.abc
+    if key == "xyz":
+        return rec.xyz
+    if key == "vip":
+        return "VIP" if rec.vip else None
+    if key == "temperature":
+        return temperature_label(rec.temperature, lang)
+    if key == "duplicate":
+        return f"#{rec.duplicate_group}" if rec.duplicate_group is not None else None
+    if key == "revenue":
+        return round(rec.revenue, 2) if rec.orders else None
+    if key == "orders":
+        return rec.orders or None
+    if key == "last_order":
+        return rec.last_order
+    raise ValueError(f"unknown tool column {key!r}")
+
+
+def _differs(current: CellValue, wanted: CellValue) -> bool:
+    if isinstance(current, str) and not current.strip():
+        current = None
+    if current is None or wanted is None:
+        return current is not wanted
+    if isinstance(wanted, dt.date) and isinstance(current, dt.datetime):
+        return current.date() != wanted or current.time() != dt.time()
+    if isinstance(wanted, int | float) and isinstance(current, int | float):
+        return abs(float(current) - float(wanted)) > 1e-9
+    return bool(current != wanted)
+
+
+# --------------------------------------------------------------------------- IDs
+
+
+_ID_PATTERN = re.compile(r"^(.*?)(\d+)$")
+
+
+def _assign_ids(outcome: Outcome, table: TableInfo, grid: SheetGrid) -> dict[int, str]:
+    """New IDs for rows without one, continuing the sheet's own pattern (``C000123`` → next)."""
+    if not outcome.rows_without_id:
+        return {}
+    prefix, width, top = "C", 6, 0
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    for rec in outcome.records:
+        m = _ID_PATTERN.match(rec.id or "")
+        if m:
+            counts[(m.group(1), len(m.group(2)))] += 1
+    if counts:
+        prefix, width = max(counts, key=counts.__getitem__)
+    used = {rec.id for rec in outcome.records if rec.id}
+    for rec in outcome.records:
+        m = _ID_PATTERN.match(rec.id or "")
+        if m and m.group(1) == prefix:
+            top = max(top, int(m.group(2)))
+    out: dict[int, str] = {}
+    for row in outcome.rows_without_id:
+        top += 1
+        candidate = f"{prefix}{top:0{width}d}"
+        while candidate in used:
+            top += 1
+            candidate = f"{prefix}{top:0{width}d}"
+        used.add(candidate)
+        out[row] = candidate
+    return out
+
+
+# --------------------------------------------------------------------------- marks
+
+
+def _problems_by_cell(problems: list[Problem],
+                      rewrite: bool) -> dict[tuple[str, int, int], list[Problem]]:
+    by_cell: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
+    for p in problems:
+        if p.col_index is None:
+            continue
+        if rewrite and p.code in _FIX_CODES:
+            continue  # the value itself is fixed; the audit log and undo keep the original
+        by_cell[(p.sheet, p.row, p.col_index)].append(p)
+    return by_cell
+
+
+# --------------------------------------------------------------------------- Problems sheet
+
+
+def _problems_sheet(outcome: Outcome, config: Config) -> ToolSheet:
+    from sync.sources.xlsx_read import column_letters
+
+    lang = config.language
+    rows: list[tuple[CellValue, ...]] = [tuple(problems_headers(lang))]
+    links: dict[tuple[int, int], str] = {}
+    fills: dict[tuple[int, int], str] = {}
+    colors = {"error": config.output.colors.error, "warning": config.output.colors.warning,
+              "info": config.output.colors.info}
+    for p in outcome.problems:
+        ref = (f"{column_letters(p.col_index)}{p.row}" if p.col_index else f"A{p.row}")
+        rows.append((p.sheet, p.row, p.column, p.code, p.severity, p.message, p.suggestion, ref))
+        out_row = len(rows)
+        links[(out_row, 8)] = f"'{p.sheet.replace(chr(39), chr(39) * 2)}'!{ref}"
+        fills[(out_row, 5)] = colors[p.severity]
+    return ToolSheet(
+        name=sheet_title("problems", config),
+        rows=tuple(rows),
+        links=links,
+        fills=fills,
+        bold_rows=(1,),
+        column_widths=(14, 8, 18, 20, 10, 60, 28, 10),
+    )
