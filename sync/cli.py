@@ -222,6 +222,34 @@ def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None) -> No
     click.echo(f"Report: {report}")
 
 
+@cli.command()
+@click.argument("source", type=SOURCE)
+@pass_options
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
+              help="CSV file to write (UTF-8 with BOM, opens correctly in Excel).")
+@click.option("--segment", default=None,
+              help="Only clients in this segment: an RFM segment (champions, loyal, ...), "
+                   "vip, hot/warm/cold, or an ABC/XYZ class (A, AX, ...).")
+@click.option("--mailable", is_flag=True,
+              help="Only clients who consented and have a valid phone or email.")
+@handle_errors
+def export(source: str, config_path: str | None, as_of: dt.date | None, out_path: str,
+           segment: str | None, mailable: bool) -> None:
+    """Export one row per client (duplicates once) with normalised phone (E.164) and email."""
+    from sync.export import export_records, write_csv
+
+    config = _load(config_path, source)
+    src = service.open_source(source, config)
+    try:
+        _, outcome = service.check(src, config, as_of, _Progress(sys.stderr.isatty()))
+    finally:
+        src.close()
+    rows = export_records(outcome, segment=segment, mailable=mailable)
+    with open(out_path, "w", encoding="utf-8-sig", newline="") as fh:
+        n = write_csv(rows, fh)
+    click.echo(f"Exported {n} clients to {out_path}.")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

@@ -78,6 +78,7 @@ def run_pass(snapshot: Snapshot, config: Config, as_of: dt.date,
                                              problems, fixes, lang)
     segments = compute_segments(ids, orders_frame, interactions_frame, config.segments, as_of)
     records = _records(clients.rows, ids, segments, duplicates)
+    _attach_contacts(records, checks)
 
     problems.sort(key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row,
                                  p.col_index or 0, p.code))
@@ -391,6 +392,20 @@ def _records(rows: list[int], ids: list[str | None], segments: pd.DataFrame,
                 rec.extra[extra] = _scalar(columns[extra][i])
         records.append(rec)
     return records
+
+
+def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCheck]]) -> None:
+    def column(field: str) -> list[object]:
+        return [c.normalized for c in checks[field]] if field in checks else [None] * len(records)
+
+    names, emails, consents = column("name"), column("email"), column("consent")
+    phones = [p or p2 for p, p2 in zip(column("phone"), column("phone2"), strict=True)]
+    for rec, name, phone, email, consent in zip(records, names, phones, emails, consents,
+                                                strict=True):
+        rec.name = name if isinstance(name, str) else None
+        rec.phone = phone if isinstance(phone, str) else None
+        rec.email = email if isinstance(email, str) else None
+        rec.consent = consent if isinstance(consent, bool) else None
 
 
 def _is_missing(value: object) -> bool:

@@ -121,6 +121,11 @@ class ClientRecord:
     vip: bool = False
     temperature: str = "cold"
     duplicate_group: int | None = None
+    # Normalised contact data, for export and merge (never logged, not in the JSON report).
+    name: str | None = None
+    phone: str | None = None  # E.164
+    email: str | None = None
+    consent: bool | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 

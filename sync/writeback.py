@@ -56,7 +56,8 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
     if id_col is not None:
         for row, new_id in ids.items():
             client_cells.setdefault((row, id_col), {})["value"] = new_id
-    for row, col, value in _tool_values(outcome.records, columns, lang):
+    group_rows = {g.group: g.rows for g in outcome.duplicates}
+    for row, col, value in _tool_values(outcome.records, columns, lang, group_rows):
         if _differs(grid.cell(row, col), value):
             client_cells.setdefault((row, col), {})["value"] = value
 
@@ -130,13 +131,24 @@ def _header_edits(table: TableInfo, grid: SheetGrid, columns: dict[str, int],
     return out
 
 
-def _tool_values(records: Iterable[ClientRecord], columns: dict[str, int],
-                 lang: str) -> Iterable[tuple[int, int, CellValue]]:
+def _tool_values(records: Iterable[ClientRecord], columns: dict[str, int], lang: str,
+                 group_rows: dict[int, tuple[int, ...]]) -> Iterable[tuple[int, int, CellValue]]:
     for rec in records:
         for key, col in columns.items():
             if key == "id":
                 continue
-            yield rec.row, col, _value_of(rec, key, lang)
+            if key == "duplicate":
+                yield rec.row, col, _duplicate_link(rec, group_rows)
+            else:
+                yield rec.row, col, _value_of(rec, key, lang)
+
+
+def _duplicate_link(rec: ClientRecord, group_rows: dict[int, tuple[int, ...]]) -> CellValue:
+    """``#3: 5, 17`` — the group number and the other rows of the same person."""
+    if rec.duplicate_group is None:
+        return None
+    others = [str(r) for r in group_rows.get(rec.duplicate_group, ()) if r != rec.row]
+    return f"#{rec.duplicate_group}: {', '.join(others)}"
 
 
 def _value_of(rec: ClientRecord, key: str, lang: str) -> CellValue:
@@ -152,8 +164,6 @@ def _value_of(rec: ClientRecord, key: str, lang: str) -> CellValue:
         return "VIP" if rec.vip else None
     if key == "temperature":
         return temperature_label(rec.temperature, lang)
-    if key == "duplicate":
-        return f"#{rec.duplicate_group}" if rec.duplicate_group is not None else None
     if key == "revenue":
         return round(rec.revenue, 2) if rec.orders else None
     if key == "orders":

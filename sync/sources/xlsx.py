@@ -95,6 +95,7 @@ class XlsxSource:
                                            "nothing was written")
         if plan.is_empty:
             return ApplyResult("unchanged", new_version=expected_version)
+        self._remove_stale_temps()
         tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{self.path.name}")
         try:
             with tmp.open("wb") as fh:
@@ -126,6 +127,14 @@ class XlsxSource:
 
     def close(self) -> None:
         pass
+
+    def _remove_stale_temps(self) -> None:
+        """Temp files of writers that were killed mid-write (their process is gone)."""
+        for stray in self.path.parent.glob(f"{TEMP_PREFIX}*-{self.path.name}"):
+            pid_text = stray.name[len(TEMP_PREFIX):].split("-", 1)[0]
+            if pid_text.isdigit() and not _process_alive(int(pid_text)):
+                with contextlib.suppress(OSError):
+                    stray.unlink()
 
     # ------------------------------------------------------------------ backups and undo
 
@@ -221,6 +230,18 @@ def _verify(tmp: Path, shown_name: str) -> None:
     except Exception as exc:
         raise WriteError(f"{shown_name}: the written file does not read back "
                          f"({type(exc).__name__}); nothing was written") from exc
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, owned by someone else
+        return True
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -1,0 +1,168 @@
+"""Writing back to a workbook file: atomic, conflict-safe, never while open, undoable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import random
+import signal
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sync import service
+from sync.config import default_config
+from sync.errors import ConflictError
+from sync.sources.xlsx import BackupSettings, XlsxSource
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+def _workbook(path: Path, rows: int = 30) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Клиенты"
+    ws.append(["ID", "ФИО", "Телефон", "Email"])
+    for i in range(rows):
+        phone = "12345" if i % 7 == 0 else f"+7 912 {i:03d}-45-67"
+        ws.append([f"C{i + 1:06d}", f"Иванов{'аеиоу'[i % 5]}в Иван", phone, f"user{i}@mail.ru"])
+    wb.save(path)
+    return path
+
+
+def _sync(path: Path) -> service.SyncResult:
+    config = default_config()
+    return service.sync(XlsxSource(path), config, AS_OF)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_sync_writes_then_a_second_sync_writes_nothing(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "clients.xlsx")
+    first = _sync(path)
+    assert first.applied is not None and first.applied.status == "applied"
+    written = path.read_bytes()
+    second = _sync(path)
+    assert second.applied is not None and second.applied.status == "unchanged"
+    assert path.read_bytes() == written
+    ws = openpyxl.load_workbook(path)["Клиенты"]
+    assert ws["C2"].fill.fgColor.rgb == "FFFFC7CE"  # row 2 has the invalid phone
+    assert ws["C2"].comment is not None
+
+
+@pytest.mark.parametrize("lock_name", ["~$clients.xlsx", ".~lock.clients.xlsx#"])
+def test_nothing_is_written_while_a_person_has_the_file_open(tmp_path: Path,
+                                                             lock_name: str) -> None:
+    path = _workbook(tmp_path / "clients.xlsx")
+    before = _sha(path)
+    (tmp_path / lock_name).write_text("someone")
+    result = _sync(path)
+    assert result.applied is not None and result.applied.status == "locked"
+    assert lock_name in result.applied.detail
+    assert _sha(path) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~clientbase-")]
+
+
+def test_a_file_changed_after_reading_is_not_overwritten(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "clients.xlsx")
+    source = XlsxSource(path)
+    config = default_config()
+    snapshot = source.read([s.name for s in config.sheets.values()])
+    from sync.engine import run_pass
+    from sync.writeback import plan_writeback
+
+    plan = plan_writeback(run_pass(snapshot, config, AS_OF), snapshot, config)
+    _workbook(path, rows=31)  # staff saved a new version in between
+    staff_version = _sha(path)
+    assert source.apply(plan, snapshot.version).status == "conflict"
+    assert _sha(path) == staff_version
+
+
+def test_undo_restores_the_version_before_the_last_write(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "clients.xlsx")
+    original = _sha(path)
+    _sync(path)
+    assert _sha(path) != original
+    XlsxSource(path).undo()
+    assert _sha(path) == original
+
+
+def test_undo_refuses_after_staff_edits_unless_forced(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "clients.xlsx")
+    original = _sha(path)
+    _sync(path)
+    with zipfile.ZipFile(path, "a") as zf:  # any later save by staff
+        zf.writestr("docProps/staff-edit.txt", "edit")
+    edited = _sha(path)
+    with pytest.raises(ConflictError, match="edited"):
+        XlsxSource(path).undo()
+    assert _sha(path) == edited
+    XlsxSource(path).undo(force=True)
+    assert _sha(path) == original
+    backups = list((tmp_path / ".clientbase-backups").glob("*-before-undo.xlsx"))
+    assert backups and _sha(backups[0]) == edited
+
+
+def test_backups_are_kept_up_to_the_configured_number(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "clients.xlsx")
+    source = XlsxSource(path, BackupSettings(keep=2))
+    config = default_config()
+    for i in range(4):
+        _workbook(path, rows=20 + i)
+        service.sync(source, config, AS_OF)
+    kept = list((tmp_path / ".clientbase-backups").glob("clients.*.xlsx"))
+    assert len(kept) == 2
+    assert oct((tmp_path / ".clientbase-backups").stat().st_mode & 0o777) == "0o700"
+
+
+def _opens(path: Path) -> bool:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        CalamineWorkbook.from_path(str(path)).close()
+        with zipfile.ZipFile(path) as zf:
+            return zf.testzip() is None
+    except Exception:
+        return False
+
+
+@pytest.mark.slow
+def test_killed_at_random_moments_the_file_is_always_old_or_new(tmp_path: Path) -> None:
+    """SIGKILL during sync, 200 times: the file is always the old or the new version."""
+    runs = int(os.environ.get("CLIENTBASE_KILL_RUNS", "200"))
+    pristine = _workbook(tmp_path / "pristine.xlsx", rows=400)
+    path = tmp_path / "clients.xlsx"
+    path.write_bytes(pristine.read_bytes())
+    t0 = time.perf_counter()
+    _sync(path)
+    full = time.perf_counter() - t0
+    new_hash, old_hash = _sha(path), _sha(pristine)
+    rng = random.Random(20261122)
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(runs):
+        path.write_bytes(pristine.read_bytes())
+        pid = os.fork()
+        if pid == 0:  # child: the same library call the CLI and the daemon make
+            try:
+                _sync(path)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0, full * 1.2))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        digest = _sha(path)
+        assert digest in (old_hash, new_hash)
+        assert _opens(path)
+        outcomes["old" if digest == old_hash else "new"] += 1
+    assert outcomes["old"] and outcomes["new"], outcomes
+    # temp files of killed writers are removed by the next write
+    path.write_bytes(pristine.read_bytes())
+    _sync(path)
+    assert not list(tmp_path.glob(".~clientbase-*"))

@@ -1,0 +1,114 @@
+"""Write-back planning: what staff will see in the sheet after a pass (pure, no files)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sync.config import Config, default_config
+from sync.engine import run_pass
+from sync.model import KEEP, CellValue, Snapshot, WritePlan
+from sync.sources.memory import MemorySource
+from sync.writeback import plan_writeback
+
+AS_OF = dt.date(2026, 11, 1)
+HEADER = ["ID", "ФИО", "Телефон", "Email"]
+
+
+def _base(rows: list[list[CellValue]]) -> MemorySource:
+    orders: list[list[CellValue]] = [["Дата", "ID клиента", "Сумма"]]
+    for i in range(1, 7):
+        orders.append([dt.date(2026, i, 10), "C000001", 1000.0 * i])
+    orders.append([dt.date(2026, 10, 1), "C000002", 500.0])
+    return MemorySource({"Клиенты": [HEADER, *rows], "Заказы": orders,
+                         "Контакты": [["Дата", "ID клиента", "Тип"]]})
+
+
+def _plan(source: MemorySource, config: Config | None = None) -> tuple[Snapshot, WritePlan]:
+    config = config or default_config()
+    snapshot = source.read([s.name for s in config.sheets.values()])
+    outcome = run_pass(snapshot, config, AS_OF)
+    return snapshot, plan_writeback(outcome, snapshot, config)
+
+
+def _cells(plan: WritePlan, sheet: str = "Клиенты") -> dict[tuple[int, int], object]:
+    edits = next(e for e in plan.edits if e.sheet == sheet)
+    return {(c.row, c.col): c for c in edits.cells}
+
+
+def test_problem_cells_are_highlighted_with_a_note_in_russian() -> None:
+    source = _base([
+        ["C000001", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru"],
+        ["C000002", "Петрова Анна", "12345", "anna@gmial.com"],
+    ])
+    _, plan = _plan(source)
+    cells = _cells(plan)
+    phone = cells[(3, 3)]
+    assert phone.fill == "FFFFC7CE"  # type: ignore[attr-defined]
+    assert "телефон" in phone.note.lower()  # type: ignore[attr-defined]
+    email = cells[(3, 4)]
+    assert email.fill == "FFFFEB9C"  # type: ignore[attr-defined]
+    assert "gmail.com" in email.note  # type: ignore[attr-defined]
+    assert (2, 3) not in cells or cells[(2, 3)].fill is None  # type: ignore[attr-defined]
+
+
+def test_tool_columns_are_added_at_the_right_with_localised_headers() -> None:
+    source = _base([["C000001", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru"]])
+    _, plan = _plan(source)
+    cells = _cells(plan)
+    headers = {col: c.value for (row, col), c in cells.items() if row == 1}  # type: ignore[attr-defined]
+    assert headers[5] == "Сегмент"
+    assert set(headers.values()) >= {"Сегмент", "ABC", "XYZ", "VIP", "Температура", "Дубль"}
+    assert min(headers) == 5  # never over a staff column
+
+
+def test_rows_without_id_get_the_next_id_of_the_sheets_pattern() -> None:
+    source = _base([
+        ["C000001", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru"],
+        [None, "Сидоров Олег", "+7 913 111-22-33", "oleg@mail.ru"],
+        ["C000002", "Петрова Анна", "+7 914 222-33-44", "anna@mail.ru"],
+    ])
+    _, plan = _plan(source)
+    assert _cells(plan)[(3, 1)].value == "C000003"  # type: ignore[attr-defined]
+
+
+def test_a_second_pass_after_applying_plans_nothing_new() -> None:
+    source = _base([
+        ["C000001", "Иванов Иван Петрович", "8 (912) 345-67-89", "ivan@mail.ru"],
+        [None, "Петрова Анна", "12345", "anna@gmial.com"],
+    ])
+    snapshot, plan = _plan(source)
+    assert source.apply(plan, snapshot.version).status == "applied"
+    snapshot2, plan2 = _plan(source)
+    value_edits = [c for e in plan2.edits for c in e.cells if c.value is not KEEP]
+    assert value_edits == []
+    marks = {(e.sheet, c.row, c.col, c.fill, c.note) for e in plan2.edits for c in e.cells}
+    assert marks == {(e.sheet, c.row, c.col, c.fill, c.note) for e in plan.edits
+                     for c in e.cells if isinstance(c.fill, str)}
+
+
+def test_fixed_values_are_suggested_by_default_and_rewritten_on_request() -> None:
+    rows: list[list[CellValue]] = [
+        ["C000001", "Иванов Иван Петрович", "8 (912) 345-67-89", "Ivan@Mail.ru "]]
+    _, suggest = _plan(_base(rows))
+    cell = _cells(suggest)[(2, 3)]
+    assert cell.value is KEEP and "+7 912 345-67-89" in cell.note  # type: ignore[attr-defined]
+    assert suggest.rewrites == ()
+
+    config = dataclasses.replace(default_config(), fix="rewrite")
+    _, rewrite = _plan(_base(rows), config)
+    cells = _cells(rewrite)
+    assert cells[(2, 3)].value == "+7 912 345-67-89"  # type: ignore[attr-defined]
+    assert cells[(2, 4)].value == "ivan@mail.ru"  # type: ignore[attr-defined]
+    assert {f.old for f in rewrite.rewrites} == {"8 (912) 345-67-89", "Ivan@Mail.ru "}
+
+
+def test_problems_sheet_links_every_problem_to_its_cell() -> None:
+    source = _base([["C000001", "Петрова Анна", "12345", None]])
+    _, plan = _plan(source)
+    problems = next(s for s in plan.tool_sheets if s.name == "Проблемы")
+    assert problems.rows[0][0] == "Лист"
+    row = next(i for i, r in enumerate(problems.rows, 1) if r[3] == "phone.invalid")
+    assert problems.links[(row, 8)] == "'Клиенты'!C2"
+    summary = next(s for s in plan.tool_sheets if s.name == "Сводка")
+    assert any(r and r[0] == "phone.invalid" for r in summary.rows)
