@@ -45,17 +45,31 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     path = generated_workbook(n, orders_per_client=3.0)
     clientbase = str(Path(sys.executable).with_name("clientbase"))
-    ours, ours_mem = median_of(3, [clientbase, "check", str(path), "--as-of",
-                                   AS_OF.isoformat(), "--report", str(path) + ".report.json"])
+    ours, ours_mem = median_of(
+        3,
+        [
+            clientbase,
+            "check",
+            str(path),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--report",
+            str(path) + ".report.json",
+        ],
+    )
     naive, naive_mem = median_of(3, [sys.executable, "-c", NAIVE, str(path)])
     print(f"clients: {n}, orders: ~{3 * n}, file: {path.stat().st_size / 1e6:.1f} MB")
     print(f"clientbase check (median of 3): {ours:.2f} s, peak memory {ours_mem:.0f} MB")
-    print(f"naive pandas+openpyxl phone/email only (median of 3): {naive:.2f} s, "
-          f"peak memory {naive_mem:.0f} MB")
+    print(
+        f"naive pandas+openpyxl phone/email only (median of 3): {naive:.2f} s, "
+        f"peak memory {naive_mem:.0f} MB"
+    )
     print(f"ratio naive/clientbase: {naive / ours:.2f}x")
-    print(f"targets: <= 8 s {'OK' if ours <= 8 else 'MISSED'}, "
-          f"<= 1024 MB {'OK' if ours_mem <= 1024 else 'MISSED'}, "
-          f"faster than naive {'OK' if ours < naive else 'MISSED'}")
+    print(
+        f"targets: <= 8 s {'OK' if ours <= 8 else 'MISSED'}, "
+        f"<= 1024 MB {'OK' if ours_mem <= 1024 else 'MISSED'}, "
+        f"faster than naive {'OK' if ours < naive else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -23,11 +23,13 @@ def generated_workbook(n_clients: int, orders_per_client: float = 3.0, seed: int
     path = OUT / f"clients-{n_clients}-{orders_per_client:g}-{seed}.xlsx"
     if not path.exists():
         t0 = time.perf_counter()
-        base = generate_base(n_clients, seed=seed, as_of=AS_OF,
-                             orders_per_client=orders_per_client)
+        base = generate_base(n_clients, seed=seed, as_of=AS_OF, orders_per_client=orders_per_client)
         write_demo_workbook(base, path)
-        print(f"# generated {path.name} in {time.perf_counter() - t0:.1f} s "
-              f"({path.stat().st_size / 1e6:.1f} MB)", flush=True)
+        print(
+            f"# generated {path.name} in {time.perf_counter() - t0:.1f} s "
+            f"({path.stat().st_size / 1e6:.1f} MB)",
+            flush=True,
+        )
     return path
 
 
@@ -40,8 +42,13 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[fl
         "print(json.dumps([p.returncode, r.ru_maxrss]))"
     )
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True,
-                         env={**os.environ, **(env or {})}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
     elapsed = time.perf_counter() - t0
     import json
 

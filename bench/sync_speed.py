@@ -64,8 +64,9 @@ def main() -> None:
     again, _ = run_measured([clientbase, "sync", str(work), "--as-of", AS_OF.isoformat()])
 
     shutil.copyfile(source, work)
-    run_measured([clientbase, "check", str(work), "--as-of", AS_OF.isoformat(),
-                  "--report", str(report)])
+    run_measured(
+        [clientbase, "check", str(work), "--as-of", AS_OF.isoformat(), "--report", str(report)]
+    )
     problems = len(json.loads(report.read_text("utf-8"))["problems"])
     theirs_t, theirs_m = [], []
     for _ in range(3):
@@ -75,15 +76,21 @@ def main() -> None:
         theirs_m.append(m)
 
     ours, theirs = statistics.median(ours_t), statistics.median(theirs_t)
-    print(f"clients: {n}, orders: ~{3 * n}, problems: {problems}, "
-          f"file: {source.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"clients: {n}, orders: ~{3 * n}, problems: {problems}, "
+        f"file: {source.stat().st_size / 1e6:.1f} MB"
+    )
     print(f"clientbase sync (median of 3): {ours:.2f} s, peak memory {max(ours_m):.0f} MB")
     print(f"second sync on the written file (no-op): {again:.2f} s")
-    print(f"openpyxl load+highlight+save (median of 3): {theirs:.2f} s, "
-          f"peak memory {max(theirs_m):.0f} MB")
+    print(
+        f"openpyxl load+highlight+save (median of 3): {theirs:.2f} s, "
+        f"peak memory {max(theirs_m):.0f} MB"
+    )
     print(f"ratio openpyxl/clientbase: {theirs / ours:.2f}x")
-    print(f"targets: <= 10 s {'OK' if ours <= 10 else 'MISSED'}, "
-          f">= 5x {'OK' if theirs / ours >= 5 else 'MISSED'}")
+    print(
+        f"targets: <= 10 s {'OK' if ours <= 10 else 'MISSED'}, "
+        f">= 5x {'OK' if theirs / ours >= 5 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

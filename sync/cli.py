@@ -25,8 +25,7 @@ class SourceType(click.ParamType):
 
     name = "source"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = str(value)
         if text.startswith(service.GSHEET_PREFIX):
             if len(text) == len(service.GSHEET_PREFIX):
@@ -41,8 +40,9 @@ class SourceType(click.ParamType):
 class AsOfType(click.ParamType):
     name = "YYYY-MM-DD"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> dt.date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
@@ -57,11 +57,20 @@ AS_OF = AsOfType()
 
 def pass_options(fn: F) -> F:
     """Options every command that runs a pass shares."""
-    fn = click.option("--as-of", type=AS_OF, default=None,
-                      help="The day counted as today (YYYY-MM-DD); default: today.")(fn)
-    fn = click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                      default=None, help="Config file (default: $CLIENTBASE_CONFIG, "
-                      "./clientbase.toml, or clientbase.toml next to the workbook).")(fn)
+    fn = click.option(
+        "--as-of",
+        type=AS_OF,
+        default=None,
+        help="The day counted as today (YYYY-MM-DD); default: today.",
+    )(fn)
+    fn = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Config file (default: $CLIENTBASE_CONFIG, "
+        "./clientbase.toml, or clientbase.toml next to the workbook).",
+    )(fn)
     return fn
 
 
@@ -105,12 +114,22 @@ def cli() -> None:
 @cli.command()
 @click.argument("source", type=SOURCE)
 @pass_options
-@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
-              help="Write the JSON report here.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the JSON report here.",
+)
 @click.option("--strict", is_flag=True, help="Exit with code 1 when errors are found.")
 @handle_errors
-def check(source: str, config_path: str | None, as_of: dt.date | None,
-          report_path: str | None, strict: bool) -> None:
+def check(
+    source: str,
+    config_path: str | None,
+    as_of: dt.date | None,
+    report_path: str | None,
+    strict: bool,
+) -> None:
     """Run one pass over SOURCE and print a summary; writes nothing to SOURCE."""
     config = _load(config_path, source)
     src = service.open_source(source, config)
@@ -137,8 +156,9 @@ def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: b
     config = _load(config_path, source)
     src = service.open_source(source, config)
     try:
-        result = service.sync(src, config, as_of, dry_run=dry_run,
-                              progress=_Progress(sys.stderr.isatty()))
+        result = service.sync(
+            src, config, as_of, dry_run=dry_run, progress=_Progress(sys.stderr.isatty())
+        )
     finally:
         src.close()
     for line in summary_lines(result.outcome):
@@ -148,18 +168,27 @@ def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: b
         click.echo(f"Dry run: {edits} cells would be written; nothing written.")
         return
     status = result.applied.status
-    click.echo(f"Write-back: {status}" + (f" ({result.applied.detail})"
-                                         if result.applied.detail else ""))
+    click.echo(
+        f"Write-back: {status}" + (f" ({result.applied.detail})" if result.applied.detail else "")
+    )
     if status in ("conflict", "locked"):
         sys.exit(3)
 
 
 @cli.command()
 @click.argument("source", type=SOURCE)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Config file (for the backup folder).")
-@click.option("--force", is_flag=True,
-              help="Undo even if the file was edited since; the current file is backed up first.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (for the backup folder).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Undo even if the file was edited since; the current file is backed up first.",
+)
 @handle_errors
 def undo(source: str, config_path: str | None, force: bool) -> None:
     """Restore SOURCE to the version before clientbase's last write."""
@@ -174,8 +203,13 @@ def undo(source: str, config_path: str | None, force: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
-@click.option("--lang", type=click.Choice(["ru", "uk", "en"]), default="ru", show_default=True,
-              help="Language of sheet names, headers and messages.")
+@click.option(
+    "--lang",
+    type=click.Choice(["ru", "uk", "en"]),
+    default="ru",
+    show_default=True,
+    help="Language of sheet names, headers and messages.",
+)
 @handle_errors
 def init(directory: str, lang: str) -> None:
     """Write a ready client workbook and a commented clientbase.toml into DIRECTORY."""
@@ -195,8 +229,14 @@ def init(directory: str, lang: str) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False), default="clientbase-demo")
-@click.option("--clients", "n_clients", type=click.IntRange(10, 200_000), default=400,
-              show_default=True, help="How many clients to generate.")
+@click.option(
+    "--clients",
+    "n_clients",
+    type=click.IntRange(10, 200_000),
+    default=400,
+    show_default=True,
+    help="How many clients to generate.",
+)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--as-of", type=AS_OF, default=None, help="The demo's today (default: today).")
 @handle_errors
@@ -225,16 +265,31 @@ def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None) -> No
 @cli.command()
 @click.argument("source", type=SOURCE)
 @pass_options
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True,
-              help="CSV file to write (UTF-8 with BOM, opens correctly in Excel).")
-@click.option("--segment", default=None,
-              help="Only clients in this segment: an RFM segment (champions, loyal, ...), "
-                   "vip, hot/warm/cold, or an ABC/XYZ class (A, AX, ...).")
-@click.option("--mailable", is_flag=True,
-              help="Only clients who consented and have a valid phone or email.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="CSV file to write (UTF-8 with BOM, opens correctly in Excel).",
+)
+@click.option(
+    "--segment",
+    default=None,
+    help="Only clients in this segment: an RFM segment (champions, loyal, ...), "
+    "vip, hot/warm/cold, or an ABC/XYZ class (A, AX, ...).",
+)
+@click.option(
+    "--mailable", is_flag=True, help="Only clients who consented and have a valid phone or email."
+)
 @handle_errors
-def export(source: str, config_path: str | None, as_of: dt.date | None, out_path: str,
-           segment: str | None, mailable: bool) -> None:
+def export(
+    source: str,
+    config_path: str | None,
+    as_of: dt.date | None,
+    out_path: str,
+    segment: str | None,
+    mailable: bool,
+) -> None:
     """Export one row per client (duplicates once) with normalised phone (E.164) and email."""
     from sync.export import export_records, write_csv
 

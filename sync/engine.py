@@ -53,8 +53,9 @@ class _Table:
     raw: dict[str, list[object]]  # field -> raw value per row (ExcelError kept)
 
 
-def run_pass(snapshot: Snapshot, config: Config, as_of: dt.date,
-             progress: ProgressFn | None = None) -> Outcome:
+def run_pass(
+    snapshot: Snapshot, config: Config, as_of: dt.date, progress: ProgressFn | None = None
+) -> Outcome:
     """Validate, deduplicate and segment the client base in ``snapshot``."""
     say = progress or (lambda _step: None)
     tables = _resolve_tables(snapshot, config)
@@ -72,16 +73,19 @@ def run_pass(snapshot: Snapshot, config: Config, as_of: dt.date,
     duplicates = _find_duplicates(clients, checks, config, problems, lang)
 
     say("computing segments")
-    orders_frame = _orders_frame(tables.get("orders"), config, as_of, set(filter(None, ids)),
-                                 problems, fixes, lang)
-    interactions_frame = _interactions_frame(tables.get("interactions"), config, as_of,
-                                             problems, fixes, lang)
+    orders_frame = _orders_frame(
+        tables.get("orders"), config, as_of, set(filter(None, ids)), problems, fixes, lang
+    )
+    interactions_frame = _interactions_frame(
+        tables.get("interactions"), config, as_of, problems, fixes, lang
+    )
     segments = compute_segments(ids, orders_frame, interactions_frame, config.segments, as_of)
     records = _records(clients.rows, ids, segments, duplicates)
     _attach_contacts(records, checks)
 
-    problems.sort(key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row,
-                                 p.col_index or 0, p.code))
+    problems.sort(
+        key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row, p.col_index or 0, p.code)
+    )
     return Outcome(
         source=snapshot.source,
         as_of=as_of,
@@ -138,8 +142,9 @@ def _is_blank(value: object) -> bool:
 # --------------------------------------------------------------------------- validation
 
 
-def _run_validator(kind: str, values: list[object], config: Config, as_of: dt.date,
-                   allowed: Sequence[str] | None) -> list[FieldCheck] | None:
+def _run_validator(
+    kind: str, values: list[object], config: Config, as_of: dt.date, allowed: Sequence[str] | None
+) -> list[FieldCheck] | None:
     if allowed:
         return check_choices(values, allowed)
     if kind == "phone":
@@ -159,8 +164,14 @@ def _run_validator(kind: str, values: list[object], config: Config, as_of: dt.da
     return None
 
 
-def _validate_table(table: _Table, config: Config, as_of: dt.date, problems: list[Problem],
-                    fixes: list[Fix], lang: str) -> dict[str, list[FieldCheck]]:
+def _validate_table(
+    table: _Table,
+    config: Config,
+    as_of: dt.date,
+    problems: list[Problem],
+    fixes: list[Fix],
+    lang: str,
+) -> dict[str, list[FieldCheck]]:
     """Run the validator of every mapped field; record problems and fixes; return the checks."""
     info = table.info
     kinds = ROLE_FIELDS[info.role]
@@ -172,23 +183,43 @@ def _validate_table(table: _Table, config: Config, as_of: dt.date, problems: lis
         clean = [None if isinstance(v, ExcelError) else v for v in values]
         for row, v in zip(table.rows, values, strict=True):
             if isinstance(v, ExcelError):
-                problems.append(Problem(info.sheet, row, header, field, "cell.error", "error",
-                                        message("cell.error", lang, {"error": v.code}),
-                                        None, col))
+                problems.append(
+                    Problem(
+                        info.sheet,
+                        row,
+                        header,
+                        field,
+                        "cell.error",
+                        "error",
+                        message("cell.error", lang, {"error": v.code}),
+                        None,
+                        col,
+                    )
+                )
         allowed = sheet_cfg.allowed.get(field)
         result = _run_validator(kinds.get(field, "text"), clean, config, as_of, allowed)
         if result is None:
             continue
         checks[field] = result
-        extra = {"allowed": ", ".join(allowed)} if allowed else {
-            "allowed": "да/нет" if lang == "ru" else "так/ні" if lang == "uk" else "yes/no"}
+        extra = (
+            {"allowed": ", ".join(allowed)}
+            if allowed
+            else {"allowed": "да/нет" if lang == "ru" else "так/ні" if lang == "uk" else "yes/no"}
+        )
         for row, raw_value, check in zip(table.rows, values, result, strict=True):
             for finding in check.findings:
-                problems.append(_problem(info.sheet, row, header, field, col, finding, lang,
-                                         extra))
+                problems.append(_problem(info.sheet, row, header, field, col, finding, lang, extra))
             if check.display is not None and not _has_error(check):
-                fixes.append(Fix(info.sheet, row, col, field, raw_value,  # type: ignore[arg-type]
-                                 check.display))
+                fixes.append(
+                    Fix(
+                        info.sheet,
+                        row,
+                        col,
+                        field,
+                        raw_value,  # type: ignore[arg-type]
+                        check.display,
+                    )
+                )
     return checks
 
 
@@ -196,14 +227,31 @@ def _has_error(check: FieldCheck) -> bool:
     return any(f.severity == "error" for f in check.findings)
 
 
-def _problem(sheet: str, row: int, header: str | None, field: str, col: int, finding: Finding,
-             lang: str, extra: dict[str, str] | None = None) -> Problem:
+def _problem(
+    sheet: str,
+    row: int,
+    header: str | None,
+    field: str,
+    col: int,
+    finding: Finding,
+    lang: str,
+    extra: dict[str, str] | None = None,
+) -> Problem:
     params = dict(extra or {})
     params.update(finding.params)
     if finding.suggestion is not None:
         params["suggestion"] = finding.suggestion
-    return Problem(sheet, row, header, field, finding.code, finding.severity,
-                   message(finding.code, lang, params), finding.suggestion, col)
+    return Problem(
+        sheet,
+        row,
+        header,
+        field,
+        finding.code,
+        finding.severity,
+        message(finding.code, lang, params),
+        finding.suggestion,
+        col,
+    )
 
 
 def _normalise_ids(values: list[object] | None, n: int) -> list[str | None]:
@@ -224,8 +272,14 @@ def _normalise_id(value: object) -> str | None:
     return text or None
 
 
-def _row_rules(table: _Table, checks: dict[str, list[FieldCheck]], ids: list[str | None],
-               config: Config, problems: list[Problem], lang: str) -> None:
+def _row_rules(
+    table: _Table,
+    checks: dict[str, list[FieldCheck]],
+    ids: list[str | None],
+    config: Config,
+    problems: list[Problem],
+    lang: str,
+) -> None:
     """Rules that look at a whole row: missing name / contact / required, copied IDs."""
     info = table.info
     cols = info.field_columns
@@ -233,12 +287,22 @@ def _row_rules(table: _Table, checks: dict[str, list[FieldCheck]], ids: list[str
     name_fields = [f for f in NAME_FIELDS if f in cols]
     contact_fields = [f for f in (*PHONE_FIELDS, "email") if f in cols]
 
-    def row_problem(row: int, field: str | None, code: str, severity: str,
-                    params: dict[str, str] | None = None) -> Problem:
+    def row_problem(
+        row: int, field: str | None, code: str, severity: str, params: dict[str, str] | None = None
+    ) -> Problem:
         col = cols.get(field) if field else None
         header = info.headers[col - 1] if col else None
-        return Problem(info.sheet, row, header, field, code, severity,  # type: ignore[arg-type]
-                       message(code, lang, params), None, col)
+        return Problem(
+            info.sheet,
+            row,
+            header,
+            field,
+            code,
+            severity,  # type: ignore[arg-type]
+            message(code, lang, params),
+            None,
+            col,
+        )
 
     for i, row in enumerate(table.rows):
         if name_fields and all(_is_blank(table.raw[f][i]) for f in name_fields):
@@ -263,8 +327,13 @@ def _row_rules(table: _Table, checks: dict[str, list[FieldCheck]], ids: list[str
 # --------------------------------------------------------------------------- duplicates
 
 
-def _find_duplicates(table: _Table, checks: dict[str, list[FieldCheck]], config: Config,
-                     problems: list[Problem], lang: str) -> list[DuplicateGroup]:
+def _find_duplicates(
+    table: _Table,
+    checks: dict[str, list[FieldCheck]],
+    config: Config,
+    problems: list[Problem],
+    lang: str,
+) -> list[DuplicateGroup]:
     if not config.dedupe.enabled or not table.rows:
         return []
     info = table.info
@@ -281,92 +350,175 @@ def _find_duplicates(table: _Table, checks: dict[str, list[FieldCheck]], config:
             ]
     if "name" in fields:
         kinds["name"] = "full_name"
-    for field, kind in (("phone", "phone"), ("phone2", "phone"), ("email", "email"),
-                        ("birthday", "date")):
+    for field, kind in (
+        ("phone", "phone"),
+        ("phone2", "phone"),
+        ("email", "email"),
+        ("birthday", "date"),
+    ):
         if field in checks:
             fields[field] = [c.normalized for c in checks[field]]
             kinds[field] = kind
     if not fields:
         return []
-    result = find_duplicates(table.rows, fields, kinds,  # type: ignore[arg-type]
-                             threshold=config.dedupe.threshold)
-    anchor = next((f for f in ("name", "last_name", "phone", "email") if f in info.field_columns),
-                  None)
+    result = find_duplicates(
+        table.rows,
+        fields,
+        kinds,  # type: ignore[arg-type]
+        threshold=config.dedupe.threshold,
+    )
+    anchor = next(
+        (f for f in ("name", "last_name", "phone", "email") if f in info.field_columns), None
+    )
     col = info.field_columns.get(anchor) if anchor else None
     header = info.headers[col - 1] if col else None
     for group in result.groups:
         for row in group.rows:
             others = ", ".join(str(r) for r in group.rows if r != row)
-            params = {"rows": others, "group": str(group.group),
-                      "reasons": reason_names(group.reasons, lang)}
-            problems.append(Problem(info.sheet, row, header, anchor, "duplicate", "warning",
-                                    message("duplicate", lang, params), None, col))
+            params = {
+                "rows": others,
+                "group": str(group.group),
+                "reasons": reason_names(group.reasons, lang),
+            }
+            problems.append(
+                Problem(
+                    info.sheet,
+                    row,
+                    header,
+                    anchor,
+                    "duplicate",
+                    "warning",
+                    message("duplicate", lang, params),
+                    None,
+                    col,
+                )
+            )
     phone_col = info.field_columns.get("phone")
     if phone_col is not None:
         phone_header = info.headers[phone_col - 1]
         for shared in result.shared_phones:
             for row in shared:
                 others = ", ".join(str(r) for r in shared if r != row)
-                problems.append(Problem(info.sheet, row, phone_header, "phone", "phone.shared",
-                                        "info", message("phone.shared", lang, {"rows": others}),
-                                        None, phone_col))
+                problems.append(
+                    Problem(
+                        info.sheet,
+                        row,
+                        phone_header,
+                        "phone",
+                        "phone.shared",
+                        "info",
+                        message("phone.shared", lang, {"rows": others}),
+                        None,
+                        phone_col,
+                    )
+                )
     return result.groups
 
 
 # --------------------------------------------------------------------------- orders
 
 
-def _orders_frame(table: _Table | None, config: Config, as_of: dt.date, known_ids: set[str],
-                  problems: list[Problem], fixes: list[Fix], lang: str) -> pd.DataFrame:
+def _orders_frame(
+    table: _Table | None,
+    config: Config,
+    as_of: dt.date,
+    known_ids: set[str],
+    problems: list[Problem],
+    fixes: list[Fix],
+    lang: str,
+) -> pd.DataFrame:
     if table is None or "client_id" not in table.raw:
-        return pd.DataFrame({"client_id": pd.Series([], dtype=object),
-                             "date": pd.Series([], dtype=object),
-                             "amount": pd.Series([], dtype=float)})
+        return pd.DataFrame(
+            {
+                "client_id": pd.Series([], dtype=object),
+                "date": pd.Series([], dtype=object),
+                "amount": pd.Series([], dtype=float),
+            }
+        )
     checks = _validate_table(table, config, as_of, problems, [], lang)
     ids = _normalise_ids(table.raw["client_id"], len(table.rows))
     _unknown_clients(table, ids, known_ids, problems, lang)
     dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
-    amounts = ([c.normalized if c.normalized is not None else math.nan for c in checks["amount"]]
-               if "amount" in checks else [math.nan] * len(ids))
-    return pd.DataFrame({"client_id": pd.Series(ids, dtype=object),
-                         "date": pd.Series(dates, dtype=object),
-                         "amount": pd.Series(amounts, dtype=float)})
+    amounts = (
+        [c.normalized if c.normalized is not None else math.nan for c in checks["amount"]]
+        if "amount" in checks
+        else [math.nan] * len(ids)
+    )
+    return pd.DataFrame(
+        {
+            "client_id": pd.Series(ids, dtype=object),
+            "date": pd.Series(dates, dtype=object),
+            "amount": pd.Series(amounts, dtype=float),
+        }
+    )
 
 
-def _interactions_frame(table: _Table | None, config: Config, as_of: dt.date,
-                        problems: list[Problem], fixes: list[Fix], lang: str) -> pd.DataFrame:
+def _interactions_frame(
+    table: _Table | None,
+    config: Config,
+    as_of: dt.date,
+    problems: list[Problem],
+    fixes: list[Fix],
+    lang: str,
+) -> pd.DataFrame:
     if table is None or "client_id" not in table.raw:
-        return pd.DataFrame({"client_id": pd.Series([], dtype=object),
-                             "date": pd.Series([], dtype=object)})
+        return pd.DataFrame(
+            {"client_id": pd.Series([], dtype=object), "date": pd.Series([], dtype=object)}
+        )
     checks = _validate_table(table, config, as_of, problems, [], lang)
     ids = _normalise_ids(table.raw["client_id"], len(table.rows))
     dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
-    frame = pd.DataFrame({"client_id": pd.Series(ids, dtype=object),
-                          "date": pd.Series(dates, dtype=object)})
+    frame = pd.DataFrame(
+        {"client_id": pd.Series(ids, dtype=object), "date": pd.Series(dates, dtype=object)}
+    )
     if "kind" in table.raw:
         frame["kind"] = pd.Series([_normalise_id(k) for k in table.raw["kind"]], dtype=object)
     return frame
 
 
-def _unknown_clients(table: _Table, ids: list[str | None], known_ids: set[str],
-                     problems: list[Problem], lang: str) -> None:
+def _unknown_clients(
+    table: _Table, ids: list[str | None], known_ids: set[str], problems: list[Problem], lang: str
+) -> None:
     info = table.info
     col = info.field_columns["client_id"]
     header = info.headers[col - 1]
     for row, id_ in zip(table.rows, ids, strict=True):
         if id_ is None:
-            problems.append(Problem(info.sheet, row, header, "client_id", "required.missing",
-                                    "error", message("required.missing", lang), None, col))
+            problems.append(
+                Problem(
+                    info.sheet,
+                    row,
+                    header,
+                    "client_id",
+                    "required.missing",
+                    "error",
+                    message("required.missing", lang),
+                    None,
+                    col,
+                )
+            )
         elif id_ not in known_ids:
-            problems.append(Problem(info.sheet, row, header, "client_id", "order.unknown_client",
-                                    "warning", message("order.unknown_client", lang), None, col))
+            problems.append(
+                Problem(
+                    info.sheet,
+                    row,
+                    header,
+                    "client_id",
+                    "order.unknown_client",
+                    "warning",
+                    message("order.unknown_client", lang),
+                    None,
+                    col,
+                )
+            )
 
 
 # --------------------------------------------------------------------------- records
 
 
-def _records(rows: list[int], ids: list[str | None], segments: pd.DataFrame,
-             duplicates: list[DuplicateGroup]) -> list[ClientRecord]:
+def _records(
+    rows: list[int], ids: list[str | None], segments: pd.DataFrame, duplicates: list[DuplicateGroup]
+) -> list[ClientRecord]:
     group_of = {row: g.group for g in duplicates for row in g.rows}
     records: list[ClientRecord] = []
     columns = {c: segments[c].tolist() for c in segments.columns}
@@ -400,8 +552,9 @@ def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCh
 
     names, emails, consents = column("name"), column("email"), column("consent")
     phones = [p or p2 for p, p2 in zip(column("phone"), column("phone2"), strict=True)]
-    for rec, name, phone, email, consent in zip(records, names, phones, emails, consents,
-                                                strict=True):
+    for rec, name, phone, email, consent in zip(
+        records, names, phones, emails, consents, strict=True
+    ):
         rec.name = name if isinstance(name, str) else None
         rec.phone = phone if isinstance(phone, str) else None
         rec.email = email if isinstance(email, str) else None

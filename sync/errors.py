@@ -28,8 +28,14 @@ class ConfigError(ClientbaseError, ValueError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, path: str | None = None, key: str | None = None,
-                 line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        key: str | None = None,
+        line: int | None = None,
+    ) -> None:
         self.path = path
         self.key = key
         self.line = line

@@ -8,19 +8,40 @@ from typing import TextIO
 
 from sync.model import ClientRecord, Outcome
 
-EXPORT_COLUMNS = ("id", "name", "phone", "email", "consent", "rfm_segment", "abc", "xyz", "vip",
-                  "temperature", "revenue", "orders", "last_order", "duplicate_rows")
+EXPORT_COLUMNS = (
+    "id",
+    "name",
+    "phone",
+    "email",
+    "consent",
+    "rfm_segment",
+    "abc",
+    "xyz",
+    "vip",
+    "temperature",
+    "revenue",
+    "orders",
+    "last_order",
+    "duplicate_rows",
+)
 
 
 def _matches(rec: ClientRecord, segment: str) -> bool:
     wanted = segment.strip().casefold()
-    labels = {rec.rfm_segment, rec.temperature, rec.abc, rec.xyz,
-              (rec.abc or "") + (rec.xyz or ""), "vip" if rec.vip else None}
+    labels = {
+        rec.rfm_segment,
+        rec.temperature,
+        rec.abc,
+        rec.xyz,
+        (rec.abc or "") + (rec.xyz or ""),
+        "vip" if rec.vip else None,
+    }
     return wanted in {x.casefold() for x in labels if x}
 
 
-def export_records(outcome: Outcome, *, segment: str | None = None,
-                   mailable: bool = False) -> list[dict[str, object]]:
+def export_records(
+    outcome: Outcome, *, segment: str | None = None, mailable: bool = False
+) -> list[dict[str, object]]:
     """Rows for the export. A duplicate group is exported once, as its first (oldest) row,
     with a contact missing there taken from the other rows of the group."""
     by_row = {r.row: r for r in outcome.records}
@@ -44,15 +65,24 @@ def export_records(outcome: Outcome, *, segment: str | None = None,
             continue
         if segment and not _matches(rec, segment):
             continue
-        out.append({
-            "id": rec.id, "name": rec.name, "phone": phone, "email": email,
-            "consent": "" if consent is None else ("yes" if consent else "no"),
-            "rfm_segment": rec.rfm_segment, "abc": rec.abc, "xyz": rec.xyz,
-            "vip": "yes" if rec.vip else "no", "temperature": rec.temperature,
-            "revenue": round(rec.revenue, 2), "orders": rec.orders,
-            "last_order": rec.last_order.isoformat() if rec.last_order else "",
-            "duplicate_rows": " ".join(str(o.row) for o in others),
-        })
+        out.append(
+            {
+                "id": rec.id,
+                "name": rec.name,
+                "phone": phone,
+                "email": email,
+                "consent": "" if consent is None else ("yes" if consent else "no"),
+                "rfm_segment": rec.rfm_segment,
+                "abc": rec.abc,
+                "xyz": rec.xyz,
+                "vip": "yes" if rec.vip else "no",
+                "temperature": rec.temperature,
+                "revenue": round(rec.revenue, 2),
+                "orders": rec.orders,
+                "last_order": rec.last_order.isoformat() if rec.last_order else "",
+                "duplicate_rows": " ".join(str(o.row) for o in others),
+            }
+        )
     return out
 
 

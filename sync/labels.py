@@ -28,8 +28,7 @@ SHEET_TITLES: dict[str, tuple[str, str, str]] = {
 RFM_SEGMENTS: dict[str, tuple[str, str, str]] = {
     "champions": ("Чемпионы", "Чемпіони", "Champions"),
     "loyal": ("Лояльные", "Лояльні", "Loyal"),
-    "potential_loyalists": ("Потенциально лояльные", "Потенційно лояльні",
-                            "Potential loyalists"),
+    "potential_loyalists": ("Потенциально лояльные", "Потенційно лояльні", "Potential loyalists"),
     "new": ("Новые", "Нові", "New"),
     "promising": ("Перспективные", "Перспективні", "Promising"),
     "need_attention": ("Требуют внимания", "Потребують уваги", "Need attention"),

@@ -138,8 +138,16 @@ def message(code: str, language: str, params: Mapping[str, str] | None = None) -
     entry = _TEMPLATES.get(code)
     if entry is None:
         return code
-    values = {"suggestion": "", "rows": "", "allowed": "", "year": "?", "error": "",
-              "group": "", "reasons": "", "days": ""}
+    values = {
+        "suggestion": "",
+        "rows": "",
+        "allowed": "",
+        "year": "?",
+        "error": "",
+        "group": "",
+        "reasons": "",
+        "days": "",
+    }
     if params:
         values.update(params)
     return _pick(entry, language).format(**values)

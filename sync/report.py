@@ -57,8 +57,12 @@ def build_report(outcome: Outcome) -> dict[str, Any]:
             for p in outcome.problems
         ],
         "duplicates": [
-            {"group": g.group, "rows": list(g.rows), "score": round(g.score, 4),
-             "reasons": list(g.reasons)}
+            {
+                "group": g.group,
+                "rows": list(g.rows),
+                "score": round(g.score, 4),
+                "reasons": list(g.reasons),
+            }
             for g in outcome.duplicates
         ],
         "records": [_record(r) for r in outcome.records],
@@ -80,9 +84,11 @@ def summary_lines(outcome: Outcome) -> list[str]:
     lines: list[str] = []
     clients = outcome.tables.get("clients")
     n = len(outcome.records)
-    lines.append(f"{outcome.source}: {n} clients"
-                 + (f" on sheet '{clients.sheet}'" if clients else "")
-                 + f", as of {outcome.as_of.isoformat()}")
+    lines.append(
+        f"{outcome.source}: {n} clients"
+        + (f" on sheet '{clients.sheet}'" if clients else "")
+        + f", as of {outcome.as_of.isoformat()}"
+    )
     by_code = Counter((p.severity, p.code) for p in outcome.problems)
     if by_code:
         lines.append("Problems:")
@@ -92,8 +98,10 @@ def summary_lines(outcome: Outcome) -> list[str]:
             lines.append(f"  {code:<22} {severity:<8} {count:>7}")
     else:
         lines.append("Problems: none")
-    lines.append(f"Duplicate groups: {len(outcome.duplicates)} "
-                 f"({sum(len(g.rows) for g in outcome.duplicates)} rows)")
+    lines.append(
+        f"Duplicate groups: {len(outcome.duplicates)} "
+        f"({sum(len(g.rows) for g in outcome.duplicates)} rows)"
+    )
     lines.append(f"Rows without ID: {len(outcome.rows_without_id)}")
     segments = Counter(r.rfm_segment for r in outcome.records if r.rfm_segment)
     if segments:
@@ -101,9 +109,14 @@ def summary_lines(outcome: Outcome) -> list[str]:
     abc = Counter(r.abc for r in outcome.records if r.abc)
     xyz = Counter(r.xyz for r in outcome.records if r.xyz)
     if abc:
-        lines.append("ABC: " + ", ".join(f"{k} {abc[k]}" for k in sorted(abc))
-                     + ("; XYZ: " + ", ".join(f"{k} {xyz[k]}" for k in sorted(xyz)) if xyz else ""))
+        lines.append(
+            "ABC: "
+            + ", ".join(f"{k} {abc[k]}" for k in sorted(abc))
+            + ("; XYZ: " + ", ".join(f"{k} {xyz[k]}" for k in sorted(xyz)) if xyz else "")
+        )
     temps = Counter(r.temperature for r in outcome.records)
-    lines.append(f"VIP: {sum(r.vip for r in outcome.records)}; "
-                 + ", ".join(f"{t} {temps.get(t, 0)}" for t in ("hot", "warm", "cold")))
+    lines.append(
+        f"VIP: {sum(r.vip for r in outcome.records)}; "
+        + ", ".join(f"{t} {temps.get(t, 0)}" for t in ("hot", "warm", "cold"))
+    )
     return lines

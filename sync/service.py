@@ -29,8 +29,9 @@ def configured_sheets(config: Config) -> list[str]:
     return [s.name for s in config.sheets.values()]
 
 
-def check(source: Source, config: Config, as_of: dt.date | None = None,
-          progress: ProgressFn | None = None) -> tuple[Snapshot, Outcome]:
+def check(
+    source: Source, config: Config, as_of: dt.date | None = None, progress: ProgressFn | None = None
+) -> tuple[Snapshot, Outcome]:
     """Read and run one pass; writes nothing."""
     if progress:
         progress("reading")
@@ -46,8 +47,14 @@ class SyncResult:
     applied: ApplyResult | None  # None on --dry-run
 
 
-def sync(source: Source, config: Config, as_of: dt.date | None = None, *,
-         dry_run: bool = False, progress: ProgressFn | None = None) -> SyncResult:
+def sync(
+    source: Source,
+    config: Config,
+    as_of: dt.date | None = None,
+    *,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+) -> SyncResult:
     """One pass, then write the plan back (unless ``dry_run``)."""
     from sync.writeback import plan_writeback
 

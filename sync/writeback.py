@@ -14,7 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sync.config import Config
-from sync.labels import column_header, problems_headers, segment_label, sheet_title, temperature_label
+from sync.labels import (
+    column_header,
+    problems_headers,
+    segment_label,
+    sheet_title,
+    temperature_label,
+)
 from sync.model import (
     KEEP,
     CellEdit,
@@ -71,24 +77,34 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
     for (sheet, row, col), found in _problems_by_cell(outcome.problems, rewrite).items():
         severity = worst([p.severity for p in found])
         mark = cells[sheet].setdefault((row, col), {})
-        mark["fill"] = {"error": colors.error, "warning": colors.warning,
-                        "info": colors.info}[severity]
+        mark["fill"] = {"error": colors.error, "warning": colors.warning, "info": colors.info}[
+            severity
+        ]
         if config.output.notes:
             mark["note"] = "\n".join(f"• {p.message}" for p in found)
 
     edits = tuple(
-        SheetEdits(sheet, tuple(
-            CellEdit(row, col, value=spec.get("value", KEEP),  # type: ignore[arg-type]
-                     fill=spec.get("fill"), note=spec.get("note"))  # type: ignore[arg-type]
-            for (row, col), spec in sorted(by_cell.items())
-        ))
+        SheetEdits(
+            sheet,
+            tuple(
+                CellEdit(
+                    row,
+                    col,
+                    value=spec.get("value", KEEP),  # type: ignore[arg-type]
+                    fill=spec.get("fill"),
+                    note=spec.get("note"),
+                )  # type: ignore[arg-type]
+                for (row, col), spec in sorted(by_cell.items())
+            ),
+        )
         for sheet, by_cell in cells.items()
     )
     # Sheets that had tool marks before but have no problems now still need clearing:
     # an empty SheetEdits for every configured sheet makes the declarative rule apply.
     present = {e.sheet for e in edits}
-    edits += tuple(SheetEdits(t.sheet, ()) for t in outcome.tables.values()
-                   if t.sheet not in present)
+    edits += tuple(
+        SheetEdits(t.sheet, ()) for t in outcome.tables.values() if t.sheet not in present
+    )
     tool_sheets = (
         _problems_sheet(outcome, config),
         build_summary_sheet(outcome, config),
@@ -119,8 +135,9 @@ def _tool_columns(table: TableInfo, config: Config) -> dict[str, int]:
     return found
 
 
-def _header_edits(table: TableInfo, grid: SheetGrid, columns: dict[str, int],
-                  config: Config) -> dict[tuple[int, int], CellValue]:
+def _header_edits(
+    table: TableInfo, grid: SheetGrid, columns: dict[str, int], config: Config
+) -> dict[tuple[int, int], CellValue]:
     """Header cells of tool columns that are missing (a new column) or were retyped."""
     out: dict[tuple[int, int], CellValue] = {}
     for key, col in columns.items():
@@ -131,8 +148,12 @@ def _header_edits(table: TableInfo, grid: SheetGrid, columns: dict[str, int],
     return out
 
 
-def _tool_values(records: Iterable[ClientRecord], columns: dict[str, int], lang: str,
-                 group_rows: dict[int, tuple[int, ...]]) -> Iterable[tuple[int, int, CellValue]]:
+def _tool_values(
+    records: Iterable[ClientRecord],
+    columns: dict[str, int],
+    lang: str,
+    group_rows: dict[int, tuple[int, ...]],
+) -> Iterable[tuple[int, int, CellValue]]:
     for rec in records:
         for key, col in columns.items():
             if key == "id":
@@ -223,8 +244,9 @@ def _assign_ids(outcome: Outcome, table: TableInfo, grid: SheetGrid) -> dict[int
 # --------------------------------------------------------------------------- marks
 
 
-def _problems_by_cell(problems: list[Problem],
-                      rewrite: bool) -> dict[tuple[str, int, int], list[Problem]]:
+def _problems_by_cell(
+    problems: list[Problem], rewrite: bool
+) -> dict[tuple[str, int, int], list[Problem]]:
     by_cell: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
     for p in problems:
         if p.col_index is None:
@@ -245,10 +267,13 @@ def _problems_sheet(outcome: Outcome, config: Config) -> ToolSheet:
     rows: list[tuple[CellValue, ...]] = [tuple(problems_headers(lang))]
     links: dict[tuple[int, int], str] = {}
     fills: dict[tuple[int, int], str] = {}
-    colors = {"error": config.output.colors.error, "warning": config.output.colors.warning,
-              "info": config.output.colors.info}
+    colors = {
+        "error": config.output.colors.error,
+        "warning": config.output.colors.warning,
+        "info": config.output.colors.info,
+    }
     for p in outcome.problems:
-        ref = (f"{column_letters(p.col_index)}{p.row}" if p.col_index else f"A{p.row}")
+        ref = f"{column_letters(p.col_index)}{p.row}" if p.col_index else f"A{p.row}"
         rows.append((p.sheet, p.row, p.column, p.code, p.severity, p.message, p.suggestion, ref))
         out_row = len(rows)
         links[(out_row, 8)] = f"'{p.sheet.replace(chr(39), chr(39) * 2)}'!{ref}"

@@ -51,8 +51,11 @@ def test_every_command_has_help_and_is_in_the_readme(runner: CliRunner) -> None:
 def test_check_prints_a_summary_and_writes_the_report(runner: CliRunner, tmp_path: Path) -> None:
     path = _workbook(tmp_path / "clients.xlsx")
     before = path.read_bytes()
-    result = runner.invoke(cli, ["check", str(path), "--as-of", "2026-11-01",
-                                 "--report", "r.json"], catch_exceptions=False)
+    result = runner.invoke(
+        cli,
+        ["check", str(path), "--as-of", "2026-11-01", "--report", "r.json"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert "phone.invalid" in result.output and "email.suspect" in result.output
     report = json.loads((tmp_path / "r.json").read_text("utf-8"))
@@ -76,8 +79,9 @@ def test_strict_exit_code_when_errors_are_found(runner: CliRunner, tmp_path: Pat
         (["check", "x.xlsx", "--config", "missing.toml"], 2, "missing.toml"),
     ],
 )
-def test_errors_map_to_the_contract_exit_codes(runner: CliRunner, args: list[str], code: int,
-                                               text: str) -> None:
+def test_errors_map_to_the_contract_exit_codes(
+    runner: CliRunner, args: list[str], code: int, text: str
+) -> None:
     result = runner.invoke(cli, args)
     assert result.exit_code == code, result.output
     assert text in result.output
@@ -85,8 +89,9 @@ def test_errors_map_to_the_contract_exit_codes(runner: CliRunner, args: list[str
 
 def test_bad_config_key_names_the_key_and_line(runner: CliRunner, tmp_path: Path) -> None:
     path = _workbook(tmp_path / "clients.xlsx")
-    (tmp_path / "clientbase.toml").write_text('language = "ru"\n[phone]\nregoins = ["RU"]\n',
-                                              "utf-8")
+    (tmp_path / "clientbase.toml").write_text(
+        'language = "ru"\n[phone]\nregoins = ["RU"]\n', "utf-8"
+    )
     result = runner.invoke(cli, ["check", str(path)])
     assert result.exit_code == 2
     assert "phone.regoins" in result.output and ":3" in result.output
@@ -97,16 +102,18 @@ def test_init_writes_a_workbook_that_checks_clean(runner: CliRunner, tmp_path: P
     assert result.exit_code == 0, result.output
     workbook = tmp_path / "office" / "clients.xlsx"
     assert "Клієнти" in openpyxl.load_workbook(workbook).sheetnames
-    result = runner.invoke(cli, ["check", str(workbook), "--config",
-                                 str(tmp_path / "office" / "clientbase.toml")])
+    result = runner.invoke(
+        cli, ["check", str(workbook), "--config", str(tmp_path / "office" / "clientbase.toml")]
+    )
     assert result.exit_code == 0, result.output
     again = runner.invoke(cli, ["init", "office"])
     assert again.exit_code == 2 and "already exists" in again.output
 
 
 def test_demo_runs_without_credentials(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(cli, ["demo", "d", "--clients", "150", "--as-of", "2026-11-01"],
-                           catch_exceptions=False)
+    result = runner.invoke(
+        cli, ["demo", "d", "--clients", "150", "--as-of", "2026-11-01"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     assert "Duplicate groups:" in result.output
     report = json.loads((tmp_path / "d" / "report.json").read_text("utf-8"))
@@ -115,8 +122,11 @@ def test_demo_runs_without_credentials(runner: CliRunner, tmp_path: Path) -> Non
 
 def test_export_mailable_keeps_consented_contacts_once(runner: CliRunner, tmp_path: Path) -> None:
     path = _workbook(tmp_path / "clients.xlsx")
-    result = runner.invoke(cli, ["export", str(path), "--out", "out.csv", "--mailable",
-                                 "--as-of", "2026-11-01"], catch_exceptions=False)
+    result = runner.invoke(
+        cli,
+        ["export", str(path), "--out", "out.csv", "--mailable", "--as-of", "2026-11-01"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))

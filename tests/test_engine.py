@@ -16,8 +16,7 @@ from sync.report import build_report
 from sync.sources.memory import MemorySource
 
 AS_OF = dt.date(2026, 11, 1)
-HEADER: list[CellValue] = ["ID", "ФИО", "Телефон", "Email", "Дата рождения",
-                           "Согласие на рассылку"]
+HEADER: list[CellValue] = ["ID", "ФИО", "Телефон", "Email", "Дата рождения", "Согласие на рассылку"]
 
 
 def _pass(clients: list[list[CellValue]], orders: list[list[CellValue]] | None = None) -> Outcome:
@@ -34,23 +33,51 @@ def _codes(outcome: Outcome) -> set[tuple[int, str]]:
 
 
 def test_clean_row_has_no_problems() -> None:
-    outcome = _pass([["C1", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru",
-                      dt.date(1985, 3, 4), "да"]])
+    outcome = _pass(
+        [
+            [
+                "C1",
+                "Иванов Иван Петрович",
+                "+7 912 345-67-89",
+                "ivan@mail.ru",
+                dt.date(1985, 3, 4),
+                "да",
+            ]
+        ]
+    )
     assert outcome.problems == []
 
 
 def test_typical_mistakes_are_each_reported_on_their_cell() -> None:
-    outcome = _pass([
-        ["C1", "иванов  иван", "8 (912) 345-67-89", "ivan@gmial.com", "31.02.1990", "да"],
-        ["C2", "Пeтров Пётр", "12345", "petr@", dt.date(1890, 1, 1), "может быть"],
-        ["C3", None, None, None, None, None, ],
-        ["C4", "Сидоров Олег", None, None, ExcelError("#N/A"), "нет"],
-    ])
+    outcome = _pass(
+        [
+            ["C1", "иванов  иван", "8 (912) 345-67-89", "ivan@gmial.com", "31.02.1990", "да"],
+            ["C2", "Пeтров Пётр", "12345", "petr@", dt.date(1890, 1, 1), "может быть"],
+            [
+                "C3",
+                None,
+                None,
+                None,
+                None,
+                None,
+            ],
+            ["C4", "Сидоров Олег", None, None, ExcelError("#N/A"), "нет"],
+        ]
+    )
     found = _codes(outcome)
-    assert {(2, "name.fixed"), (2, "phone.fixed"), (2, "email.suspect"),
-            (2, "date.invalid")} <= found
-    assert {(3, "name.mixed_scripts"), (3, "phone.invalid"), (3, "email.invalid"),
-            (3, "date.implausible"), (3, "value.not_allowed")} <= found
+    assert {
+        (2, "name.fixed"),
+        (2, "phone.fixed"),
+        (2, "email.suspect"),
+        (2, "date.invalid"),
+    } <= found
+    assert {
+        (3, "name.mixed_scripts"),
+        (3, "phone.invalid"),
+        (3, "email.invalid"),
+        (3, "date.implausible"),
+        (3, "value.not_allowed"),
+    } <= found
     assert (5, "contact.missing") in found and (5, "cell.error") in found
     by_cell = {(p.row, p.code): p for p in outcome.problems}
     assert by_cell[(2, "phone.fixed")].column == "Телефон"
@@ -66,17 +93,21 @@ def test_row_with_only_an_id_has_no_name_and_no_contact() -> None:
 
 def test_copied_row_ids_are_reported_on_both_rows() -> None:
     row: list[CellValue] = ["C1", "Иванов Иван", "+7 912 345-67-89", None, None, None]
-    outcome = _pass([row, ["C2", "Петрова Анна", "+7 913 345-67-89", None, None, None],
-                     list(row)])
+    outcome = _pass([row, ["C2", "Петрова Анна", "+7 913 345-67-89", None, None, None], list(row)])
     assert {(2, "id.duplicate"), (4, "id.duplicate")} <= _codes(outcome)
 
 
 def test_numeric_ids_and_orders_join_and_unknown_clients_are_flagged() -> None:
     outcome = _pass(
-        [[1001.0, "Иванов Иван", "+7 912 345-67-89", None, None, None],
-         [None, "Петрова Анна", "+7 913 345-67-89", None, None, None]],
-        [[dt.date(2026, 10, 1), 1001, 2500.0], [dt.date(2026, 10, 2), "9999", 10.0],
-         [dt.date(2026, 10, 3), None, 10.0]],
+        [
+            [1001.0, "Иванов Иван", "+7 912 345-67-89", None, None, None],
+            [None, "Петрова Анна", "+7 913 345-67-89", None, None, None],
+        ],
+        [
+            [dt.date(2026, 10, 1), 1001, 2500.0],
+            [dt.date(2026, 10, 2), "9999", 10.0],
+            [dt.date(2026, 10, 3), None, 10.0],
+        ],
     )
     ivan = next(r for r in outcome.records if r.row == 2)
     assert ivan.id == "1001" and ivan.orders == 1 and ivan.revenue == 2500.0
@@ -92,16 +123,38 @@ def test_missing_clients_sheet_is_a_clear_error() -> None:
 
 
 def test_report_has_the_contract_shape() -> None:
-    outcome = _pass([["C1", "Иванов Иван", "12345", None, None, None]],
-                    [[dt.date(2026, 10, 1), "C1", 100.0]])
+    outcome = _pass(
+        [["C1", "Иванов Иван", "12345", None, None, None]], [[dt.date(2026, 10, 1), "C1", 100.0]]
+    )
     report = build_report(outcome)
     assert report["version"] == 1 and report["as_of"] == "2026-11-01"
     problem = report["problems"][0]
-    assert set(problem) == {"sheet", "row", "column", "field", "code", "severity", "message",
-                            "suggestion"}
+    assert set(problem) == {
+        "sheet",
+        "row",
+        "column",
+        "field",
+        "code",
+        "severity",
+        "message",
+        "suggestion",
+    }
     record = report["records"][0]
-    assert {"row", "id", "revenue", "orders", "last_order", "r", "f", "m", "rfm_segment",
-            "abc", "xyz", "vip", "temperature"} <= set(record)
+    assert {
+        "row",
+        "id",
+        "revenue",
+        "orders",
+        "last_order",
+        "r",
+        "f",
+        "m",
+        "rfm_segment",
+        "abc",
+        "xyz",
+        "vip",
+        "temperature",
+    } <= set(record)
     assert record["last_order"] == "2026-10-01"
 
 
@@ -109,31 +162,32 @@ def test_report_has_the_contract_shape() -> None:
 def demo_outcome() -> tuple[Outcome, object]:
     base = generate_base(600, seed=3, as_of=AS_OF)
     config = default_config()
-    source = MemorySource({"Клиенты": base.clients, "Заказы": base.orders,
-                           "Контакты": base.interactions})
+    source = MemorySource(
+        {"Клиенты": base.clients, "Заказы": base.orders, "Контакты": base.interactions}
+    )
     snapshot = source.read([s.name for s in config.sheets.values()])
     return run_pass(snapshot, config, AS_OF), base.labels
 
 
 def test_planted_problems_are_found_with_high_precision_and_recall(
-        demo_outcome: tuple[Outcome, object]) -> None:
+    demo_outcome: tuple[Outcome, object],
+) -> None:
     outcome, labels = demo_outcome
     codes = {code for _, code in labels.problems} - {"duplicate"}  # type: ignore[attr-defined]
-    found = {(p.row, p.code) for p in outcome.problems
-             if p.sheet == "Клиенты" and p.code in codes}
+    found = {(p.row, p.code) for p in outcome.problems if p.sheet == "Клиенты" and p.code in codes}
     truth = {(r, c) for r, c in labels.problems if c in codes}  # type: ignore[attr-defined]
     tp = len(found & truth)
     precision, recall = tp / len(found), tp / len(truth)
-    assert precision >= 0.98 and recall >= 0.98, (precision, recall,
-                                                  sorted(found ^ truth)[:20])
+    assert precision >= 0.98 and recall >= 0.98, (precision, recall, sorted(found ^ truth)[:20])
 
 
 def test_planted_duplicates_are_grouped_and_families_never_are(
-        demo_outcome: tuple[Outcome, object]) -> None:
+    demo_outcome: tuple[Outcome, object],
+) -> None:
     outcome, labels = demo_outcome
 
     def pairs(groups: list[tuple[int, ...]]) -> set[tuple[int, int]]:
-        return {(a, b) for g in groups for i, a in enumerate(g) for b in g[i + 1:]}
+        return {(a, b) for g in groups for i, a in enumerate(g) for b in g[i + 1 :]}
 
     found = pairs([g.rows for g in outcome.duplicates])
     truth = pairs(labels.duplicate_groups)  # type: ignore[attr-defined]

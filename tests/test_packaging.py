@@ -16,6 +16,15 @@ def test_validators_is_this_projects_package() -> None:
 
 
 def test_layout_of_the_product_card() -> None:
-    for name in ("sync", "validators", "sheets_templates", "macros", "tests", "bench",
-                 "config.example.toml", "pyproject.toml", "README.md"):
+    for name in (
+        "sync",
+        "validators",
+        "sheets_templates",
+        "macros",
+        "tests",
+        "bench",
+        "config.example.toml",
+        "pyproject.toml",
+        "README.md",
+    ):
         assert (ROOT / name).exists(), name

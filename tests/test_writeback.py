@@ -20,8 +20,9 @@ def _base(rows: list[list[CellValue]]) -> MemorySource:
     for i in range(1, 7):
         orders.append([dt.date(2026, i, 10), "C000001", 1000.0 * i])
     orders.append([dt.date(2026, 10, 1), "C000002", 500.0])
-    return MemorySource({"Клиенты": [HEADER, *rows], "Заказы": orders,
-                         "Контакты": [["Дата", "ID клиента", "Тип"]]})
+    return MemorySource(
+        {"Клиенты": [HEADER, *rows], "Заказы": orders, "Контакты": [["Дата", "ID клиента", "Тип"]]}
+    )
 
 
 def _plan(source: MemorySource, config: Config | None = None) -> tuple[Snapshot, WritePlan]:
@@ -37,10 +38,12 @@ def _cells(plan: WritePlan, sheet: str = "Клиенты") -> dict[tuple[int, in
 
 
 def test_problem_cells_are_highlighted_with_a_note_in_russian() -> None:
-    source = _base([
-        ["C000001", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru"],
-        ["C000002", "Петрова Анна", "12345", "anna@gmial.com"],
-    ])
+    source = _base(
+        [
+            ["C000001", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru"],
+            ["C000002", "Петрова Анна", "12345", "anna@gmial.com"],
+        ]
+    )
     _, plan = _plan(source)
     cells = _cells(plan)
     phone = cells[(3, 3)]
@@ -63,33 +66,42 @@ def test_tool_columns_are_added_at_the_right_with_localised_headers() -> None:
 
 
 def test_rows_without_id_get_the_next_id_of_the_sheets_pattern() -> None:
-    source = _base([
-        ["C000001", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru"],
-        [None, "Сидоров Олег", "+7 913 111-22-33", "oleg@mail.ru"],
-        ["C000002", "Петрова Анна", "+7 914 222-33-44", "anna@mail.ru"],
-    ])
+    source = _base(
+        [
+            ["C000001", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru"],
+            [None, "Сидоров Олег", "+7 913 111-22-33", "oleg@mail.ru"],
+            ["C000002", "Петрова Анна", "+7 914 222-33-44", "anna@mail.ru"],
+        ]
+    )
     _, plan = _plan(source)
     assert _cells(plan)[(3, 1)].value == "C000003"  # type: ignore[attr-defined]
 
 
 def test_a_second_pass_after_applying_plans_nothing_new() -> None:
-    source = _base([
-        ["C000001", "Иванов Иван Петрович", "8 (912) 345-67-89", "ivan@mail.ru"],
-        [None, "Петрова Анна", "12345", "anna@gmial.com"],
-    ])
+    source = _base(
+        [
+            ["C000001", "Иванов Иван Петрович", "8 (912) 345-67-89", "ivan@mail.ru"],
+            [None, "Петрова Анна", "12345", "anna@gmial.com"],
+        ]
+    )
     snapshot, plan = _plan(source)
     assert source.apply(plan, snapshot.version).status == "applied"
     snapshot2, plan2 = _plan(source)
     value_edits = [c for e in plan2.edits for c in e.cells if c.value is not KEEP]
     assert value_edits == []
     marks = {(e.sheet, c.row, c.col, c.fill, c.note) for e in plan2.edits for c in e.cells}
-    assert marks == {(e.sheet, c.row, c.col, c.fill, c.note) for e in plan.edits
-                     for c in e.cells if isinstance(c.fill, str)}
+    assert marks == {
+        (e.sheet, c.row, c.col, c.fill, c.note)
+        for e in plan.edits
+        for c in e.cells
+        if isinstance(c.fill, str)
+    }
 
 
 def test_fixed_values_are_suggested_by_default_and_rewritten_on_request() -> None:
     rows: list[list[CellValue]] = [
-        ["C000001", "Иванов Иван Петрович", "8 (912) 345-67-89", "Ivan@Mail.ru "]]
+        ["C000001", "Иванов Иван Петрович", "8 (912) 345-67-89", "Ivan@Mail.ru "]
+    ]
     _, suggest = _plan(_base(rows))
     cell = _cells(suggest)[(2, 3)]
     assert cell.value is KEEP and "+7 912 345-67-89" in cell.note  # type: ignore[attr-defined]

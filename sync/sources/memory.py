@@ -13,8 +13,9 @@ class MemorySource:
     """Sheets as lists of rows (``rows[0]`` is sheet row 1). ``apply`` writes values only;
     tool fills and notes are kept in ``fills`` / ``notes`` keyed by (sheet, row, col)."""
 
-    def __init__(self, sheets: Mapping[str, Sequence[Sequence[CellValue]]],
-                 name: str = "memory") -> None:
+    def __init__(
+        self, sheets: Mapping[str, Sequence[Sequence[CellValue]]], name: str = "memory"
+    ) -> None:
         self._name = name
         self.sheets: dict[str, list[list[CellValue]]] = {
             k: [list(r) for r in v] for k, v in sheets.items()

@@ -65,8 +65,7 @@ class BackupSettings:
 class XlsxSource:
     """A workbook file. ``read`` never locks or changes it; ``apply`` is atomic."""
 
-    def __init__(self, path: str | os.PathLike[str],
-                 backup: BackupSettings | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], backup: BackupSettings | None = None) -> None:
         self.path = Path(path)
         self.backup = backup or BackupSettings()
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -88,11 +87,13 @@ class XlsxSource:
 
         locks = lock_files(self.path)
         if locks:
-            return ApplyResult("locked", f"{self.path.name} is open ({locks[0].name} exists); "
-                                         "nothing was written")
+            return ApplyResult(
+                "locked", f"{self.path.name} is open ({locks[0].name} exists); nothing was written"
+            )
         if file_version(self.path) != expected_version:
-            return ApplyResult("conflict", f"{self.path.name} changed since it was read; "
-                                           "nothing was written")
+            return ApplyResult(
+                "conflict", f"{self.path.name} changed since it was read; nothing was written"
+            )
         if plan.is_empty:
             return ApplyResult("unchanged", new_version=expected_version)
         self._remove_stale_temps()
@@ -110,8 +111,10 @@ class XlsxSource:
             shutil.copymode(self.path, tmp)
             if lock_files(self.path) or file_version(self.path) != expected_version:
                 tmp.unlink()
-                return ApplyResult("conflict", f"{self.path.name} changed or was opened while "
-                                               "writing; nothing was written")
+                return ApplyResult(
+                    "conflict",
+                    f"{self.path.name} changed or was opened while writing; nothing was written",
+                )
             backup_path = self._backup_current()
             os.replace(tmp, self.path)
             _fsync_dir(self.path.parent)
@@ -121,8 +124,9 @@ class XlsxSource:
             raise
         new_version = file_version(self.path)
         self._record_write(backup_path, new_version)
-        detail = (f"{stats.cells_changed} cells, {stats.fills_set} highlights, "
-                  f"{stats.notes_set} notes")
+        detail = (
+            f"{stats.cells_changed} cells, {stats.fills_set} highlights, {stats.notes_set} notes"
+        )
         return ApplyResult("applied", detail, new_version)
 
     def close(self) -> None:
@@ -131,7 +135,7 @@ class XlsxSource:
     def _remove_stale_temps(self) -> None:
         """Temp files of writers that were killed mid-write (their process is gone)."""
         for stray in self.path.parent.glob(f"{TEMP_PREFIX}*-{self.path.name}"):
-            pid_text = stray.name[len(TEMP_PREFIX):].split("-", 1)[0]
+            pid_text = stray.name[len(TEMP_PREFIX) :].split("-", 1)[0]
             if pid_text.isdigit() and not _process_alive(int(pid_text)):
                 with contextlib.suppress(OSError):
                     stray.unlink()
@@ -172,8 +176,13 @@ class XlsxSource:
 
     def _record_write(self, backup_path: Path, new_version: str) -> None:
         writes = self._load_index()
-        writes.append({"backup": backup_path.name, "written": _content_hash(new_version),
-                       "at": dt.datetime.now().isoformat(timespec="seconds")})
+        writes.append(
+            {
+                "backup": backup_path.name,
+                "written": _content_hash(new_version),
+                "at": dt.datetime.now().isoformat(timespec="seconds"),
+            }
+        )
         keep = max(1, self.backup.keep)
         for old in writes[:-keep]:
             with contextlib.suppress(OSError):
@@ -193,7 +202,8 @@ class XlsxSource:
             if not force:
                 raise ConflictError(
                     f"{self.path.name} was edited after clientbase's last write; undo would "
-                    "lose those edits (use --force: the current file is backed up first)")
+                    "lose those edits (use --force: the current file is backed up first)"
+                )
             self._backup_current(tag="-before-undo")
         source = self.backup_dir / last["backup"]
         if not source.exists():
@@ -228,8 +238,10 @@ def _verify(tmp: Path, shown_name: str) -> None:
     except WriteError:
         raise
     except Exception as exc:
-        raise WriteError(f"{shown_name}: the written file does not read back "
-                         f"({type(exc).__name__}); nothing was written") from exc
+        raise WriteError(
+            f"{shown_name}: the written file does not read back "
+            f"({type(exc).__name__}); nothing was written"
+        ) from exc
 
 
 def _process_alive(pid: int) -> bool:

@@ -46,8 +46,9 @@ def sniff_package(path: Path) -> None:
         kind = "text (CSV?)" if _looks_like_text(head) else "not a zip package"
         raise SourceError(f"{path.name}: not an Excel workbook: the content is {kind}")
     if not zipfile.is_zipfile(path):
-        raise SourceError(f"{path.name}: the workbook is damaged (incomplete zip); "
-                          "it may still be being saved")
+        raise SourceError(
+            f"{path.name}: the workbook is damaged (incomplete zip); it may still be being saved"
+        )
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -95,7 +96,9 @@ def _clean_row(row: list[object]) -> list[CellValue]:
     for v in row:
         if v == "" and isinstance(v, str):
             out.append(None)
-        elif isinstance(v, dt.datetime | dt.date | dt.time | dt.timedelta | str | bool | int | float):
+        elif isinstance(
+            v, dt.datetime | dt.date | dt.time | dt.timedelta | str | bool | int | float
+        ):
             out.append(v)
         else:
             out.append(str(v))
@@ -135,8 +138,13 @@ def _error_cells(sheet_xml: bytes) -> list[tuple[int, int, str]]:
         value = _VALUE.search(m.group(2))
         if ref is None or value is None:
             continue  # writers that omit r= never write error cells in practice
-        found.append((int(ref.group(2)), column_index(ref.group(1).decode()),
-                      value.group(1).decode("utf-8", "replace")))
+        found.append(
+            (
+                int(ref.group(2)),
+                column_index(ref.group(1).decode()),
+                value.group(1).decode("utf-8", "replace"),
+            )
+        )
     return found
 
 
@@ -174,8 +182,9 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
         rid, target = attrs.get(b"Id"), attrs.get(b"Target")
         if rid and target:
             t = html.unescape(target.decode())
-            targets[rid.decode()] = (t.lstrip("/") if t.startswith("/")
-                                     else posixpath.normpath(posixpath.join("xl", t)))
+            targets[rid.decode()] = (
+                t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
+            )
     parts: dict[str, str] = {}
     for tag in _SHEET_TAG.findall(workbook):
         pairs = _ATTR.findall(tag)

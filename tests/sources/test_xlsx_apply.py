@@ -58,8 +58,9 @@ def test_sync_writes_then_a_second_sync_writes_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("lock_name", ["~$clients.xlsx", ".~lock.clients.xlsx#"])
-def test_nothing_is_written_while_a_person_has_the_file_open(tmp_path: Path,
-                                                             lock_name: str) -> None:
+def test_nothing_is_written_while_a_person_has_the_file_open(
+    tmp_path: Path, lock_name: str
+) -> None:
     path = _workbook(tmp_path / "clients.xlsx")
     before = _sha(path)
     (tmp_path / lock_name).write_text("someone")

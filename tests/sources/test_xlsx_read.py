@@ -51,8 +51,9 @@ def test_values_keep_their_types_and_rows(tmp_path: Path) -> None:
         (b"PK\x03\x04garbage", "damaged"),
     ],
 )
-def test_bad_files_get_a_clear_error_naming_the_file(tmp_path: Path, content: bytes,
-                                                      expected: str) -> None:
+def test_bad_files_get_a_clear_error_naming_the_file(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
     path = tmp_path / "branch2.xlsx"
     path.write_bytes(content)
     with pytest.raises(SourceError) as err:
@@ -78,8 +79,10 @@ def test_version_changes_when_the_file_changes(tmp_path: Path) -> None:
     assert XlsxSource(path).read(["Клиенты"]).version != first
 
 
-@pytest.mark.parametrize(("letters", "index"), [("A", 1), ("Z", 26), ("AA", 27), ("AB", 28),
-                                                 ("ZZ", 702), ("AAA", 703), ("XFD", 16384)])
+@pytest.mark.parametrize(
+    ("letters", "index"),
+    [("A", 1), ("Z", 26), ("AA", 27), ("AB", 28), ("ZZ", 702), ("AAA", 703), ("XFD", 16384)],
+)
 def test_column_letters_round_trip(letters: str, index: int) -> None:
     assert column_index(letters) == index
     assert column_letters(index) == letters
