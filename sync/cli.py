@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 import click
 
 from sync import service
-from sync.config import Config, find_config
+from sync.config import Config
+from sync.config_load import find_config
 from sync.errors import ClientbaseError
 from sync.report import dumps_report, summary_lines
 

@@ -1,7 +1,6 @@
-"""Configuration: typed dataclasses, loading and validation of the TOML file.
+"""Configuration: typed dataclasses (the contract the rest of the package relies on).
 
-The dataclasses below are the contract the rest of the package relies on; ``load_config``
-turns a TOML file into them, naming the file, key and line for every mistake.
+Loading and validation of the TOML file is in :mod:`sync.config_load`.
 """
 
 from __future__ import annotations
@@ -89,6 +88,37 @@ class DedupeConfig:
     threshold: float = 0.80  # minimum pair score for two rows to be the same person
 
 
+TOOL_COLUMNS = ("segment", "rfm", "abc", "xyz", "vip", "temperature", "duplicate", "revenue",
+                "orders", "last_order")
+
+
+@dataclass(frozen=True, slots=True)
+class ColorsConfig:
+    """ARGB fills of the tool's highlights (Excel's Bad / Neutral / Good palette)."""
+
+    error: str = "FFFFC7CE"
+    warning: str = "FFFFEB9C"
+    info: str = "FFC6EFCE"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputConfig:
+    """What the tool writes into the workbook."""
+
+    columns: tuple[str, ...] = ("segment", "abc", "xyz", "vip", "temperature", "duplicate")
+    headers: dict[str, str] = field(default_factory=dict)  # column key -> header override
+    problems_sheet: str | None = None  # None: localised default ("Проблемы")
+    summary_sheet: str | None = None  # None: localised default ("Сводка")
+    colors: ColorsConfig = field(default_factory=ColorsConfig)
+    notes: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BackupConfig:
+    dir: str = ".clientbase-backups"  # relative to the workbook's folder
+    keep: int = 20
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     language: Language = "ru"
@@ -98,6 +128,8 @@ class Config:
     sheets: dict[str, SheetConfig] = field(default_factory=dict)  # role -> table
     segments: SegmentsConfig = field(default_factory=SegmentsConfig)
     dedupe: DedupeConfig = field(default_factory=DedupeConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
     path: str | None = None  # the file it was loaded from
 
 

@@ -1,0 +1,125 @@
+"""Dates: real date cells, text in the forms staff type, and Excel serial numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from validators.base import EMPTY, FieldCheck, Finding, map_cached
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's fake 1900-02-29
+_MIN_SERIAL, _MAX_SERIAL = 1, 2958465  # 9999-12-31
+
+_NUMERIC = re.compile(r"^(\d{1,2})[./\-](\d{1,2})[./\-](\d{2}|\d{4})(?:\s*г\.?)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?$")
+_WORDS = re.compile(r"^(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4})(?:\s*г\.?)?$")
+_EN_WORDS = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
+
+_MONTHS: dict[str, int] = {}
+for _i, _names in enumerate(
+    (
+        "январь января янв січень січня січ january jan",
+        "февраль февраля фев лютий лютого лют february feb",
+        "март марта мар березень березня бер march mar",
+        "апрель апреля апр квітень квітня кві квіт april apr",
+        "май мая травень травня тра трав may",
+        "июнь июня июн червень червня чер черв june jun",
+        "июль июля июл липень липня лип july jul",
+        "август августа авг серпень серпня сер серп august aug",
+        "сентябрь сентября сен сент вересень вересня вер september sep sept",
+        "октябрь октября окт жовтень жовтня жов жовт october oct",
+        "ноябрь ноября ноя листопад листопада лис november nov",
+        "декабрь декабря дек грудень грудня гру груд december dec",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _i
+
+
+def serial_to_date(serial: float) -> dt.date | None:
+    """An Excel serial (1900 system) as a date; ``None`` outside Excel's range."""
+    if math.isnan(serial) or not _MIN_SERIAL <= serial <= _MAX_SERIAL:
+        return None
+    day = int(serial)
+    if day == 60:
+        return None  # 1900-02-29 does not exist
+    if day < 60:
+        day += 1  # serials before the fake leap day are one day off the proleptic calendar
+    return _EXCEL_EPOCH + dt.timedelta(days=day)
+
+
+def _year(text: str, two_digit_pivot: int) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if year <= two_digit_pivot else 1900
+    return year
+
+
+def _make(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date(value: object, pivot: int) -> dt.date | None | Literal[False]:
+    """The date in ``value``; ``None`` for empty, ``False`` when it is not a date."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return serial_to_date(float(value)) or False
+    if not isinstance(value, str):
+        return False
+    text = value.strip().lower()
+    if not text:
+        return None
+    if len(text) > 40:
+        return False
+    if m := _NUMERIC.match(text):
+        d, mo, y = m.groups()
+        return _make(_year(y, pivot), int(mo), int(d)) or False
+    if m := _ISO.match(text):
+        return _make(int(m.group(1)), int(m.group(2)), int(m.group(3))) or False
+    if m := _WORDS.match(text):
+        month = _MONTHS.get(m.group(2))
+        return (_make(int(m.group(3)), month, int(m.group(1))) if month else None) or False
+    if m := _EN_WORDS.match(text):
+        month = _MONTHS.get(m.group(1))
+        return (_make(int(m.group(3)), month, int(m.group(2))) if month else None) or False
+    if text.isdigit() and 4 <= len(text) <= 7:
+        return serial_to_date(float(text)) or False
+    return False
+
+
+def _check_one(value: object, as_of: dt.date, kind: str) -> FieldCheck:
+    # A two-digit year is 20xx while that is not in the future (for birthdays), else 19xx.
+    pivot = as_of.year % 100 if kind == "birthday" else (as_of.year % 100) + 10
+    parsed = parse_date(value, pivot)
+    if parsed is None:
+        return EMPTY
+    if parsed is False:
+        return FieldCheck(None, None, (Finding("date.invalid", "error"),))
+    year = (("year", str(parsed.year)),)
+    if parsed < dt.date(1900, 1, 1) or (kind == "birthday" and parsed > as_of):
+        return FieldCheck(parsed, None, (Finding("date.implausible", "warning", None, year),))
+    return FieldCheck(parsed)
+
+
+def check_dates(values: Sequence[object], *, as_of: dt.date,
+                kind: Literal["birthday", "date"] = "date") -> list[FieldCheck]:
+    """One verdict per value: ``date.invalid`` (not a date, ``31.02.1990``) or
+    ``date.implausible`` (before 1900; for birthdays also after ``as_of``).
+
+    A date written as text in a recognised form is not a problem: its form is staff's choice.
+    """
+    return map_cached(values, lambda v: _check_one(v, as_of, kind))

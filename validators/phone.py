@@ -1,0 +1,109 @@
+"""Phone numbers: parse what staff type in any configured region, normalise to E.164.
+
+Staff type numbers in the national form of their country (``8 (912) 345-67-89`` in Russia,
+``067 123 45 67`` in Ukraine, ``8 029 123-45-67`` in Belarus), in international form, or as a
+number cell that Excel shows as ``79123456789``. Regions are tried in the configured order;
+the first one that gives a *valid* number wins.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat
+
+from validators.base import EMPTY, FieldCheck, Finding, map_cached
+
+PhoneFormat = Literal["e164", "international", "national"]
+
+_FORMATS = {
+    "e164": PhoneNumberFormat.E164,
+    "international": PhoneNumberFormat.INTERNATIONAL,
+    "national": PhoneNumberFormat.NATIONAL,
+}
+_SEPARATORS = re.compile(r"\s*(?:[;,/\n]|\s{2,}|\bили\b|\bабо\b|\bor\b)\s*")
+_ALLOWED = re.compile(r"^[\d\s()+\-.]+$")
+_MAX_LEN = 40  # longer text is not a phone number (and is not worth parsing)
+
+
+def format_phone(e164: str, fmt: PhoneFormat = "international") -> str:
+    """``+79123456789`` → ``+7 912 345-67-89`` (international)."""
+    number = phonenumbers.parse(e164, None)
+    return str(phonenumbers.format_number(number, _FORMATS[fmt]))
+
+
+def _digits_text(value: object) -> str | None:
+    """The cell as text; number cells (``79123456789.0``) become their digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value) or not value.is_integer():
+            return None
+        return str(int(value))
+    if isinstance(value, str):
+        return value.strip()
+    return None
+
+
+def parse_phone(text: str, regions: Sequence[str]) -> str | None:
+    """E.164 for ``text`` if it is a valid number in one of ``regions``, else ``None``."""
+    if not text or len(text) > _MAX_LEN or not _ALLOWED.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if not 7 <= len(digits) <= 15:
+        return None
+    candidates = [text]
+    if not text.startswith("+"):
+        if text.startswith("00"):
+            candidates.insert(0, "+" + digits[2:])
+        else:
+            # "79123456789" or "380671234567" typed without the plus
+            candidates.append("+" + digits)
+    for candidate in candidates:
+        for region in regions if not candidate.startswith("+") else (None,):
+            try:
+                number = phonenumbers.parse(candidate, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+    return None
+
+
+def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> FieldCheck:
+    if value is None:
+        return EMPTY
+    text = _digits_text(value)
+    if text is None:
+        if isinstance(value, str | int | float):
+            return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
+        return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
+    if not text:
+        return EMPTY
+    e164 = parse_phone(text, regions)
+    if e164 is not None:
+        shown = format_phone(e164, fmt)
+        if isinstance(value, str) and value == shown:
+            return FieldCheck(e164)
+        return FieldCheck(e164, shown, (Finding("phone.fixed", "info", shown),))
+    parts = [p for p in _SEPARATORS.split(text) if p.strip()]
+    if len(parts) > 1:
+        numbers = [parse_phone(p.strip(), regions) for p in parts]
+        if numbers[0] is not None:
+            shown = format_phone(numbers[0], fmt)
+            return FieldCheck(numbers[0], None, (Finding("phone.multiple", "warning", shown),))
+    return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
+
+
+def check_phones(values: Sequence[object], regions: Sequence[str] = ("RU", "UA", "BY", "KZ"),
+                 fmt: PhoneFormat = "international") -> list[FieldCheck]:
+    """One verdict per value: ``phone.invalid``, ``phone.fixed`` (with the formatted number)
+    or ``phone.multiple`` (several numbers in one cell: the first is used)."""
+    regs = tuple(r.upper() for r in regions)
+    return map_cached(values, lambda v: _check_one(v, regs, fmt))
