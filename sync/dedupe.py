@@ -36,7 +36,7 @@ FieldKind = Literal["full_name", "given_name", "surname", "middle_name", "phone"
                     "text"]
 
 MAX_BLOCK = 60
-LINK_FLOOR = 0.5
+LINK_FLOOR = 0.15
 
 # kind -> (exact agreement, close agreement, disagreement) weights in bits
 _WEIGHTS: dict[str, tuple[float, float, float]] = {
@@ -45,8 +45,8 @@ _WEIGHTS: dict[str, tuple[float, float, float]] = {
     "surname": (6.0, 3.5, -4.0),
     "given_name": (5.0, 3.0, -4.0),
     "middle_name": (3.0, 1.5, -3.0),
-    "phone": (8.0, 0.0, -1.5),
-    "email": (9.0, 4.0, -1.0),
+    "phone": (8.0, 0.0, -4.0),
+    "email": (9.0, 4.0, -3.0),
     "postcode": (4.0, 1.5, -2.0),
     "street_number": (2.0, 0.0, -1.5),
     "street": (3.0, 1.5, -1.5),
@@ -55,7 +55,9 @@ _WEIGHTS: dict[str, tuple[float, float, float]] = {
     "text": (1.0, 0.5, -0.5),
 }
 _CLOSE = 0.88  # Jaro-Winkler similarity for "close" agreement
-_SCALE, _MIDPOINT = 2.0, 8.0  # score = logistic((weight - midpoint) / scale)
+_NEAR, _NEAR_WEIGHT = 0.75, -4.0  # between near and close: penalised, but no veto
+_SCALE, _MIDPOINT = 2.0, 8.0
+_FAMILY_CAP = 0.3  # score = logistic((weight - midpoint) / scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,8 @@ def _level(weights: tuple[float, float, float], sim: float) -> float:
         return exact
     if sim >= _CLOSE:
         return close
+    if sim >= _NEAR:
+        return max(disagree, _NEAR_WEIGHT)  # a bad typo rather than another word
     return disagree
 
 
@@ -199,7 +203,17 @@ def _score(a: _Person, b: _Person, kinds: Mapping[str, FieldKind]) -> tuple[floa
         if w > 0 and kind in ("phone", "email", "date", "id_number"):
             reasons.append({"date": "birthday"}.get(kind, kind) if kind != "phone" else "phone")
     score = 1.0 / (1.0 + math.pow(2.0, -(weight - _MIDPOINT) / _SCALE))
+    if ("phone" in reasons or "email" in reasons) and _different_first_names(a, b):
+        # One phone (or mailbox) and two first names: a family or a shared line, however
+        # much else agrees (twins share surname, birthday and patronymic).
+        score = min(score, _FAMILY_CAP)
     return score, sorted(set(reasons))
+
+
+def _different_first_names(a: _Person, b: _Person) -> bool:
+    if not a.given or not b.given:
+        return False
+    return max(_similarity(a.given, b.given), _swapped_similarity(a, b, "given")) < _NEAR
 
 
 def _swapped_similarity(a: _Person, b: _Person, part: str) -> float:

@@ -155,6 +155,8 @@ class Outcome:
     records: list[ClientRecord]
     fixes: list[Fix]
     rows_without_id: list[int]  # client rows that need an ID assigned by the writer
+    # IDs that orders / interactions mention (a new ID must never adopt their history)
+    referenced_ids: frozenset[str] = frozenset()
 
 
 # ---------------------------------------------------------------------------

@@ -224,9 +224,9 @@ def _assign_ids(outcome: Outcome, table: TableInfo, grid: SheetGrid) -> dict[int
             counts[(m.group(1), len(m.group(2)))] += 1
     if counts:
         prefix, width = max(counts, key=counts.__getitem__)
-    used = {rec.id for rec in outcome.records if rec.id}
-    for rec in outcome.records:
-        m = _ID_PATTERN.match(rec.id or "")
+    used = {rec.id for rec in outcome.records if rec.id} | set(outcome.referenced_ids)
+    for existing in used:
+        m = _ID_PATTERN.match(existing)
         if m and m.group(1) == prefix:
             top = max(top, int(m.group(2)))
     out: dict[int, str] = {}
