@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import AS_OF, generated_workbook, median_of  # noqa: E402
+from common import AS_OF, generated_workbook, median_of
 
 NAIVE = r"""
 import sys

@@ -17,9 +17,16 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = [ROOT.parent / "shared" / "fixtures" / "febrl" / f"dataset{n}.csv" for n in (3, 1)]
 
 KINDS = {
-    "given_name": "given_name", "surname": "surname", "street_number": "street_number",
-    "address_1": "street", "address_2": "text", "suburb": "locality", "postcode": "postcode",
-    "state": "region", "date_of_birth": "date", "soc_sec_id": "id_number",
+    "given_name": "given_name",
+    "surname": "surname",
+    "street_number": "street_number",
+    "address_1": "street",
+    "address_2": "text",
+    "suburb": "locality",
+    "postcode": "postcode",
+    "state": "region",
+    "date_of_birth": "date",
+    "soc_sec_id": "id_number",
 }
 
 

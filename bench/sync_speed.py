@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import AS_OF, OUT, generated_workbook, run_measured  # noqa: E402
+from common import AS_OF, OUT, generated_workbook, run_measured
 
 OPENPYXL_ROUND_TRIP = r"""
 import json, sys
@@ -42,7 +42,10 @@ base = len(headers)
 for i, key in enumerate(("rfm_segment", "abc", "xyz", "vip", "temperature")):
     ws.cell(1, base + 1 + i, key)
     for rec in report["records"]:
-        ws.cell(rec["row"], base + 1 + i, rec[key] if not isinstance(rec[key], bool) else ("VIP" if rec[key] else None))
+        value = rec[key]
+        if isinstance(value, bool):
+            value = "VIP" if value else None
+        ws.cell(rec["row"], base + 1 + i, value)
 wb.save(path)
 """
 

@@ -21,7 +21,7 @@ from sync.report import dumps_report, summary_lines
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class SourceType(click.ParamType):
+class SourceType(click.ParamType[str]):
     """``SOURCE``: a path to an .xlsx/.xlsm workbook, or ``gsheet:SPREADSHEET_ID``."""
 
     name = "source"
@@ -38,7 +38,7 @@ class SourceType(click.ParamType):
         return text
 
 
-class AsOfType(click.ParamType):
+class AsOfType(click.ParamType[dt.date]):
     name = "YYYY-MM-DD"
 
     def convert(
@@ -145,61 +145,6 @@ def check(
         click.echo(f"Report: {report_path}")
     if strict and any(p.severity == "error" for p in outcome.problems):
         sys.exit(1)
-
-
-@cli.command()
-@click.argument("source", type=SOURCE)
-@pass_options
-@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-@handle_errors
-def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: bool) -> None:
-    """Run one pass over SOURCE, then write highlights, notes and segment columns back."""
-    config = _load(config_path, source)
-    src = service.open_source(source, config)
-    try:
-        result = service.sync(
-            src, config, as_of, dry_run=dry_run, progress=_Progress(sys.stderr.isatty())
-        )
-    finally:
-        src.close()
-    for line in summary_lines(result.outcome):
-        click.echo(line)
-    edits = sum(len(e.cells) for e in result.plan.edits)
-    if result.applied is None:
-        click.echo(f"Dry run: {edits} cells would be written; nothing written.")
-        return
-    status = result.applied.status
-    click.echo(
-        f"Write-back: {status}" + (f" ({result.applied.detail})" if result.applied.detail else "")
-    )
-    if status in ("conflict", "locked"):
-        sys.exit(3)
-
-
-@cli.command()
-@click.argument("source", type=SOURCE)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Config file (for the backup folder).",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Undo even if the file was edited since; the current file is backed up first.",
-)
-@handle_errors
-def undo(source: str, config_path: str | None, force: bool) -> None:
-    """Restore SOURCE to the version before clientbase's last write."""
-    from sync.sources.xlsx import BackupSettings, XlsxSource
-
-    if source.startswith(service.GSHEET_PREFIX):
-        raise click.UsageError("undo works on workbook files; use the sheet's version history")
-    config = _load(config_path, source)
-    restored = XlsxSource(source, BackupSettings(config.backup.dir, config.backup.keep)).undo(force)
-    click.echo(f"Restored {Path(source).name} from backup {restored}.")
 
 
 @cli.command()

@@ -88,8 +88,18 @@ class DedupeConfig:
     threshold: float = 0.80  # minimum pair score for two rows to be the same person
 
 
-TOOL_COLUMNS = ("segment", "rfm", "abc", "xyz", "vip", "temperature", "duplicate", "revenue",
-                "orders", "last_order")
+TOOL_COLUMNS = (
+    "segment",
+    "rfm",
+    "abc",
+    "xyz",
+    "vip",
+    "temperature",
+    "duplicate",
+    "revenue",
+    "orders",
+    "last_order",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sync.config import (
     ROLE_FIELDS,
@@ -75,7 +75,7 @@ def _key_lines(text: str) -> dict[str, int]:
             key = ".".join(_unquote(p) for p in m.group(1).split("."))
             full = f"{table}.{key}" if table else key
             found.setdefault(full, number)
-            rest = line[m.end():]
+            rest = line[m.end() :]
             if "{" in rest:
                 for inner in _INLINE_KEY.finditer(rest):
                     found.setdefault(f"{full}.{_unquote(inner.group(1))}", number)
@@ -90,11 +90,13 @@ Check = Callable[[_Ctx, str, Any], Any]
 def _type(expected: type | tuple[type, ...], name: str) -> Check:
     def check(ctx: _Ctx, key: str, value: Any) -> Any:
         if isinstance(value, bool) and bool not in (
-                expected if isinstance(expected, tuple) else (expected,)):
+            expected if isinstance(expected, tuple) else (expected,)
+        ):
             raise ctx.fail(key, f"expected {name}, got {value!r}")
         if not isinstance(value, expected):
             raise ctx.fail(key, f"expected {name}, got {_show(value)}")
         return value
+
     return check
 
 
@@ -107,6 +109,7 @@ def _choice(*options: str) -> Check:
         if value not in options:
             raise ctx.fail(key, f"expected one of {', '.join(options)}; got {value!r}")
         return value
+
     return check
 
 
@@ -114,11 +117,14 @@ def _number(low: float | None = None, high: float | None = None, integer: bool =
     def check(ctx: _Ctx, key: str, value: Any) -> Any:
         ok_types: tuple[type, ...] = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, ok_types):
-            raise ctx.fail(key, f"expected {'an integer' if integer else 'a number'}, "
-                                f"got {_show(value)}")
-        if (low is not None and value < low) or (high is not None and value > high):
+            raise ctx.fail(
+                key, f"expected {'an integer' if integer else 'a number'}, got {_show(value)}"
+            )
+        number = float(cast(float, value))
+        if (low is not None and number < low) or (high is not None and number > high):
             raise ctx.fail(key, f"expected a value between {low} and {high}, got {value}")
         return value
+
     return check
 
 
@@ -134,12 +140,16 @@ def _str_list(options: tuple[str, ...] | None = None, upper: bool = False) -> Ch
                     hint = f"; did you mean '{close[0]}'?" if close else ""
                     raise ctx.fail(key, f"unknown value {item!r}{hint}")
         return tuple(items)
+
     return check
 
 
 def _bounds(ctx: _Ctx, key: str, value: Any) -> tuple[float, float]:
-    if (not isinstance(value, list) or len(value) != 2
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)):
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
         raise ctx.fail(key, f"expected two numbers like [0.8, 0.95], got {_show(value)}")
     a, b = float(value[0]), float(value[1])
     if not 0 < a < b:
@@ -172,7 +182,7 @@ _ARGB = re.compile(r"^(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
 
 def _color(ctx: _Ctx, key: str, value: Any) -> str:
     if not isinstance(value, str) or not _ARGB.match(value.lstrip("#")):
-        raise ctx.fail(key, f"expected a colour like \"FFC7CE\" or \"FFFFC7CE\", got {value!r}")
+        raise ctx.fail(key, f'expected a colour like "FFC7CE" or "FFFFC7CE", got {value!r}')
     text = value.lstrip("#").upper()
     return text if len(text) == 8 else "FF" + text
 
@@ -192,29 +202,41 @@ _BOOL = _type(bool, "true or false")
 Schema = Mapping[str, Check]
 
 _SCHEMAS: dict[str, tuple[type, Schema]] = {
-    "phone": (PhoneConfig, {"regions": _regions,
-                            "format": _choice("e164", "international", "national")}),
+    "phone": (
+        PhoneConfig,
+        {"regions": _regions, "format": _choice("e164", "international", "national")},
+    ),
     "email": (EmailConfig, {"check_dns": _BOOL, "extra_domains": _str_list()}),
-    "segments": (SegmentsConfig, {
-        "abc": _share_bounds, "xyz": _bounds,
-        "vip_revenue_multiple": _number(0.0, 1000.0),
-        "vip_orders_365": _number(1, 100000, integer=True),
-        "hot_days": _number(0, 3650, integer=True),
-    }),
+    "segments": (
+        SegmentsConfig,
+        {
+            "abc": _share_bounds,
+            "xyz": _bounds,
+            "vip_revenue_multiple": _number(0.0, 1000.0),
+            "vip_orders_365": _number(1, 100000, integer=True),
+            "hot_days": _number(0, 3650, integer=True),
+        },
+    ),
     "dedupe": (DedupeConfig, {"enabled": _BOOL, "threshold": _number(0.0, 1.0)}),
     "backup": (BackupConfig, {"dir": _STR, "keep": _number(1, 10000, integer=True)}),
 }
 _OUTPUT: Schema = {
-    "columns": _str_list(TOOL_COLUMNS), "headers": _str_map, "problems_sheet": _STR,
-    "summary_sheet": _STR, "notes": _BOOL, "colors": _type(dict, "a table"),
+    "columns": _str_list(TOOL_COLUMNS),
+    "headers": _str_map,
+    "problems_sheet": _STR,
+    "summary_sheet": _STR,
+    "notes": _BOOL,
+    "colors": _type(dict, "a table"),
 }
 _COLORS: Schema = {"error": _color, "warning": _color, "info": _color}
 _SHEET: Schema = {
-    "name": _STR, "columns": _str_map, "header_row": _number(1, 1000, integer=True),
-    "required": _str_list(), "allowed": _type(dict, "a table"),
+    "name": _STR,
+    "columns": _str_map,
+    "header_row": _number(1, 1000, integer=True),
+    "required": _str_list(),
+    "allowed": _type(dict, "a table"),
 }
-_TOP = ("language", "fix", "phone", "email", "sheets", "segments", "dedupe", "output",
-        "backup")
+_TOP = ("language", "fix", "phone", "email", "sheets", "segments", "dedupe", "output", "backup")
 
 
 def _unknown(ctx: _Ctx, prefix: str, keys: list[str], known: Any) -> None:
@@ -265,8 +287,9 @@ def parse_config(text: str, path: str = "clientbase.toml") -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(f"not valid TOML: {exc}", path=path,
-                          line=int(m.group(1)) if m else None) from exc
+        raise ConfigError(
+            f"not valid TOML: {exc}", path=path, line=int(m.group(1)) if m else None
+        ) from exc
     ctx = _Ctx(text, path)
     _unknown(ctx, "", list(data), _TOP)
     base = default_config()
@@ -288,8 +311,7 @@ def parse_config(text: str, path: str = "clientbase.toml") -> Config:
             if k not in (*TOOL_COLUMNS, "id"):
                 _unknown(ctx, "output.headers.", [k], TOOL_COLUMNS)
         if "colors" in out:
-            values["colors"] = _section(ctx, "output.colors", out["colors"], ColorsConfig,
-                                        _COLORS)
+            values["colors"] = _section(ctx, "output.colors", out["colors"], ColorsConfig, _COLORS)
         kwargs["output"] = OutputConfig(**values)
     sheets = dict(base.sheets)
     if "sheets" in data:

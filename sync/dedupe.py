@@ -31,9 +31,22 @@ from sync.demographics import split_name
 from sync.model import DuplicateGroup
 from sync.translit import fold, name_tokens
 
-FieldKind = Literal["full_name", "given_name", "surname", "middle_name", "phone", "email", "date",
-                    "street", "street_number", "locality", "postcode", "region", "id_number",
-                    "text"]
+FieldKind = Literal[
+    "full_name",
+    "given_name",
+    "surname",
+    "middle_name",
+    "phone",
+    "email",
+    "date",
+    "street",
+    "street_number",
+    "locality",
+    "postcode",
+    "region",
+    "id_number",
+    "text",
+]
 
 MAX_BLOCK = 60
 LINK_FLOOR = 0.15
@@ -111,10 +124,10 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
 
 def _block_keys(p: _Person, kinds: Mapping[str, FieldKind]) -> set[str]:
     keys: set[str] = set()
-    date = next((str(p.values[n]) for n, k in kinds.items() if k == "date" and n in p.values),
-                None)
-    postcode = next((str(p.values[n]) for n, k in kinds.items()
-                     if k == "postcode" and n in p.values), None)
+    date = next((str(p.values[n]) for n, k in kinds.items() if k == "date" and n in p.values), None)
+    postcode = next(
+        (str(p.values[n]) for n, k in kinds.items() if k == "postcode" and n in p.values), None
+    )
     for name, kind in kinds.items():
         v = p.values.get(name)
         if v is not None and kind in ("phone", "email", "id_number"):
@@ -252,8 +265,13 @@ class _Clusters:
             self.group_of[x] = ga
 
 
-def find_duplicates(rows: Sequence[int], fields: Mapping[str, Sequence[object]],
-                    kinds: Mapping[str, FieldKind], *, threshold: float = 0.80) -> DedupeResult:
+def find_duplicates(
+    rows: Sequence[int],
+    fields: Mapping[str, Sequence[object]],
+    kinds: Mapping[str, FieldKind],
+    *,
+    threshold: float = 0.80,
+) -> DedupeResult:
     """Group rows that are the same person; list phones shared by different people."""
     people = [
         _prepare(row, {name: fields[name][i] for name in kinds if name in fields}, kinds)
@@ -281,16 +299,18 @@ def find_duplicates(rows: Sequence[int], fields: Mapping[str, Sequence[object]],
         if s >= threshold:
             clusters.try_join(a, b, score_fn)
     groups: list[DuplicateGroup] = []
-    for members in sorted((sorted(m) for m in clusters.members.values() if len(m) > 1),
-                          key=lambda m: m[0]):
+    for members in sorted(
+        (sorted(m) for m in clusters.members.values() if len(m) > 1), key=lambda m: m[0]
+    ):
         pairs = list(combinations(members, 2))
         scores = [clusters.score_of[p] for p in pairs]
         reasons: set[str] = set()
-        for p in pairs:
-            if p in pair_reasons and pair_scores[p] >= threshold:
-                reasons.update(pair_reasons[p])
-        groups.append(DuplicateGroup(len(groups) + 1, tuple(members), min(scores),
-                                     tuple(sorted(reasons))))
+        for pair in pairs:
+            if pair in pair_reasons and pair_scores[pair] >= threshold:
+                reasons.update(pair_reasons[pair])
+        groups.append(
+            DuplicateGroup(len(groups) + 1, tuple(members), min(scores), tuple(sorted(reasons)))
+        )
     group_of = {row: g.group for g in groups for row in g.rows}
     shared: list[tuple[int, ...]] = []
     for key, members in sorted(blocks.items()):

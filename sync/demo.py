@@ -11,40 +11,306 @@ import datetime as dt
 import os
 import random
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import phonenumbers
 
 from sync.model import CellValue
 
-_SURNAMES_RU = ("Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Фёдоров "
-                "Морозов Волков Алексеев Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев "
-                "Орлов Андреев Макаров Никитин Захаров Зайцев Соловьёв Борисов Яковлев Григорьев "
-                "Романов Воробьёв Сергеев Кузьмин Фролов Александров Дмитриев Королёв Гусев Киселёв "
-                "Ильин Максимов Поляков Сорокин Виноградов Ковалёв Белов Медведев Антонов Тарасов "
-                "Жуков Баранов Филиппов Комаров Давыдов Беляев Герасимов Богданов Осипов Сидоров "
-                "Матвеев Титов Марков Миронов Крылов Куликов Карпов Власов Мельников Денисов "
-                "Гаврилов Тихонов Казаков Афанасьев Данилов Савельев Тимофеев Фомин Чернов Абрамов "
-                "Мартынов Ефимов Федотов Щербаков Назаров Калинин Исаев Чернышёв Быков Маслов").split()
-_SURNAMES_UA = ("Шевченко Коваленко Бондаренко Ткаченко Кравченко Олійник Шевчук Коваль Поліщук "
-                "Бойко Ткачук Мельник Лисенко Марченко Руденко Савченко Петренко Мороз Кравчук "
-                "Клименко Павленко Левченко Гончаренко Козак Пономаренко Харченко Швець Литвиненко "
-                "Костенко Кузьменко Присяжнюк Карпенко Тимошенко Гнатюк Мельничук Дячук").split()
-_MALE = ("Александр Алексей Андрей Антон Артём Борис Вадим Валерий Василий Виктор Виталий "
-         "Владимир Владислав Геннадий Георгий Григорий Денис Дмитрий Евгений Егор Иван Игорь "
-         "Кирилл Константин Леонид Максим Михаил Николай Олег Павел Пётр Роман Руслан Сергей "
-         "Станислав Степан Тимур Фёдор Юрий Ярослав Тарас Богдан Олександр Андрій Олексій "
-         "Дмитро Сергій Юрій Микола Назар Остап").split()
-_FEMALE = ("Александра Алина Алла Анастасия Анна Валентина Валерия Вера Виктория Галина Дарья "
-           "Екатерина Елена Елизавета Жанна Зоя Инна Ирина Карина Кристина Ксения Лариса Лидия "
-           "Любовь Людмила Маргарита Марина Мария Надежда Наталья Нина Оксана Ольга Полина "
-           "Светлана София Тамара Татьяна Юлия Яна Олена Наталія Тетяна Ірина Юлія Ганна "
-           "Оксана Мар'яна Соломія Христина").split()
-_FATHERS = ("Александр Алексей Андрей Борис Василий Виктор Владимир Геннадий Дмитрий Евгений "
-            "Иван Игорь Михаил Николай Олег Павел Пётр Сергей Юрий Анатолий").split()
-_CITIES = ("Москва Москва Москва Санкт-Петербург Санкт-Петербург Казань Новосибирск "
-           "Екатеринбург Самара Краснодар Київ Київ Харків Львів Одеса Мінськ Алматы").split()
-_DOMAINS = ("mail.ru mail.ru yandex.ru gmail.com gmail.com bk.ru inbox.ru list.ru rambler.ru "
-            "ukr.net i.ua meta.ua tut.by mail.kz icloud.com outlook.com").split()
+_SURNAMES_RU = [
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
+    "Захаров",
+    "Зайцев",
+    "Соловьёв",
+    "Борисов",
+    "Яковлев",
+    "Григорьев",
+    "Романов",
+    "Воробьёв",
+    "Сергеев",
+    "Кузьмин",
+    "Фролов",
+    "Александров",
+    "Дмитриев",
+    "Королёв",
+    "Гусев",
+    "Киселёв",
+    "Ильин",
+    "Максимов",
+    "Поляков",
+    "Сорокин",
+    "Виноградов",
+    "Ковалёв",
+    "Белов",
+    "Медведев",
+    "Антонов",
+    "Тарасов",
+    "Жуков",
+    "Баранов",
+    "Филиппов",
+    "Комаров",
+    "Давыдов",
+    "Беляев",
+    "Герасимов",
+    "Богданов",
+    "Осипов",
+    "Сидоров",
+    "Матвеев",
+    "Титов",
+    "Марков",
+    "Миронов",
+    "Крылов",
+    "Куликов",
+    "Карпов",
+    "Власов",
+    "Мельников",
+    "Денисов",
+    "Гаврилов",
+    "Тихонов",
+    "Казаков",
+    "Афанасьев",
+    "Данилов",
+    "Савельев",
+    "Тимофеев",
+    "Фомин",
+    "Чернов",
+    "Абрамов",
+    "Мартынов",
+    "Ефимов",
+    "Федотов",
+    "Щербаков",
+    "Назаров",
+    "Калинин",
+    "Исаев",
+    "Чернышёв",
+    "Быков",
+    "Маслов",
+]
+_SURNAMES_UA = [
+    "Шевченко",
+    "Коваленко",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравченко",
+    "Олійник",
+    "Шевчук",
+    "Коваль",
+    "Поліщук",
+    "Бойко",
+    "Ткачук",
+    "Мельник",
+    "Лисенко",
+    "Марченко",
+    "Руденко",
+    "Савченко",
+    "Петренко",
+    "Мороз",
+    "Кравчук",
+    "Клименко",
+    "Павленко",
+    "Левченко",
+    "Гончаренко",
+    "Козак",
+    "Пономаренко",
+    "Харченко",
+    "Швець",
+    "Литвиненко",
+    "Костенко",
+    "Кузьменко",
+    "Присяжнюк",
+    "Карпенко",
+    "Тимошенко",
+    "Гнатюк",
+    "Мельничук",
+    "Дячук",
+]
+_MALE = [
+    "Александр",
+    "Алексей",
+    "Андрей",
+    "Антон",
+    "Артём",
+    "Борис",
+    "Вадим",
+    "Валерий",
+    "Василий",
+    "Виктор",
+    "Виталий",
+    "Владимир",
+    "Владислав",
+    "Геннадий",
+    "Георгий",
+    "Григорий",
+    "Денис",
+    "Дмитрий",
+    "Евгений",
+    "Егор",
+    "Иван",
+    "Игорь",
+    "Кирилл",
+    "Константин",
+    "Леонид",
+    "Максим",
+    "Михаил",
+    "Николай",
+    "Олег",
+    "Павел",
+    "Пётр",
+    "Роман",
+    "Руслан",
+    "Сергей",
+    "Станислав",
+    "Степан",
+    "Тимур",
+    "Фёдор",
+    "Юрий",
+    "Ярослав",
+    "Тарас",
+    "Богдан",
+    "Олександр",
+    "Андрій",
+    "Олексій",
+    "Дмитро",
+    "Сергій",
+    "Юрій",
+    "Микола",
+    "Назар",
+    "Остап",
+]
+_FEMALE = [
+    "Александра",
+    "Алина",
+    "Алла",
+    "Анастасия",
+    "Анна",
+    "Валентина",
+    "Валерия",
+    "Вера",
+    "Виктория",
+    "Галина",
+    "Дарья",
+    "Екатерина",
+    "Елена",
+    "Елизавета",
+    "Жанна",
+    "Зоя",
+    "Инна",
+    "Ирина",
+    "Карина",
+    "Кристина",
+    "Ксения",
+    "Лариса",
+    "Лидия",
+    "Любовь",
+    "Людмила",
+    "Маргарита",
+    "Марина",
+    "Мария",
+    "Надежда",
+    "Наталья",
+    "Нина",
+    "Оксана",
+    "Ольга",
+    "Полина",
+    "Светлана",
+    "София",
+    "Тамара",
+    "Татьяна",
+    "Юлия",
+    "Яна",
+    "Олена",
+    "Наталія",
+    "Тетяна",
+    "Ірина",
+    "Юлія",
+    "Ганна",
+    "Оксана",
+    "Мар'яна",
+    "Соломія",
+    "Христина",
+]
+_FATHERS = [
+    "Александр",
+    "Алексей",
+    "Андрей",
+    "Борис",
+    "Василий",
+    "Виктор",
+    "Владимир",
+    "Геннадий",
+    "Дмитрий",
+    "Евгений",
+    "Иван",
+    "Игорь",
+    "Михаил",
+    "Николай",
+    "Олег",
+    "Павел",
+    "Пётр",
+    "Сергей",
+    "Юрий",
+    "Анатолий",
+]
+_CITIES = [
+    "Москва",
+    "Москва",
+    "Москва",
+    "Санкт-Петербург",
+    "Санкт-Петербург",
+    "Казань",
+    "Новосибирск",
+    "Екатеринбург",
+    "Самара",
+    "Краснодар",
+    "Київ",
+    "Київ",
+    "Харків",
+    "Львів",
+    "Одеса",
+    "Мінськ",
+    "Алматы",
+]
+_DOMAINS = [
+    "mail.ru",
+    "mail.ru",
+    "yandex.ru",
+    "gmail.com",
+    "gmail.com",
+    "bk.ru",
+    "inbox.ru",
+    "list.ru",
+    "rambler.ru",
+    "ukr.net",
+    "i.ua",
+    "meta.ua",
+    "tut.by",
+    "mail.kz",
+    "icloud.com",
+    "outlook.com",
+]
 _TYPO_DOMAINS = ("gmial.com", "yandx.ru", "mail.ry", "gmail.co", "ukr.nte", "mial.ru")
 _KINDS = ("звонок", "встреча", "письмо", "сообщение")
 # (region, country code, national prefixes of mobile numbers, share of clients)
@@ -54,15 +320,65 @@ _PHONE_PLANS = (
     ("BY", "375", ("25", "29", "33", "44"), 8),
     ("KZ", "7", ("701", "702", "705", "707", "747", "771", "775", "777", "778"), 7),
 )
-_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ'",
-                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
-                      "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y",
-                      "", "e", "yu", "ya", "i", "ye", "yi", "g", ""], strict=True))
+_TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ'",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "i",
+            "ye",
+            "yi",
+            "g",
+            "",
+        ],
+        strict=True,
+    )
+)
 _LOOKALIKE = {"о": "o", "е": "e", "а": "a", "с": "c", "р": "p", "х": "x", "у": "y"}
 
 HEADERS_RU = {
-    "clients": ["ID", "ФИО", "Телефон", "Email", "Город", "Дата рождения",
-                "Согласие на рассылку", "Дата добавления"],
+    "clients": [
+        "ID",
+        "ФИО",
+        "Телефон",
+        "Email",
+        "Город",
+        "Дата рождения",
+        "Согласие на рассылку",
+        "Дата добавления",
+    ],
     "orders": ["Номер заказа", "Дата", "ID клиента", "Сумма"],
     "interactions": ["Дата", "ID клиента", "Тип"],
 }
@@ -85,8 +401,9 @@ class DemoBase:
 
 
 def translit(text: str) -> str:
-    out = "".join(_TRANSLIT.get(ch.lower(), ch.lower()) if ch.isalpha() or ch == "'" else ch
-                  for ch in text)
+    out = "".join(
+        _TRANSLIT.get(ch.lower(), ch.lower()) if ch.isalpha() or ch == "'" else ch for ch in text
+    )
     return " ".join(w.capitalize() for w in out.split())
 
 
@@ -160,8 +477,9 @@ class _Generator:
 
     def email_for(self, surname: str, first: str) -> str:
         while True:
-            local = (f"{translit(first)[:1]}.{translit(surname)}".lower().replace(" ", "")
-                     + str(self.rng.randrange(1, 999)))
+            local = f"{translit(first)[:1]}.{translit(surname)}".lower().replace(" ", "") + str(
+                self.rng.randrange(1, 999)
+            )
             local = "".join(ch for ch in local if ch.isalnum() or ch in "._")
             email = f"{local}@{self.rng.choice(_DOMAINS)}"
             if email not in self.used_emails:
@@ -179,8 +497,9 @@ class _Generator:
         e164, region = self.phone()
         email = self.email_for(last, first) if rng.random() < 0.8 else None
         birthday = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 20000))
-        return _Person(gender, last, first, middle, e164, region, email, rng.choice(_CITIES),
-                       birthday)
+        return _Person(
+            gender, last, first, middle, e164, region, email, rng.choice(_CITIES), birthday
+        )
 
 
 def _shown(e164: str, style: str) -> CellValue:
@@ -202,8 +521,14 @@ def _shown(e164: str, style: str) -> CellValue:
     return f"+{cc}{national}"
 
 
-def generate_base(n_clients: int = 400, *, seed: int = 7, as_of: dt.date,
-                  lang: str = "ru", orders_per_client: float = 3.0) -> DemoBase:
+def generate_base(
+    n_clients: int = 400,
+    *,
+    seed: int = 7,
+    as_of: dt.date,
+    lang: str = "ru",
+    orders_per_client: float = 3.0,
+) -> DemoBase:
     """``n_clients`` client rows (duplicates and families included) with orders and contacts."""
     gen = _Generator(seed, as_of)
     rng = gen.rng
@@ -238,8 +563,13 @@ def generate_base(n_clients: int = 400, *, seed: int = 7, as_of: dt.date,
             phone = rng.choice(("8 912 345", "12345", "+7 912 345-67-8", "тел. уточнить"))
             codes = [c for c in codes if not c.startswith("phone")] + ["phone.invalid"]
         elif roll < 0.035 and p.email:
-            email = rng.choice((p.email.split("@")[0] + "@mail", p.email.replace("@", "@@"),
-                                p.email.replace("@", ".")))
+            email = rng.choice(
+                (
+                    p.email.split("@")[0] + "@mail",
+                    p.email.replace("@", "@@"),
+                    p.email.replace("@", "."),
+                )
+            )
             codes.append("email.invalid")
         elif roll < 0.05 and p.email:
             email = p.email.split("@")[0] + "@" + rng.choice(_TYPO_DOMAINS)
@@ -254,7 +584,7 @@ def generate_base(n_clients: int = 400, *, seed: int = 7, as_of: dt.date,
             letters = [i for i, ch in enumerate(p.surname) if ch in _LOOKALIKE]
             if letters:
                 i = rng.choice(letters)
-                surname = p.surname[:i] + _LOOKALIKE[p.surname[i]] + p.surname[i + 1:]
+                surname = p.surname[:i] + _LOOKALIKE[p.surname[i]] + p.surname[i + 1 :]
                 name = " ".join(x for x in (surname, p.first, p.middle) if x)
                 codes.append("name.mixed_scripts")
         elif roll < 0.11:
@@ -280,8 +610,13 @@ def generate_base(n_clients: int = 400, *, seed: int = 7, as_of: dt.date,
         row = add([client_id, name, phone, email, p.city, birthday, consent, added], p, codes)
         ids[row] = client_id
         extra = rng.random()
-        if (extra < 0.015 and len(clients) - 1 < n_clients and phone is not None and name
-                and "phone.invalid" not in codes):
+        if (
+            extra < 0.015
+            and len(clients) - 1 < n_clients
+            and phone is not None
+            and name
+            and "phone.invalid" not in codes
+        ):
             # duplicate: the same person typed again
             dup_codes: list[str] = []
             variant = rng.choice(("format", "typo", "translit", "order", "short", "email"))
@@ -296,8 +631,9 @@ def generate_base(n_clients: int = 400, *, seed: int = 7, as_of: dt.date,
                 if vowels:
                     i = vowels[0]
                     repl = "е" if p.first[i] != "е" else "и"
-                    dup_name = " ".join(x for x in (p.surname, p.first[:i] + repl
-                                                     + p.first[i + 1:], p.middle) if x)
+                    dup_name = " ".join(
+                        x for x in (p.surname, p.first[:i] + repl + p.first[i + 1 :], p.middle) if x
+                    )
             elif variant == "translit":
                 dup_name = f"{translit(p.surname)} {translit(p.first)}"
             elif variant == "order":
@@ -315,9 +651,20 @@ def generate_base(n_clients: int = 400, *, seed: int = 7, as_of: dt.date,
                     dup_codes += [c for c in codes if c.startswith("email")]
                 else:
                     dup_codes.append("email.fixed")
-            dup_row = add([f"C{next_id:06d}", dup_name, dup_phone, dup_email, p.city,
-                           p.birthday, "да", as_of - dt.timedelta(days=rng.randrange(1, 29))],
-                          p, dup_codes)
+            dup_row = add(
+                [
+                    f"C{next_id:06d}",
+                    dup_name,
+                    dup_phone,
+                    dup_email,
+                    p.city,
+                    p.birthday,
+                    "да",
+                    as_of - dt.timedelta(days=rng.randrange(1, 29)),
+                ],
+                p,
+                dup_codes,
+            )
             ids[dup_row] = f"C{next_id:06d}"
             next_id += 1
             labels.duplicate_groups.append((row, dup_row))
@@ -329,10 +676,23 @@ def generate_base(n_clients: int = 400, *, seed: int = 7, as_of: dt.date,
             labels.duplicate_groups.append((row, copy_row))
         elif extra < 0.035 and len(clients) - 1 < n_clients and not codes:
             # family: another person on the same phone
-            relative = gen.person(gender="f" if p.gender == "m" else "m",
-                                  surname=_male_surname(p.surname))
-            fam_row = add([f"C{next_id:06d}", relative.full, phone, relative.email,
-                           p.city, relative.birthday, "да", added], relative, [])
+            relative = gen.person(
+                gender="f" if p.gender == "m" else "m", surname=_male_surname(p.surname)
+            )
+            fam_row = add(
+                [
+                    f"C{next_id:06d}",
+                    relative.full,
+                    phone,
+                    relative.email,
+                    p.city,
+                    relative.birthday,
+                    "да",
+                    added,
+                ],
+                relative,
+                [],
+            )
             ids[fam_row] = f"C{next_id:06d}"
             next_id += 1
             labels.families.append((row, fam_row))
@@ -344,8 +704,9 @@ def generate_base(n_clients: int = 400, *, seed: int = 7, as_of: dt.date,
     return DemoBase(clients, orders, interactions, labels)
 
 
-def _activity(rng: random.Random, ids: dict[int, str | None], as_of: dt.date,
-              orders_per_client: float) -> tuple[list[list[CellValue]], list[list[CellValue]]]:
+def _activity(
+    rng: random.Random, ids: dict[int, str | None], as_of: dt.date, orders_per_client: float
+) -> tuple[list[list[CellValue]], list[list[CellValue]]]:
     orders: list[list[CellValue]] = [list(HEADERS_RU["orders"])]
     interactions: list[list[CellValue]] = [list(HEADERS_RU["interactions"])]
     order_no = 1
@@ -373,8 +734,9 @@ def _activity(rng: random.Random, ids: dict[int, str | None], as_of: dt.date,
             order_no += 1
         if rng.random() < 0.3:
             for _ in range(rng.randint(1, 3)):
-                interactions.append([as_of - dt.timedelta(days=rng.randrange(0, 400)), cid,
-                                     rng.choice(_KINDS)])
+                interactions.append(
+                    [as_of - dt.timedelta(days=rng.randrange(0, 400)), cid, rng.choice(_KINDS)]
+                )
     return orders, interactions
 
 
@@ -386,15 +748,18 @@ def write_demo_workbook(base: DemoBase, path: str | os.PathLike[str]) -> None:
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, rows in (("Клиенты", base.clients), ("Заказы", base.orders),
-                        ("Контакты", base.interactions)):
+    for title, rows in (
+        ("Клиенты", base.clients),
+        ("Заказы", base.orders),
+        ("Контакты", base.interactions),
+    ):
         ws = wb.create_sheet(title)
         ws.freeze_panes = "A2"
         for i, row in enumerate(rows):
             if i == 0:
                 cells = []
                 for value in row:
-                    cell = WriteOnlyCell(ws, value=value)
+                    cell = WriteOnlyCell(ws, value=cast(Any, value))
                     cell.font = bold
                     cells.append(cell)
                 ws.append(cells)

@@ -96,8 +96,9 @@ def run_pass(
         records=records,
         fixes=fixes,
         rows_without_id=[r for r, i in zip(clients.rows, ids, strict=True) if i is None],
-        referenced_ids=frozenset(filter(None, [*orders_frame["client_id"],
-                                               *interactions_frame["client_id"]])),
+        referenced_ids=frozenset(
+            filter(None, [*orders_frame["client_id"], *interactions_frame["client_id"]])
+        ),
     )
 
 

@@ -15,57 +15,190 @@ from sync.model import SheetGrid, TableInfo
 
 _SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "clients": {
-        "id": ("id", "код", "код клиента", "код клієнта", "№ клиента", "номер клиента",
-               "client id", "customer id", "id клиента", "id клієнта"),
-        "name": ("фио", "ф и о", "клиент", "имя клиента", "пиб", "піб", "п і б", "клієнт",
-                 "full name", "name", "customer", "client", "ім'я клієнта", "фамилия имя отчество",
-                 "фамилия имя", "прізвище ім'я", "контакт", "контактное лицо"),
+        "id": (
+            "id",
+            "код",
+            "код клиента",
+            "код клієнта",
+            "№ клиента",
+            "номер клиента",
+            "client id",
+            "customer id",
+            "id клиента",
+            "id клієнта",
+        ),
+        "name": (
+            "фио",
+            "ф и о",
+            "клиент",
+            "имя клиента",
+            "пиб",
+            "піб",
+            "п і б",
+            "клієнт",
+            "full name",
+            "name",
+            "customer",
+            "client",
+            "ім'я клієнта",
+            "фамилия имя отчество",
+            "фамилия имя",
+            "прізвище ім'я",
+            "контакт",
+            "контактное лицо",
+        ),
         "last_name": ("фамилия", "прізвище", "last name", "surname"),
         "first_name": ("имя", "ім'я", "імя", "first name", "given name"),
         "middle_name": ("отчество", "по батькові", "middle name", "patronymic"),
-        "phone": ("телефон", "тел", "моб телефон", "мобильный", "мобильный телефон",
-                  "номер телефона", "телефон клиента", "phone", "mobile", "tel", "мобільний",
-                  "номер телефону", "телефон клієнта", "сотовый", "моб"),
-        "phone2": ("телефон 2", "доп телефон", "второй телефон", "дополнительный телефон",
-                   "phone 2", "other phone", "додатковий телефон"),
-        "email": ("email", "e mail", "эл почта", "электронная почта", "почта", "ел пошта",
-                  "електронна пошта", "пошта", "mail", "e-mail", "емейл", "имейл"),
+        "phone": (
+            "телефон",
+            "тел",
+            "моб телефон",
+            "мобильный",
+            "мобильный телефон",
+            "номер телефона",
+            "телефон клиента",
+            "phone",
+            "mobile",
+            "tel",
+            "мобільний",
+            "номер телефону",
+            "телефон клієнта",
+            "сотовый",
+            "моб",
+        ),
+        "phone2": (
+            "телефон 2",
+            "доп телефон",
+            "второй телефон",
+            "дополнительный телефон",
+            "phone 2",
+            "other phone",
+            "додатковий телефон",
+        ),
+        "email": (
+            "email",
+            "e mail",
+            "эл почта",
+            "электронная почта",
+            "почта",
+            "ел пошта",
+            "електронна пошта",
+            "пошта",
+            "mail",
+            "e-mail",
+            "емейл",
+            "имейл",
+        ),
         "city": ("город", "місто", "city", "населенный пункт", "населений пункт", "town"),
-        "birthday": ("дата рождения", "др", "день рождения", "дата народження",
-                     "день народження", "birthday", "dob", "date of birth", "birth date"),
-        "consent": ("согласие на рассылку", "согласие", "згода на розсилку", "згода",
-                    "consent", "subscribed", "рассылка", "розсилка"),
+        "birthday": (
+            "дата рождения",
+            "др",
+            "день рождения",
+            "дата народження",
+            "день народження",
+            "birthday",
+            "dob",
+            "date of birth",
+            "birth date",
+        ),
+        "consent": (
+            "согласие на рассылку",
+            "согласие",
+            "згода на розсилку",
+            "згода",
+            "consent",
+            "subscribed",
+            "рассылка",
+            "розсилка",
+        ),
         "consent_date": ("дата согласия", "дата згоди", "consent date"),
         "gender": ("пол", "стать", "gender", "sex"),
-        "added": ("дата добавления", "добавлен", "дата регистрации", "дата додавання",
-                  "додано", "added", "created", "date added"),
-        "verified": ("проверено", "дата проверки", "актуализировано", "перевірено",
-                     "дата перевірки", "verified", "last verified"),
+        "added": (
+            "дата добавления",
+            "добавлен",
+            "дата регистрации",
+            "дата додавання",
+            "додано",
+            "added",
+            "created",
+            "date added",
+        ),
+        "verified": (
+            "проверено",
+            "дата проверки",
+            "актуализировано",
+            "перевірено",
+            "дата перевірки",
+            "verified",
+            "last verified",
+        ),
         "comment": ("комментарий", "примечание", "коментар", "примітка", "comment", "notes"),
     },
     "orders": {
-        "id": ("номер заказа", "№ заказа", "order id", "номер замовлення", "№ замовлення",
-               "№", "номер"),
+        "id": (
+            "номер заказа",
+            "№ заказа",
+            "order id",
+            "номер замовлення",
+            "№ замовлення",
+            "№",
+            "номер",
+        ),
         "date": ("дата", "дата заказа", "дата замовлення", "order date", "date"),
-        "client_id": ("id клиента", "код клиента", "клиент id", "client id", "customer id",
-                      "id клієнта", "код клієнта", "клиент", "клієнт"),
+        "client_id": (
+            "id клиента",
+            "код клиента",
+            "клиент id",
+            "client id",
+            "customer id",
+            "id клієнта",
+            "код клієнта",
+            "клиент",
+            "клієнт",
+        ),
         "amount": ("сумма", "сума", "amount", "total", "итого", "разом", "сумма заказа"),
     },
     "interactions": {
         "date": ("дата", "дата контакта", "дата контакту", "date"),
-        "client_id": ("id клиента", "код клиента", "client id", "customer id", "id клієнта",
-                      "код клієнта", "клиент", "клієнт"),
-        "kind": ("тип", "канал", "вид", "kind", "type", "channel", "тип контакта",
-                 "тип контакту"),
+        "client_id": (
+            "id клиента",
+            "код клиента",
+            "client id",
+            "customer id",
+            "id клієнта",
+            "код клієнта",
+            "клиент",
+            "клієнт",
+        ),
+        "kind": ("тип", "канал", "вид", "kind", "type", "channel", "тип контакта", "тип контакту"),
     },
 }
 
 # Headers of the tool's own columns in every language; never taken for data fields.
-_TOOL_HEADERS = frozenset({
-    "сегмент", "segment", "rfm", "abc", "xyz", "vip", "температура", "temperature", "дубль",
-    "duplicate", "выручка", "виручка", "revenue", "заказов", "замовлень", "orders",
-    "последний заказ", "останнє замовлення", "last order",
-})
+_TOOL_HEADERS = frozenset(
+    {
+        "сегмент",
+        "segment",
+        "rfm",
+        "abc",
+        "xyz",
+        "vip",
+        "температура",
+        "temperature",
+        "дубль",
+        "duplicate",
+        "выручка",
+        "виручка",
+        "revenue",
+        "заказов",
+        "замовлень",
+        "orders",
+        "последний заказ",
+        "останнє замовлення",
+        "last order",
+    }
+)
 
 _UNIT = re.compile(r"\s*(?:,|\().*$")
 _PUNCT = re.compile(r"[\s._:;/\\\-–—№#\"«»]+")
@@ -113,12 +246,16 @@ def resolve_table(grid: SheetGrid, sheet_cfg: SheetConfig, *, source: str) -> Ta
     configured = {normalise_header(h): f for f, h in sheet_cfg.columns.items()}
     header_row = sheet_cfg.header_row or _find_header_row(grid, lookup, set(configured))
     if header_row is None:
-        raise SourceError(f"{source}: sheet '{grid.name}': no header row found in the first "
-                          f"{_MAX_HEADER_SCAN} rows (expected headers like "
-                          f"{', '.join(repr(n[0]) for n in list(_SYNONYMS[role].values())[:3])})")
+        raise SourceError(
+            f"{source}: sheet '{grid.name}': no header row found in the first "
+            f"{_MAX_HEADER_SCAN} rows (expected headers like "
+            f"{', '.join(repr(n[0]) for n in list(_SYNONYMS[role].values())[:3])})"
+        )
     headers_raw = grid.rows[header_row - 1] if header_row <= len(grid.rows) else []
-    headers = tuple(h.strip() if isinstance(h, str) and h.strip() else
-                    (str(h) if h is not None else None) for h in headers_raw)
+    headers = tuple(
+        h.strip() if isinstance(h, str) and h.strip() else (str(h) if h is not None else None)
+        for h in headers_raw
+    )
     field_columns: dict[str, int] = {}
     for col, header in enumerate(headers, 1):
         field = configured.get(normalise_header(header))
@@ -130,7 +267,9 @@ def resolve_table(grid: SheetGrid, sheet_cfg: SheetConfig, *, source: str) -> Ta
             raise ConfigError(
                 f"sheet '{grid.name}', row {header_row}: no column headed '{wanted}' "
                 f"(headers there: {present})",
-                path=source, key=f"sheets.{role}.columns.{field}")
+                path=source,
+                key=f"sheets.{role}.columns.{field}",
+            )
     known = ROLE_FIELDS[role]
     for col, header in enumerate(headers, 1):
         if col in field_columns.values():
@@ -145,10 +284,15 @@ def resolve_table(grid: SheetGrid, sheet_cfg: SheetConfig, *, source: str) -> Ta
         field_columns[field] = col
     last = len(grid.rows)
     while last > header_row and not any(
-            v is not None and not (isinstance(v, str) and not v.strip())
-            for v in grid.rows[last - 1]):
+        v is not None and not (isinstance(v, str) and not v.strip()) for v in grid.rows[last - 1]
+    ):
         last -= 1
-    return TableInfo(role=role, sheet=grid.name, header_row=header_row, headers=headers,
-                     field_columns=field_columns, first_data_row=header_row + 1,
-                     last_data_row=last)
-
+    return TableInfo(
+        role=role,
+        sheet=grid.name,
+        header_row=header_row,
+        headers=headers,
+        field_columns=field_columns,
+        first_data_row=header_row + 1,
+        last_data_row=last,
+    )

@@ -22,8 +22,9 @@ class Lapse:
     actual_gap: int  # days since the last order
 
 
-def lapsed_regulars(orders: pd.DataFrame, as_of: dt.date, *, min_orders: int = 4,
-                    factor: float = 2.0) -> dict[str, Lapse]:
+def lapsed_regulars(
+    orders: pd.DataFrame, as_of: dt.date, *, min_orders: int = 4, factor: float = 2.0
+) -> dict[str, Lapse]:
     """Client ID → lapse, for clients whose silence is unusually long for them.
 
     ``orders`` has ``client_id`` and ``date`` (``datetime.date``); orders after ``as_of`` and
@@ -39,8 +40,9 @@ def lapsed_regulars(orders: pd.DataFrame, as_of: dt.date, *, min_orders: int = 4
     if frame.empty:
         return {}
     frame["gap"] = frame.groupby("client_id")["day"].diff().dt.days
-    stats = frame.groupby("client_id").agg(visits=("day", "size"), last=("day", "max"),
-                                           median_gap=("gap", "median"))
+    stats = frame.groupby("client_id").agg(
+        visits=("day", "size"), last=("day", "max"), median_gap=("gap", "median")
+    )
     stats = stats[stats["visits"] >= min_orders]
     since = (cutoff - stats["last"]).dt.days
     hit = stats[(stats["median_gap"] > 0) & (since > factor * stats["median_gap"])]
@@ -69,6 +71,5 @@ def interaction_history(interactions: pd.DataFrame, as_of: dt.date) -> dict[str,
     last = frame.groupby("client_id")["date"].max()
     out: dict[str, ContactHistory] = {}
     for cid, row in counts.iterrows():
-        out[str(cid)] = ContactHistory({k: int(v) for k, v in row.items() if v},
-                                       last.get(cid))
+        out[str(cid)] = ContactHistory({str(k): int(v) for k, v in row.items() if v}, last.get(cid))
     return out

@@ -194,8 +194,8 @@ class CellEdit:
     row: int  # 1-based
     col: int  # 1-based
     value: CellValue | _Keep = KEEP
-    fill: str | None | _Keep = KEEP
-    note: str | None | _Keep = KEEP
+    fill: str | _Keep | None = KEEP
+    note: str | _Keep | None = KEEP
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sync.errors import ConfigError
 
@@ -373,13 +373,13 @@ def _compare(op: str, a: Value, b: Value) -> bool:
         return (a is b) if op == "==" else (a is not b) if op == "!=" else False
     if isinstance(a, str) and isinstance(b, str):
         a, b = a.casefold(), b.casefold()  # staff's "москва" is the marketer's "Москва"
-    ops: dict[str, Callable[[object, object], bool]] = {
+    ops: dict[str, Callable[[Any, Any], bool]] = {
         "==": lambda x, y: x == y,
         "!=": lambda x, y: x != y,
         "<": lambda x, y: x < y,
-        "<=": lambda x, y: x <= y,  # type: ignore[operator]
+        "<=": lambda x, y: x <= y,
         ">": lambda x, y: x > y,
-        ">=": lambda x, y: x >= y,  # type: ignore[operator]
+        ">=": lambda x, y: x >= y,
     }
     try:
         return ops[op](a, b)
@@ -442,12 +442,14 @@ def evaluate(node: Node, record: Mapping[str, Value]) -> Value:
         return b + dt.timedelta(days=float(a))  # type: ignore[arg-type]
     if node.op == "/" and b == 0:
         return None
+    x: Any = a
+    y: Any = b
     return {
-        "+": lambda: a + b,
-        "-": lambda: a - b,  # type: ignore[operator]
-        "*": lambda: a * b,
-        "/": lambda: a / b,
-    }[node.op]()  # type: ignore[operator]
+        "+": lambda: x + y,
+        "-": lambda: x - y,
+        "*": lambda: x * y,
+        "/": lambda: x / y,
+    }[node.op]()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,19 @@ import pandas as pd
 
 from sync.config import SegmentsConfig
 
-SEGMENT_COLUMNS = ("revenue", "orders", "last_order", "r", "f", "m", "rfm_segment", "abc",
-                   "xyz", "vip", "temperature")
+SEGMENT_COLUMNS = (
+    "revenue",
+    "orders",
+    "last_order",
+    "r",
+    "f",
+    "m",
+    "rfm_segment",
+    "abc",
+    "xyz",
+    "vip",
+    "temperature",
+)
 
 # (R score, F score) -> segment, from DESIGN.md
 _RFM_TABLE: dict[tuple[int, int], str] = {}
@@ -62,32 +73,44 @@ def _orders_per_id(orders: pd.DataFrame, ids: set[str], as_of: dt.date) -> pd.Da
     return frame[frame["day"] <= pd.Timestamp(as_of)]
 
 
-def compute_segments(client_ids: Sequence[str | None], orders: pd.DataFrame,
-                     interactions: pd.DataFrame, cfg: SegmentsConfig,
-                     as_of: dt.date) -> pd.DataFrame:
+def compute_segments(
+    client_ids: Sequence[str | None],
+    orders: pd.DataFrame,
+    interactions: pd.DataFrame,
+    cfg: SegmentsConfig,
+    as_of: dt.date,
+) -> pd.DataFrame:
     """One row per entry of ``client_ids`` (same order) with the segment columns."""
     ids = pd.Series(list(client_ids), dtype=object)
     unique = {i for i in ids if i is not None}
     today = pd.Timestamp(as_of)
     o = _orders_per_id(orders, unique, as_of)
 
-    per = o.groupby("client_id").agg(revenue=("amount", "sum"), orders=("amount", "size"),
-                                     last=("day", "max"))
+    per = o.groupby("client_id").agg(
+        revenue=("amount", "sum"), orders=("amount", "size"), last=("day", "max")
+    )
     # RFM over clients with at least one order
     recency = (today - per["last"]).dt.days.to_numpy()
     per["recency_days"] = recency
     per["r"] = rfm_score(-recency.astype(float))
     per["f"] = rfm_score(per["orders"].to_numpy(dtype=float))
     per["m"] = rfm_score(per["revenue"].to_numpy(dtype=float))
-    per["rfm_segment"] = [_RFM_TABLE.get((int(r), int(f))) for r, f in zip(per["r"], per["f"],
-                                                                            strict=True)]
+    per["rfm_segment"] = [
+        _RFM_TABLE.get((int(r), int(f))) for r, f in zip(per["r"], per["f"], strict=True)
+    ]
 
     # ABC: share of total revenue before the client, revenue > 0 only
-    paying = per[per["revenue"] > 0].reset_index().sort_values(
-        ["revenue", "client_id"], ascending=[False, True], kind="mergesort")
+    paying = (
+        per[per["revenue"] > 0]
+        .reset_index()
+        .sort_values(["revenue", "client_id"], ascending=[False, True], kind="mergesort")
+    )
     total = float(paying["revenue"].sum())
-    before = (paying["revenue"].cumsum() - paying["revenue"]) / total if total > 0 else (
-        paying["revenue"] * 0)
+    before = (
+        (paying["revenue"].cumsum() - paying["revenue"]) / total
+        if total > 0
+        else (paying["revenue"] * 0)
+    )
     abc_low, abc_high = cfg.abc
     classes = np.where(before < abc_low, "A", np.where(before < abc_high, "B", "C"))
     abc = dict(zip(paying["client_id"], classes, strict=True))
@@ -107,43 +130,59 @@ def compute_segments(client_ids: Sequence[str | None], orders: pd.DataFrame,
         cv = np.where(mean > 0, std / mean, np.nan)
     x_bound, y_bound = cfg.xyz
     per["xyz_cv"] = cv
-    per["xyz"] = [None if np.isnan(c) else "X" if c <= x_bound else "Y" if c <= y_bound else "Z"
-                  for c in cv]
+    per["xyz"] = [
+        None if np.isnan(c) else "X" if c <= x_bound else "Y" if c <= y_bound else "Z" for c in cv
+    ]
 
     # VIP
     mean_revenue = float(per["revenue"].mean()) if len(per) else 0.0
     age_days = (today - o["day"]).dt.days
     recent = o[(age_days >= 0) & (age_days < 365)].groupby("client_id").size()
-    per["vip"] = ((per["revenue"] >= cfg.vip_revenue_multiple * mean_revenue)
-                  & (per["revenue"] > 0)) | (recent.reindex(per.index).fillna(0)
-                                             >= cfg.vip_orders_365)
+    per["vip"] = (
+        (per["revenue"] >= cfg.vip_revenue_multiple * mean_revenue) & (per["revenue"] > 0)
+    ) | (recent.reindex(per.index).fillna(0) >= cfg.vip_orders_365)
 
     hot = _hot_ids(interactions, o, unique, as_of, cfg.hot_days)
 
     result = pd.DataFrame({"client_id": ids})
     joined = result.join(per, on="client_id")
     has_orders = joined["orders"].notna()
-    out = pd.DataFrame({
-        "revenue": joined["revenue"].fillna(0.0).astype(float),
-        "orders": joined["orders"].fillna(0).astype(int),
-        "last_order": [d.date() if isinstance(d, pd.Timestamp) else None for d in joined["last"]],
-        "r": joined["r"].astype("Int64"),
-        "f": joined["f"].astype("Int64"),
-        "m": joined["m"].astype("Int64"),
-        "rfm_segment": joined["rfm_segment"].where(has_orders, None),
-        "abc": [abc.get(i) if i is not None else None for i in ids],
-        "xyz": joined["xyz"].where(has_orders, None),
-        "vip": joined["vip"].fillna(False).astype(bool),
-        "temperature": ["hot" if i in hot else "warm" if o_ else "cold"
-                        for i, o_ in zip(ids, has_orders, strict=True)],
-        "recency_days": joined["recency_days"].astype("Int64"),
-        "xyz_cv": joined["xyz_cv"].astype(float),
-    })
+    out = pd.DataFrame(
+        {
+            "revenue": joined["revenue"].fillna(0.0).astype(float),
+            "orders": joined["orders"].fillna(0).astype(int),
+            "last_order": [
+                d.date() if isinstance(d, pd.Timestamp) else None for d in joined["last"]
+            ],
+            "r": joined["r"].astype("Int64"),
+            "f": joined["f"].astype("Int64"),
+            "m": joined["m"].astype("Int64"),
+            "rfm_segment": _objects(joined["rfm_segment"], has_orders),
+            "abc": pd.Series([abc.get(i) if i is not None else None for i in ids], dtype=object),
+            "xyz": _objects(joined["xyz"], has_orders),
+            "vip": joined["vip"].fillna(False).astype(bool),
+            "temperature": [
+                "hot" if i in hot else "warm" if o_ else "cold"
+                for i, o_ in zip(ids, has_orders, strict=True)
+            ],
+            "recency_days": joined["recency_days"].astype("Int64"),
+            "xyz_cv": joined["xyz_cv"].astype(float),
+        }
+    )
     return out
 
 
-def _hot_ids(interactions: pd.DataFrame, orders: pd.DataFrame, ids: set[str], as_of: dt.date,
-             hot_days: int) -> set[str]:
+def _objects(values: pd.Series, keep: pd.Series) -> pd.Series:
+    """Strings where ``keep``, else ``None`` (never NaN: the report writes null)."""
+    return pd.Series(
+        [v if k and isinstance(v, str) else None for v, k in zip(values, keep, strict=True)],
+        dtype=object,
+    )
+
+
+def _hot_ids(
+    interactions: pd.DataFrame, orders: pd.DataFrame, ids: set[str], as_of: dt.date, hot_days: int
+) -> set[str]:
     """Clients whose latest interaction is within ``hot_days`` and no order is dated after it."""
     if interactions.empty:
         return set()

@@ -87,8 +87,12 @@ def template_config_text(lang: str = "ru") -> str:
         'format = "international"',
     ]
     for sheet in load_template():
-        lines += ["", f"[sheets.{sheet.role}]", f'name = "{sheet.name[lang]}"',
-                  f"[sheets.{sheet.role}.columns]"]
+        lines += [
+            "",
+            f"[sheets.{sheet.role}]",
+            f'name = "{sheet.name[lang]}"',
+            f"[sheets.{sheet.role}.columns]",
+        ]
         lines += [f'{c.field} = "{c.header[lang]}"' for c in sheet.columns]
     lines += [
         "",

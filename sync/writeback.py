@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
 from sync.config import Config
 from sync.labels import (
@@ -35,6 +36,7 @@ from sync.model import (
     TableInfo,
     ToolSheet,
     WritePlan,
+    _Keep,
 )
 from sync.severity import worst
 from sync.summary import build_summary_sheet
@@ -90,10 +92,10 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
                 CellEdit(
                     row,
                     col,
-                    value=spec.get("value", KEEP),  # type: ignore[arg-type]
-                    fill=spec.get("fill"),
-                    note=spec.get("note"),
-                )  # type: ignore[arg-type]
+                    value=cast("CellValue | _Keep", spec.get("value", KEEP)),
+                    fill=cast("str | None", spec.get("fill")),
+                    note=cast("str | None", spec.get("note")),
+                )
                 for (row, col), spec in sorted(by_cell.items())
             ),
         )

@@ -52,10 +52,18 @@ def test_defaults_without_a_file() -> None:
         ('\n\n[segments]\nhot_days = "14"', "segments.hot_days", 4, "expected an integer"),
         ("[segments]\nabc = [0.95, 0.80]", "segments.abc", 2, "increasing"),
         ("[segments]\nabc = [0.5, 1.5]", "segments.abc", 2, "(0, 1]"),
-        ('[sheets.clients]\nname = "К"\n[sheets.clients.columns]\nemial = "Email"',
-         "sheets.clients.columns.emial", 4, "did you mean 'email'"),
-        ('[sheets.clients]\nrequired = ["phonee"]', "sheets.clients.required.phonee", 2,
-         "did you mean 'phone'"),
+        (
+            '[sheets.clients]\nname = "К"\n[sheets.clients.columns]\nemial = "Email"',
+            "sheets.clients.columns.emial",
+            4,
+            "did you mean 'email'",
+        ),
+        (
+            '[sheets.clients]\nrequired = ["phonee"]',
+            "sheets.clients.required.phonee",
+            2,
+            "did you mean 'phone'",
+        ),
         ('[sheets.clents]\nname = "x"', "sheets.clents", 1, "did you mean 'clients'"),
         ('[output.colors]\nerror = "red"', "output.colors.error", 2, "expected a colour"),
         ('[output]\ncolumns = ["segment", "vipp"]', "output.columns", 2, "did you mean 'vip'"),
@@ -64,8 +72,7 @@ def test_defaults_without_a_file() -> None:
         ("[dedupe]\nenabled = 1", "dedupe.enabled", 2, "true or false"),
     ],
 )
-def test_mistakes_name_the_file_key_and_line(text: str, key: str, line: int,
-                                              fragment: str) -> None:
+def test_mistakes_name_the_file_key_and_line(text: str, key: str, line: int, fragment: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_config(text, "office.toml")
     message = str(err.value)

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from sync.config import default_config
-from sync.demo import generate_base
+from sync.demo import DemoLabels, generate_base
 from sync.engine import run_pass
 from sync.errors import SheetNotFoundError
 from sync.model import CellValue, ExcelError, Outcome
@@ -159,7 +159,7 @@ def test_report_has_the_contract_shape() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_outcome() -> tuple[Outcome, object]:
+def demo_outcome() -> tuple[Outcome, DemoLabels]:
     base = generate_base(600, seed=3, as_of=AS_OF)
     config = default_config()
     source = MemorySource(
@@ -170,19 +170,19 @@ def demo_outcome() -> tuple[Outcome, object]:
 
 
 def test_planted_problems_are_found_with_high_precision_and_recall(
-    demo_outcome: tuple[Outcome, object],
+    demo_outcome: tuple[Outcome, DemoLabels],
 ) -> None:
     outcome, labels = demo_outcome
-    codes = {code for _, code in labels.problems} - {"duplicate"}  # type: ignore[attr-defined]
+    codes = {code for _, code in labels.problems} - {"duplicate"}
     found = {(p.row, p.code) for p in outcome.problems if p.sheet == "Клиенты" and p.code in codes}
-    truth = {(r, c) for r, c in labels.problems if c in codes}  # type: ignore[attr-defined]
+    truth = {(r, c) for r, c in labels.problems if c in codes}
     tp = len(found & truth)
     precision, recall = tp / len(found), tp / len(truth)
     assert precision >= 0.98 and recall >= 0.98, (precision, recall, sorted(found ^ truth)[:20])
 
 
 def test_planted_duplicates_are_grouped_and_families_never_are(
-    demo_outcome: tuple[Outcome, object],
+    demo_outcome: tuple[Outcome, DemoLabels],
 ) -> None:
     outcome, labels = demo_outcome
 
@@ -190,8 +190,8 @@ def test_planted_duplicates_are_grouped_and_families_never_are(
         return {(a, b) for g in groups for i, a in enumerate(g) for b in g[i + 1 :]}
 
     found = pairs([g.rows for g in outcome.duplicates])
-    truth = pairs(labels.duplicate_groups)  # type: ignore[attr-defined]
+    truth = pairs(labels.duplicate_groups)
     tp = len(found & truth)
     assert tp / len(found) >= 0.98 and tp / len(truth) >= 0.98
-    family_pairs = pairs(labels.families)  # type: ignore[attr-defined]
+    family_pairs = pairs(labels.families)
     assert not found & family_pairs

@@ -86,7 +86,7 @@ def test_a_second_pass_after_applying_plans_nothing_new() -> None:
     )
     snapshot, plan = _plan(source)
     assert source.apply(plan, snapshot.version).status == "applied"
-    snapshot2, plan2 = _plan(source)
+    _snapshot2, plan2 = _plan(source)
     value_edits = [c for e in plan2.edits for c in e.cells if c.value is not KEEP]
     assert value_edits == []
     marks = {(e.sheet, c.row, c.col, c.fill, c.note) for e in plan2.edits for c in e.cells}

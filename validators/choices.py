@@ -10,10 +10,49 @@ from rapidfuzz import fuzz, process
 
 from validators.base import EMPTY, FieldCheck, Finding, map_cached
 
-_YES = frozenset({"да", "yes", "так", "1", "✓", "✔", "+", "true", "y", "д", "т", "согласен",
-                  "согласна", "згоден", "згодна", "v", "x", "есть", "є", "ok"})
-_NO = frozenset({"нет", "no", "ні", "0", "-", "false", "n", "н", "не согласен", "не згоден",
-                 "отказ", "відмова", "—", "✗", "✘"})
+_YES = frozenset(
+    {
+        "да",
+        "yes",
+        "так",
+        "1",
+        "✓",
+        "✔",
+        "+",
+        "true",
+        "y",
+        "д",
+        "т",
+        "согласен",
+        "согласна",
+        "згоден",
+        "згодна",
+        "v",
+        "x",
+        "есть",
+        "є",
+        "ok",
+    }
+)
+_NO = frozenset(
+    {
+        "нет",
+        "no",
+        "ні",
+        "0",
+        "-",
+        "false",
+        "n",
+        "н",
+        "не согласен",
+        "не згоден",
+        "отказ",
+        "відмова",
+        "—",
+        "✗",
+        "✘",
+    }
+)
 
 
 def _consent(value: object) -> FieldCheck:
@@ -58,8 +97,7 @@ def check_choices(values: Sequence[object], allowed: Sequence[str]) -> list[Fiel
         hit = canonical.get(_key(text))
         if hit is not None:
             return FieldCheck(hit)
-        best = process.extractOne(_key(text), list(canonical), scorer=fuzz.ratio,
-                                  score_cutoff=75)
+        best = process.extractOne(_key(text), list(canonical), scorer=fuzz.ratio, score_cutoff=75)
         suggestion = canonical[best[0]] if best else None
         return FieldCheck(None, None, (Finding("value.not_allowed", "warning", suggestion),))
 
@@ -79,10 +117,8 @@ def parse_amount(value: object) -> float | None:
     if not isinstance(value, str):
         return None
     text = _SPACES.sub("", _CURRENCY.sub("", value))
-    if "," in text and "." in text:
-        text = text.replace(",", "")  # 1,200.50
-    else:
-        text = text.replace(",", ".")
+    # "1,200.50": the comma groups thousands; "1200,50": the comma is the decimal mark
+    text = text.replace(",", "") if "," in text and "." in text else text.replace(",", ".")
     if not re.fullmatch(r"[-+]?\d+(?:\.\d+)?", text):
         return None
     return float(text)

@@ -66,7 +66,7 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def parse_date(value: object, pivot: int) -> dt.date | None | Literal[False]:
+def parse_date(value: object, pivot: int) -> dt.date | Literal[False] | None:
     """The date in ``value``; ``None`` for empty, ``False`` when it is not a date."""
     if value is None:
         return None
@@ -115,8 +115,9 @@ def _check_one(value: object, as_of: dt.date, kind: str) -> FieldCheck:
     return FieldCheck(parsed)
 
 
-def check_dates(values: Sequence[object], *, as_of: dt.date,
-                kind: Literal["birthday", "date"] = "date") -> list[FieldCheck]:
+def check_dates(
+    values: Sequence[object], *, as_of: dt.date, kind: Literal["birthday", "date"] = "date"
+) -> list[FieldCheck]:
     """One verdict per value: ``date.invalid`` (not a date, ``31.02.1990``) or
     ``date.implausible`` (before 1900; for birthdays also after ``as_of``).
 

@@ -45,9 +45,9 @@ def _domain_suggestion(domain: str, extra: frozenset[str]) -> str | None:
             best, best_distance = candidate, distance
     if best is None:
         return None
-    if len(domain) <= 7 and domain.split(".")[-1] == best.split(".")[-1]:
+    if len(domain) <= 7 and domain.rsplit(".", maxsplit=1)[-1] == best.split(".")[-1]:
         # same TLD, one letter off in a short name (mk.ru, ok.ru) is likely a real site
-        head, best_head = domain.split(".")[0], best.split(".")[0]
+        head, best_head = domain.split(".", maxsplit=1)[0], best.split(".")[0]
         if len(head) <= 3 and head != best_head:
             return None
     return best
@@ -59,7 +59,30 @@ def _tidy(text: str) -> str:
     The local part is lower-cased too: providers our users use (mail.ru, gmail, ukr.net …)
     treat it case-insensitively, and matching duplicates needs one spelling.
     """
-    return re.sub(r"\s+", "", text).strip(".,;").lower()
+    return re.sub(r"\s+", "", text).rstrip(".,;").lower()
+
+
+# The plain ASCII address (letters, digits, . _ % + - in the local part; dotted LDH labels
+# in the domain) is what nearly every client has. Such an address is valid by RFC 5322 / 1035
+# without the full parser, which is 20x slower; everything else goes to email-validator.
+_SIMPLE = re.compile(
+    r"^(?=.{1,64}@)[a-z0-9_%+\-]+(?:\.[a-z0-9_%+\-]+)*"
+    r"@(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+
+
+def _split_valid(address: str, check_dns: bool) -> tuple[str, str] | None:
+    """(local part, domain) of a valid address, else ``None``."""
+    if not check_dns and _SIMPLE.match(address):
+        local, domain = address.rsplit("@", 1)
+        return local, domain
+    try:
+        result = validate_email(address, check_deliverability=check_dns)
+    except EmailNotValidError:
+        return None
+    except Exception:  # never let an odd string stop a pass
+        return None
+    return result.local_part.lower(), result.domain.lower()
 
 
 def _check_one(value: object, check_dns: bool, extra: frozenset[str]) -> FieldCheck:
@@ -74,13 +97,10 @@ def _check_one(value: object, check_dns: bool, extra: frozenset[str]) -> FieldCh
         return FieldCheck(None, None, (Finding("email.invalid", "error"),))
     tidy = _tidy(raw)
     tidy = tidy.replace(",", ".")  # "ivan@mail,ru"
-    try:
-        result = validate_email(tidy, check_deliverability=check_dns)
-    except EmailNotValidError:
+    parts = _split_valid(tidy, check_dns)
+    if parts is None:
         return FieldCheck(None, None, (Finding("email.invalid", "error"),))
-    except Exception:  # never let an odd string stop a pass
-        return FieldCheck(None, None, (Finding("email.invalid", "error"),))
-    local, domain = result.local_part.lower(), result.domain.lower()
+    local, domain = parts
     normalized = f"{local}@{domain}"
     tld = domain.rsplit(".", 1)[-1]
     suggestion_domain = _domain_suggestion(domain, extra)
@@ -88,15 +108,17 @@ def _check_one(value: object, check_dns: bool, extra: frozenset[str]) -> FieldCh
         fixed = f"{local}@{suggestion_domain}"
         return FieldCheck(normalized, None, (Finding("email.suspect", "warning", fixed),))
     if tld not in known_tlds() and tld.encode("ascii", "ignore").decode() not in known_tlds():
-        return FieldCheck(normalized, None, (Finding("email.suspect", "warning", None,
-                                                     (("tld", tld),)),))
+        return FieldCheck(
+            normalized, None, (Finding("email.suspect", "warning", None, (("tld", tld),)),)
+        )
     if raw != normalized:
         return FieldCheck(normalized, normalized, (Finding("email.fixed", "info", normalized),))
     return FieldCheck(normalized)
 
 
-def check_emails(values: Sequence[object], extra_domains: Sequence[str] = (),
-                 check_dns: bool = False) -> list[FieldCheck]:
+def check_emails(
+    values: Sequence[object], extra_domains: Sequence[str] = (), check_dns: bool = False
+) -> list[FieldCheck]:
     """One verdict per value: ``email.invalid``, ``email.suspect`` (with the likely fix) or
     ``email.fixed`` (case / spaces)."""
     extra = frozenset(d.lower() for d in extra_domains)

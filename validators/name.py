@@ -13,16 +13,56 @@ from collections.abc import Sequence
 from validators.base import EMPTY, FieldCheck, Finding, map_cached
 
 # Latin letters that look like Cyrillic ones, and back.
-_LAT_TO_CYR = str.maketrans({
-    "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і",
-    "A": "А", "B": "В", "E": "Е", "K": "К", "M": "М", "H": "Н", "O": "О", "P": "Р",
-    "C": "С", "T": "Т", "X": "Х", "Y": "У", "I": "І",
-})
-_CYR_TO_LAT = str.maketrans({
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-    "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I",
-})
+_LAT_TO_CYR = str.maketrans(
+    {
+        "a": "а",
+        "e": "е",
+        "o": "о",
+        "p": "р",
+        "c": "с",
+        "x": "х",
+        "y": "у",
+        "i": "і",
+        "A": "А",
+        "B": "В",
+        "E": "Е",
+        "K": "К",
+        "M": "М",
+        "H": "Н",
+        "O": "О",
+        "P": "Р",
+        "C": "С",
+        "T": "Т",
+        "X": "Х",
+        "Y": "У",
+        "I": "І",
+    }
+)
+_CYR_TO_LAT = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "х": "x",
+        "у": "y",
+        "і": "i",
+        "А": "A",
+        "В": "B",
+        "Е": "E",
+        "К": "K",
+        "М": "M",
+        "Н": "H",
+        "О": "O",
+        "Р": "P",
+        "С": "C",
+        "Т": "T",
+        "Х": "X",
+        "У": "Y",
+        "І": "I",
+    }
+)
 _RUSSIAN_ONLY = frozenset("ыэъЫЭЪёЁ")
 _APOSTROPHES = "'’ʼ`"
 _WORD_CHARS = re.compile(r"^[^\W\d_]+(?:[-" + _APOSTROPHES + r"][^\W\d_]+)*\.?$")
@@ -67,12 +107,17 @@ def _capitalise(word: str) -> str:
                 out.append(part[0].upper() + part[1:].lower())
         return "".join(out)
     # mixed case (МакДональд) is kept; only a lower-case start of a part is raised
-    return "-".join(p[:1].upper() + p[1:] if p[:1].islower() else p for p in word.split("-"))
+    raised = "-".join(p[:1].upper() + p[1:] if p[:1].islower() else p for p in word.split("-"))
+    return _capitalise(raised) if raised.isupper() else raised
 
 
 def tidy_name(text: str) -> str:
     """Spaces collapsed, each word capitalised; look-alike letters are not touched here."""
     return " ".join(_capitalise(w) for w in text.split())
+
+
+_HAS_CYR = re.compile(r"[\u0400-\u04ff]")
+_HAS_LAT = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 def _check_one(value: object) -> FieldCheck:
@@ -87,7 +132,10 @@ def _check_one(value: object) -> FieldCheck:
     words = value.split()
     if not all(_WORD_CHARS.match(w) for w in words):
         return FieldCheck(" ".join(words), None, (Finding("name.invalid", "warning"),))
-    repaired = [(_repair_word(w) or w) for w in words]
+    if _HAS_CYR.search(value) and _HAS_LAT.search(value):
+        repaired = [(_repair_word(w) or w) for w in words]
+    else:
+        repaired = words  # one script only: nothing to repair (the common case, and fast)
     tidy = tidy_name(" ".join(repaired))
     if repaired != words:
         return FieldCheck(tidy, None, (Finding("name.mixed_scripts", "warning", tidy),))

@@ -76,6 +76,62 @@ def parse_phone(text: str, regions: Sequence[str]) -> str | None:
     return None
 
 
+# Validity and layout of a number depend on its leading digits and its length, not on its last
+# digits (phonenumbers' patterns end in \d{n}). So the verdict for "8 912 345-67-89" holds for
+# every number that shares its leading digits, length and plus sign: parse once per such shape,
+# then fill the remaining digits into the cached layout. A test checks this against a full
+# phonenumbers parse on many random numbers.
+_FREE_DIGITS = 5
+_Shape = tuple[bool, str, int, tuple[str, ...], str]
+_Layout = tuple[str, int, str] | None  # (country code, national length, template) or invalid
+_layouts: dict[_Shape, _Layout] = {}
+
+
+def _layout_for(text: str, digits: str, regions: tuple[str, ...], fmt: PhoneFormat) -> _Layout:
+    e164 = parse_phone(text, regions)
+    if e164 is None:
+        return None
+    number = phonenumbers.parse(e164, None)
+    cc = str(number.country_code)
+    nsn = e164[1 + len(cc) :]
+    if not digits.endswith(nsn):
+        return None
+    shown = str(phonenumbers.format_number(number, _FORMATS[fmt]))
+    # replace the national number's digits (the last ones in the text) by slots
+    template, remaining = [], len(nsn)
+    for ch in reversed(shown):
+        if ch.isdigit() and remaining:
+            template.append("\x00")
+            remaining -= 1
+        else:
+            template.append(ch)
+    if remaining:
+        return None
+    return cc, len(nsn), "".join(reversed(template))
+
+
+def fast_parse(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> tuple[str, str] | None:
+    """(E.164, formatted) for ``text``, or ``None`` when it is not a valid number."""
+    if not text or len(text) > _MAX_LEN or not _ALLOWED.match(text):
+        return None
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) <= _FREE_DIGITS + 2:
+        layout = _layout_for(text, digits, regions, fmt)
+    else:
+        shape = (text.lstrip().startswith("+"), digits[:-_FREE_DIGITS], len(digits), regions, fmt)
+        if shape in _layouts:
+            layout = _layouts[shape]
+        else:
+            layout = _layouts[shape] = _layout_for(text, digits, regions, fmt)
+    if layout is None:
+        return None
+    cc, nsn_len, template = layout
+    nsn = digits[-nsn_len:]
+    it = iter(nsn)
+    shown = "".join(next(it) if ch == "\x00" else ch for ch in template)
+    return f"+{cc}{nsn}", shown
+
+
 def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> FieldCheck:
     if value is None:
         return EMPTY
@@ -86,9 +142,9 @@ def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> Fie
         return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
     if not text:
         return EMPTY
-    e164 = parse_phone(text, regions)
-    if e164 is not None:
-        shown = format_phone(e164, fmt)
+    parsed = fast_parse(text, regions, fmt)
+    if parsed is not None:
+        e164, shown = parsed
         if isinstance(value, str) and value == shown:
             return FieldCheck(e164)
         return FieldCheck(e164, shown, (Finding("phone.fixed", "info", shown),))
@@ -101,8 +157,11 @@ def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> Fie
     return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
 
 
-def check_phones(values: Sequence[object], regions: Sequence[str] = ("RU", "UA", "BY", "KZ"),
-                 fmt: PhoneFormat = "international") -> list[FieldCheck]:
+def check_phones(
+    values: Sequence[object],
+    regions: Sequence[str] = ("RU", "UA", "BY", "KZ"),
+    fmt: PhoneFormat = "international",
+) -> list[FieldCheck]:
     """One verdict per value: ``phone.invalid``, ``phone.fixed`` (with the formatted number)
     or ``phone.multiple`` (several numbers in one cell: the first is used)."""
     regs = tuple(r.upper() for r in regions)

@@ -90,7 +90,7 @@ def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid],
     return grids, missing
 
 
-def _clean_row(row: list[object]) -> list[CellValue]:
+def _clean_row(row: Sequence[object]) -> list[CellValue]:
     # calamine gives "" for an empty cell; the core wants None so "" never passes as a value.
     out: list[CellValue] = []
     for v in row:

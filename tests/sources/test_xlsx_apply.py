@@ -14,6 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+# Write-back to files needs the surgical OOXML writer (the write-back issue); these tests run
+# as soon as it lands.
+pytest.importorskip("sync.sources.ooxml", reason="the surgical xlsx writer is not built yet")
+
 from sync import service
 from sync.config import default_config
 from sync.errors import ConflictError
