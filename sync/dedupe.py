@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal
@@ -122,16 +122,25 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
     return _Person(row, prepared, surname or None, given or None, middle or None, tokens)
 
 
-def _block_keys(p: _Person, kinds: Mapping[str, FieldKind]) -> set[str]:
+def _block_keys(p: _Person, kinds: Mapping[str, FieldKind], has_contacts: bool) -> set[str]:
     keys: set[str] = set()
-    date = next((str(p.values[n]) for n, k in kinds.items() if k == "date" and n in p.values), None)
-    postcode = next(
-        (str(p.values[n]) for n, k in kinds.items() if k == "postcode" and n in p.values), None
+    date = next(
+        (str(p.values[n]) for n, k in kinds.items() if k == "date" and n in p.values), None
     )
     for name, kind in kinds.items():
         v = p.values.get(name)
         if v is not None and kind in ("phone", "email", "id_number"):
             keys.add(f"{kind}:{v}")
+    if p.surname and p.given and date:
+        keys.add(f"gsd:{min(p.surname, p.given)}|{max(p.surname, p.given)}|{date}")
+    if has_contacts:
+        # A client base: the same person typed twice shares a phone or an email with the
+        # first entry (or a name and a birthday). Blocks on names alone would compare every
+        # "Иванов Иван" with every other and find nothing those keys do not find.
+        return keys
+    postcode = next(
+        (str(p.values[n]) for n, k in kinds.items() if k == "postcode" and n in p.values), None
+    )
     if len(p.tokens) >= 2:
         keys.add("n:" + " ".join(sorted(p.tokens[:3])))
     if p.surname and p.given:
@@ -265,6 +274,38 @@ class _Clusters:
             self.group_of[x] = ga
 
 
+class _LazyPeople:
+    """Rows prepared for comparison only when a candidate pair needs them (most never do)."""
+
+    def __init__(self, position: dict[int, int], person: Callable[[int], _Person]) -> None:
+        self.position = position
+        self.person = person
+
+    def __getitem__(self, row: int) -> _Person:
+        return self.person(self.position[row])
+
+
+def _contact_keys(i: int, columns: Mapping[str, Sequence[object]],
+                  kinds: Mapping[str, FieldKind]) -> set[str]:
+    """Block keys of a client-base row, computed without preparing the whole row."""
+    keys: set[str] = set()
+    date = name = None
+    for field, kind in kinds.items():
+        v = columns[field][i] if field in columns else None
+        if v is None:
+            continue
+        if kind in ("phone", "email", "id_number"):
+            keys.add(f"{kind}:{str(v).strip().lower()}")
+        elif kind == "date":
+            date = v.isoformat() if isinstance(v, dt.date) else str(v).strip()
+        elif kind == "full_name":
+            name = str(v)
+    if date and name:
+        words = sorted(name.casefold().replace("ё", "е").split()[:2])
+        keys.add(f"nd:{'|'.join(words)}|{date}")
+    return keys
+
+
 def find_duplicates(
     rows: Sequence[int],
     fields: Mapping[str, Sequence[object]],
@@ -273,15 +314,24 @@ def find_duplicates(
     threshold: float = 0.80,
 ) -> DedupeResult:
     """Group rows that are the same person; list phones shared by different people."""
-    people = [
-        _prepare(row, {name: fields[name][i] for name in kinds if name in fields}, kinds)
-        for i, row in enumerate(rows)
-    ]
-    by_row = {p.row: p for p in people}
+    columns = {name: fields[name] for name in kinds if name in fields}
+    prepared: dict[int, _Person] = {}
+
+    def person(i: int) -> _Person:
+        p = prepared.get(i)
+        if p is None:
+            p = prepared[i] = _prepare(rows[i], {n: c[i] for n, c in columns.items()}, kinds)
+        return p
+
     blocks: dict[str, list[int]] = defaultdict(list)
-    for p in people:
-        for key in _block_keys(p, kinds):
-            blocks[key].append(p.row)
+    has_contacts = any(k in ("phone", "email") for k in kinds.values())
+    for i, row in enumerate(rows):
+        keys = (_contact_keys(i, columns, kinds) if has_contacts
+                else _block_keys(person(i), kinds, has_contacts))
+        for key in keys:
+            blocks[key].append(row)
+    position = {row: i for i, row in enumerate(rows)}
+    by_row = _LazyPeople(position, person)
     candidates: set[tuple[int, int]] = set()
     for members in blocks.values():
         if 1 < len(members) <= MAX_BLOCK:

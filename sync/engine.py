@@ -124,17 +124,17 @@ def _resolve_tables(snapshot: Snapshot, config: Config) -> dict[str, _Table]:
 def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
     info = resolve_table(grid, sheet_cfg, source=source)
     fields = info.field_columns
-    rows: list[int] = []
-    raw: dict[str, list[object]] = {f: [] for f in fields}
-    cols = [(f, c - 1) for f, c in fields.items()]
-    for row_no in range(info.first_data_row, info.last_data_row + 1):
-        cells = grid.rows[row_no - 1] if row_no <= len(grid.rows) else []
-        values = [(f, cells[c] if c < len(cells) else None) for f, c in cols]
-        if all(_is_blank(v) for _, v in values):
-            continue  # an empty line between blocks of data is not a client
-        rows.append(row_no)
-        for f, v in values:
-            raw[f].append(v)
+    body = grid.rows[info.first_data_row - 1 : info.last_data_row]
+    raw: dict[str, list[object]] = {
+        f: [r[c - 1] if c <= len(r) else None for r in body] for f, c in fields.items()
+    }
+    rows = list(range(info.first_data_row, info.first_data_row + len(body)))
+    # an empty line between blocks of data is not a client
+    keep = [i for i, values in enumerate(zip(*raw.values(), strict=True))
+            if not all(_is_blank(v) for v in values)]
+    if len(keep) != len(rows):
+        rows = [rows[i] for i in keep]
+        raw = {f: [column[i] for i in keep] for f, column in raw.items()}
     return _Table(info, rows, raw)
 
 

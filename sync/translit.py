@@ -53,6 +53,7 @@ _CYR = {
     "’": "",
     "ʼ": "",
 }
+_CYR_TABLE = str.maketrans(_CYR)
 # Latin spellings folded the same way as the Cyrillic ones above
 _LATIN_FOLDS = (
     ("shch", "sh"),
@@ -81,10 +82,10 @@ _NON_ALPHA = re.compile(r"[^a-z ]+")
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """A lower-case Latin matching key for a name in Cyrillic or Latin."""
-    s = text.casefold()
-    s = "".join(_CYR.get(ch, ch) for ch in s)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = text.casefold().translate(_CYR_TABLE)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = _NON_ALPHA.sub(" ", s)
     for a, b in _LATIN_FOLDS:
         s = s.replace(a, b)

@@ -82,6 +82,7 @@ def parse_phone(text: str, regions: Sequence[str]) -> str | None:
 # then fill the remaining digits into the cached layout. A test checks this against a full
 # phonenumbers parse on many random numbers.
 _FREE_DIGITS = 5
+_NOT_DIGITS = str.maketrans("", "", " ()+-.")
 _Shape = tuple[bool, str, int, tuple[str, ...], str]
 _Layout = tuple[str, int, str] | None  # (country code, national length, template) or invalid
 _layouts: dict[_Shape, _Layout] = {}
@@ -99,9 +100,9 @@ def _layout_for(text: str, digits: str, regions: tuple[str, ...], fmt: PhoneForm
     shown = str(phonenumbers.format_number(number, _FORMATS[fmt]))
     # replace the national number's digits (the last ones in the text) by slots
     template, remaining = [], len(nsn)
-    for ch in reversed(shown):
+    for ch in reversed(shown.replace("{", "{{").replace("}", "}}")):
         if ch.isdigit() and remaining:
-            template.append("\x00")
+            template.append("{}")
             remaining -= 1
         else:
             template.append(ch)
@@ -114,7 +115,7 @@ def fast_parse(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> tuple[s
     """(E.164, formatted) for ``text``, or ``None`` when it is not a valid number."""
     if not text or len(text) > _MAX_LEN or not _ALLOWED.match(text):
         return None
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = text.translate(_NOT_DIGITS)
     if len(digits) <= _FREE_DIGITS + 2:
         layout = _layout_for(text, digits, regions, fmt)
     else:
@@ -127,9 +128,7 @@ def fast_parse(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> tuple[s
         return None
     cc, nsn_len, template = layout
     nsn = digits[-nsn_len:]
-    it = iter(nsn)
-    shown = "".join(next(it) if ch == "\x00" else ch for ch in template)
-    return f"+{cc}{nsn}", shown
+    return f"+{cc}{nsn}", template.format(*nsn)
 
 
 def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> FieldCheck:

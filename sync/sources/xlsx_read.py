@@ -92,19 +92,10 @@ def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid],
 
 def _clean_row(row: Sequence[object]) -> list[CellValue]:
     # calamine gives "" for an empty cell; the core wants None so "" never passes as a value.
-    out: list[CellValue] = []
-    for v in row:
-        if v == "" and isinstance(v, str):
-            out.append(None)
-        elif isinstance(
-            v, dt.datetime | dt.date | dt.time | dt.timedelta | str | bool | int | float
-        ):
-            out.append(v)
-        else:
-            out.append(str(v))
+    out = [None if v == "" else v for v in row]
     while out and out[-1] is None:
         out.pop()
-    return out
+    return out  # type: ignore[return-value]  # calamine yields only CellValue types
 
 
 def _restore_error_cells(path: Path, grids: dict[str, SheetGrid]) -> None:
