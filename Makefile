@@ -30,5 +30,4 @@ check: lint types test
 
 bench: setup
 	$(BIN)/python bench/check_speed.py
-	$(BIN)/python bench/sync_speed.py
 	$(BIN)/python bench/dedupe_febrl.py

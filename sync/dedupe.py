@@ -124,9 +124,7 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
 
 def _block_keys(p: _Person, kinds: Mapping[str, FieldKind], has_contacts: bool) -> set[str]:
     keys: set[str] = set()
-    date = next(
-        (str(p.values[n]) for n, k in kinds.items() if k == "date" and n in p.values), None
-    )
+    date = next((str(p.values[n]) for n, k in kinds.items() if k == "date" and n in p.values), None)
     for name, kind in kinds.items():
         v = p.values.get(name)
         if v is not None and kind in ("phone", "email", "id_number"):
@@ -285,8 +283,9 @@ class _LazyPeople:
         return self.person(self.position[row])
 
 
-def _contact_keys(i: int, columns: Mapping[str, Sequence[object]],
-                  kinds: Mapping[str, FieldKind]) -> set[str]:
+def _contact_keys(
+    i: int, columns: Mapping[str, Sequence[object]], kinds: Mapping[str, FieldKind]
+) -> set[str]:
     """Block keys of a client-base row, computed without preparing the whole row."""
     keys: set[str] = set()
     date = name = None
@@ -326,8 +325,11 @@ def find_duplicates(
     blocks: dict[str, list[int]] = defaultdict(list)
     has_contacts = any(k in ("phone", "email") for k in kinds.values())
     for i, row in enumerate(rows):
-        keys = (_contact_keys(i, columns, kinds) if has_contacts
-                else _block_keys(person(i), kinds, has_contacts))
+        keys = (
+            _contact_keys(i, columns, kinds)
+            if has_contacts
+            else _block_keys(person(i), kinds, has_contacts)
+        )
         for key in keys:
             blocks[key].append(row)
     position = {row: i for i, row in enumerate(rows)}

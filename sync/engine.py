@@ -130,8 +130,11 @@ def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
     }
     rows = list(range(info.first_data_row, info.first_data_row + len(body)))
     # an empty line between blocks of data is not a client
-    keep = [i for i, values in enumerate(zip(*raw.values(), strict=True))
-            if not all(_is_blank(v) for v in values)]
+    keep = [
+        i
+        for i, values in enumerate(zip(*raw.values(), strict=True))
+        if not all(_is_blank(v) for v in values)
+    ]
     if len(keep) != len(rows):
         rows = [rows[i] for i in keep]
         raw = {f: [column[i] for i in keep] for f, column in raw.items()}

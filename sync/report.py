@@ -71,8 +71,9 @@ def build_report(outcome: Outcome) -> dict[str, Any]:
 
 def dumps_report(outcome: Outcome) -> str:
     # compact: a 100 000-client report is written in well under a second
-    return json.dumps(build_report(outcome), ensure_ascii=False, separators=(",", ":"),
-                      default=_default)
+    return json.dumps(
+        build_report(outcome), ensure_ascii=False, separators=(",", ":"), default=_default
+    )
 
 
 def _default(value: object) -> object:

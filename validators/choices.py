@@ -137,5 +137,9 @@ def check_amounts(values: Sequence[object]) -> list[FieldCheck]:
     """Amounts as floats (negative = a return); anything else is ``number.invalid``."""
     # Number cells are the rule in an orders sheet and are all distinct: skip the cache.
     out = map_cached([None if type(v) in (int, float) else v for v in values], _amount)
-    return [FieldCheck(float(v)) if type(v) in (int, float) and math.isfinite(v)  # type: ignore[arg-type]
-            else check for v, check in zip(values, out, strict=True)]
+    return [
+        FieldCheck(float(v))
+        if type(v) in (int, float) and math.isfinite(v)  # type: ignore[arg-type]
+        else check
+        for v, check in zip(values, out, strict=True)
+    ]

@@ -127,8 +127,9 @@ def check_dates(
     low, high = dt.date(1900, 1, 1), as_of if kind == "birthday" else dt.date.max
 
     date = dt.date
-    fast = [type(v) is date and low <= v <= high for v in values]  # type: ignore[operator]
-    slow = map_cached([None if ok else v for v, ok in zip(values, fast, strict=True)],
-                      lambda v: _check_one(v, as_of, kind))
-    return [FieldCheck(v) if ok else check
-            for v, ok, check in zip(values, fast, slow, strict=True)]
+    fast = [type(v) is date and low <= v <= high for v in values]
+    slow = map_cached(
+        [None if ok else v for v, ok in zip(values, fast, strict=True)],
+        lambda v: _check_one(v, as_of, kind),
+    )
+    return [FieldCheck(v) if ok else check for v, ok, check in zip(values, fast, slow, strict=True)]

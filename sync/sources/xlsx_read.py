@@ -8,12 +8,13 @@ cells are recovered from the sheet XML, which we only scan when it holds any (``
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
 import re
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from sync.errors import SourceError
 from sync.model import CellValue, ExcelError, SheetGrid
@@ -59,33 +60,46 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid], tuple[str, ...]]:
-    """Read the named sheets; return the grids and the names that the workbook lacks."""
+def _open(path: Path) -> Any:
     from python_calamine import CalamineError, CalamineWorkbook
 
-    sniff_package(path)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_path(str(path))
     except CalamineError as exc:  # ZipError, XmlError, PasswordError are subclasses
         raise SourceError(f"{path.name}: cannot read the workbook ({type(exc).__name__})") from exc
     except Exception as exc:  # calamine raises plain errors for some damaged packages
         raise SourceError(f"{path.name}: cannot read the workbook ({type(exc).__name__})") from exc
+
+
+def _read_sheet(path: Path, name: str) -> SheetGrid:
+    workbook = _open(path)
     try:
-        present = set(workbook.sheet_names)
-        grids: dict[str, SheetGrid] = {}
-        for name in sheets:
-            if name not in present or name in grids:
-                continue
-            try:
-                raw = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except Exception as exc:
-                raise SourceError(
-                    f"{path.name}: sheet '{name}' cannot be read ({type(exc).__name__})"
-                ) from exc
-            grids[name] = SheetGrid(name, [_clean_row(r) for r in raw])
-        missing = tuple(n for n in sheets if n not in present)
+        raw = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise SourceError(
+            f"{path.name}: sheet '{name}' cannot be read ({type(exc).__name__})"
+        ) from exc
     finally:
         workbook.close()
+    return SheetGrid(name, [_clean_row(r) for r in raw])
+
+
+def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid], tuple[str, ...]]:
+    """Read the named sheets; return the grids and the names that the workbook lacks.
+
+    Sheets are parsed in parallel threads: calamine parses outside the GIL, and the orders
+    sheet is usually the biggest part of the file.
+    """
+    sniff_package(path)
+    workbook = _open(path)
+    try:
+        present = set(workbook.sheet_names)
+    finally:
+        workbook.close()
+    wanted = list(dict.fromkeys(n for n in sheets if n in present))
+    with ThreadPoolExecutor(max_workers=max(1, min(3, len(wanted)))) as pool:
+        grids = dict(zip(wanted, pool.map(lambda n: _read_sheet(path, n), wanted), strict=True))
+    missing = tuple(n for n in sheets if n not in present)
     _restore_error_cells(path, grids)
     return grids, missing
 
