@@ -136,10 +136,14 @@ def _amount(value: object) -> FieldCheck:
 def check_amounts(values: Sequence[object]) -> list[FieldCheck]:
     """Amounts as floats (negative = a return); anything else is ``number.invalid``."""
     # Number cells are the rule in an orders sheet and are all distinct: skip the cache.
-    out = map_cached([None if type(v) in (int, float) else v for v in values], _amount)
+    numbers = [
+        v if type(v) in (int, float) and math.isfinite(v) else None  # type: ignore[arg-type]
+        for v in values
+    ]
+    out = map_cached(
+        [None if n is not None else v for v, n in zip(values, numbers, strict=True)], _amount
+    )
     return [
-        FieldCheck(float(v))
-        if type(v) in (int, float) and math.isfinite(v)  # type: ignore[arg-type]
-        else check
-        for v, check in zip(values, out, strict=True)
+        FieldCheck(float(n)) if isinstance(n, int | float) else check
+        for n, check in zip(numbers, out, strict=True)
     ]
