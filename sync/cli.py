@@ -141,7 +141,8 @@ def check(
     for line in summary_lines(outcome):
         click.echo(line)
     if report_path:
-        Path(report_path).write_text(dumps_report(outcome), "utf-8")
+        with service.without_gc():
+            Path(report_path).write_text(dumps_report(outcome), "utf-8")
         click.echo(f"Report: {report_path}")
     if strict and any(p.severity == "error" for p in outcome.problems):
         sys.exit(1)

@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -51,6 +52,7 @@ class _Table:
     info: TableInfo
     rows: list[int]  # sheet rows of non-empty data rows
     raw: dict[str, list[object]]  # field -> raw value per row (ExcelError kept)
+    may_have_errors: bool = True
 
 
 def run_pass(
@@ -133,12 +135,12 @@ def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
     keep = [
         i
         for i, values in enumerate(zip(*raw.values(), strict=True))
-        if not all(_is_blank(v) for v in values)
+        if values.count(None) != len(values) and not all(_is_blank(v) for v in values)
     ]
     if len(keep) != len(rows):
         rows = [rows[i] for i in keep]
         raw = {f: [column[i] for i in keep] for f, column in raw.items()}
-    return _Table(info, rows, raw)
+    return _Table(info, rows, raw, grid.has_errors is not False)
 
 
 def _is_blank(value: object) -> bool:
@@ -186,18 +188,26 @@ def _validate_table(
     for field, values in table.raw.items():
         col = info.field_columns[field]
         header = info.headers[col - 1]
-        clean = [None if isinstance(v, ExcelError) else v for v in values]
-        for row, v in zip(table.rows, values, strict=True):
-            if isinstance(v, ExcelError):
+        errors = (
+            [i for i, v in enumerate(values) if type(v) is ExcelError]
+            if table.may_have_errors
+            else []
+        )
+        clean = values
+        if errors:
+            clean = list(values)
+            for i in errors:
+                code = cast(ExcelError, values[i]).code
+                clean[i] = None
                 problems.append(
                     Problem(
                         info.sheet,
-                        row,
+                        table.rows[i],
                         header,
                         field,
                         "cell.error",
                         "error",
-                        message("cell.error", lang, {"error": v.code}),
+                        message("cell.error", lang, {"error": code}),
                         None,
                         col,
                     )
@@ -212,7 +222,10 @@ def _validate_table(
             if allowed
             else {"allowed": "да/нет" if lang == "ru" else "так/ні" if lang == "uk" else "yes/no"}
         )
-        for row, raw_value, check in zip(table.rows, values, result, strict=True):
+        # only the few rows with something to say are visited one by one
+        flagged = [i for i, c in enumerate(result) if c.findings or c.display is not None]
+        for i in flagged:
+            row, raw_value, check = table.rows[i], values[i], result[i]
             for finding in check.findings:
                 problems.append(_problem(info.sheet, row, header, field, col, finding, lang, extra))
             if check.display is not None and not _has_error(check):
@@ -263,7 +276,8 @@ def _problem(
 def _normalise_ids(values: list[object] | None, n: int) -> list[str | None]:
     if values is None:
         return [None] * n
-    return [_normalise_id(v) for v in values]
+    # text IDs are the rule: strip them inline, send everything else through the full rules
+    return [(v.strip() or None) if type(v) is str else _normalise_id(v) for v in values]
 
 
 def _normalise_id(value: object) -> str | None:
@@ -526,30 +540,38 @@ def _records(
     rows: list[int], ids: list[str | None], segments: pd.DataFrame, duplicates: list[DuplicateGroup]
 ) -> list[ClientRecord]:
     group_of = {row: g.group for g in duplicates for row in g.rows}
-    records: list[ClientRecord] = []
-    columns = {c: segments[c].tolist() for c in segments.columns}
-    for i, (row, id_) in enumerate(zip(rows, ids, strict=True)):
-        rec = ClientRecord(
+
+    def ints(name: str) -> list[int | None]:
+        return [None if _is_missing(x) else int(x) for x in segments[name].tolist()]
+
+    def strs(name: str) -> list[str | None]:
+        return [x if isinstance(x, str) else None for x in segments[name].tolist()]
+
+    r, f, m, recency = ints("r"), ints("f"), ints("m"), ints("recency_days")
+    segment, abc, xyz = strs("rfm_segment"), strs("abc"), strs("xyz")
+    cv = [None if _is_missing(x) else float(x) for x in segments["xyz_cv"].tolist()]
+    revenue, orders = segments["revenue"].tolist(), segments["orders"].tolist()
+    last, vip, temp = (segments[c].tolist() for c in ("last_order", "vip", "temperature"))
+    return [
+        ClientRecord(
             row=row,
-            id=id_,
-            revenue=float(columns["revenue"][i]),
-            orders=int(columns["orders"][i]),
-            last_order=_date_or_none(columns["last_order"][i]),
-            r=_int_or_none(columns["r"][i]),
-            f=_int_or_none(columns["f"][i]),
-            m=_int_or_none(columns["m"][i]),
-            rfm_segment=_str_or_none(columns["rfm_segment"][i]),
-            abc=_str_or_none(columns["abc"][i]),
-            xyz=_str_or_none(columns["xyz"][i]),
-            vip=bool(columns["vip"][i]),
-            temperature=str(columns["temperature"][i]),
+            id=ids[i],
+            revenue=float(revenue[i]),
+            orders=int(orders[i]),
+            last_order=_date_or_none(last[i]),
+            r=r[i],
+            f=f[i],
+            m=m[i],
+            rfm_segment=segment[i],
+            abc=abc[i],
+            xyz=xyz[i],
+            vip=bool(vip[i]),
+            temperature=str(temp[i]),
             duplicate_group=group_of.get(row),
+            extra={"recency_days": recency[i], "xyz_cv": cv[i]},
         )
-        for extra in ("recency_days", "xyz_cv"):
-            if extra in columns:
-                rec.extra[extra] = _scalar(columns[extra][i])
-        records.append(rec)
-    return records
+        for i, row in enumerate(rows)
+    ]
 
 
 def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCheck]]) -> None:
@@ -571,14 +593,6 @@ def _is_missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _int_or_none(value: object) -> int | None:
-    return None if _is_missing(value) else int(value)  # type: ignore[call-overload]
-
-
-def _str_or_none(value: object) -> str | None:
-    return None if _is_missing(value) else str(value)
-
-
 def _date_or_none(value: object) -> dt.date | None:
     if _is_missing(value) or value is pd.NaT:
         return None
@@ -587,11 +601,3 @@ def _date_or_none(value: object) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
-
-
-def _scalar(value: object) -> object:
-    if _is_missing(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value

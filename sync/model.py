@@ -43,6 +43,9 @@ class SheetGrid:
 
     name: str
     rows: list[list[CellValue]]
+    # False when the source knows the sheet holds no error cells (#N/A): lets the engine skip
+    # looking for them; True or unknown (None) means look.
+    has_errors: bool | None = None
 
     def cell(self, row: int, col: int) -> CellValue:
         """The value at 1-based ``row`` / ``col`` (``None`` when outside the data)."""

@@ -3,7 +3,10 @@ write back. Thin glue between the sources (I/O) and the pure core."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,14 +32,32 @@ def configured_sheets(config: Config) -> list[str]:
     return [s.name for s in config.sheets.values()]
 
 
+@contextlib.contextmanager
+def without_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a pass.
+
+    A pass allocates millions of small acyclic objects (cells, verdicts); CPython's collector
+    keeps re-scanning them and took 40 % of a 100 000-client check. Reference counting still
+    frees everything; the collector runs again afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check(
     source: Source, config: Config, as_of: dt.date | None = None, progress: ProgressFn | None = None
 ) -> tuple[Snapshot, Outcome]:
     """Read and run one pass; writes nothing."""
     if progress:
         progress("reading")
-    snapshot = source.read(configured_sheets(config))
-    outcome = run_pass(snapshot, config, as_of or dt.date.today(), progress)
+    with without_gc():
+        snapshot = source.read(configured_sheets(config))
+        outcome = run_pass(snapshot, config, as_of or dt.date.today(), progress)
     return snapshot, outcome
 
 

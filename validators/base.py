@@ -55,7 +55,13 @@ def map_cached(values: Sequence[object], fn: Callable[[object], T]) -> list[T]:
     """
     cache: dict[tuple[type, object], T] = {}
     out: list[T] = []
+    empty: list[T] = []  # None is the most common value of all: no key, no hashing
     for v in values:
+        if v is None:
+            if not empty:
+                empty.append(fn(None))
+            out.append(empty[0])
+            continue
         key = (type(v), v)  # the type is in the key: 1 == 1.0 == True must not share a verdict
         try:
             result = cache[key]

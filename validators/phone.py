@@ -53,6 +53,15 @@ def _digits_text(value: object) -> str | None:
 
 def parse_phone(text: str, regions: Sequence[str]) -> str | None:
     """E.164 for ``text`` if it is a valid number in one of ``regions``, else ``None``."""
+    number = _parse_number(text, regions)
+    return None if number is None else f"+{number.country_code}{_nsn(number)}"
+
+
+def _nsn(number: phonenumbers.PhoneNumber) -> str:
+    return str(phonenumbers.national_significant_number(number))
+
+
+def _parse_number(text: str, regions: Sequence[str]) -> phonenumbers.PhoneNumber | None:
     if not text or len(text) > _MAX_LEN or not _ALLOWED.match(text):
         return None
     digits = re.sub(r"\D", "", text)
@@ -72,7 +81,7 @@ def parse_phone(text: str, regions: Sequence[str]) -> str | None:
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(number):
-                return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+                return number
     return None
 
 
@@ -89,12 +98,11 @@ _layouts: dict[_Shape, _Layout] = {}
 
 
 def _layout_for(text: str, digits: str, regions: tuple[str, ...], fmt: PhoneFormat) -> _Layout:
-    e164 = parse_phone(text, regions)
-    if e164 is None:
+    number = _parse_number(text, regions)
+    if number is None:
         return None
-    number = phonenumbers.parse(e164, None)
     cc = str(number.country_code)
-    nsn = e164[1 + len(cc) :]
+    nsn = _nsn(number)
     if not digits.endswith(nsn):
         return None
     shown = str(phonenumbers.format_number(number, _FORMATS[fmt]))

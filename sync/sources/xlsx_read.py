@@ -124,6 +124,7 @@ def _restore_error_cells(path: Path, grids: dict[str, SheetGrid]) -> None:
                     continue
                 data = zf.read(part)
                 if b't="e"' not in data:
+                    grids[name] = SheetGrid(name, grid.rows, has_errors=False)
                     continue
                 for row, col, code in _error_cells(data):
                     while len(grid.rows) < row:
