@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from sync import service
 from sync.config import Config
 from sync.config_load import find_config
 from sync.errors import ClientbaseError
+from sync.model import Outcome
 from sync.report import dumps_report, summary_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,20 +90,50 @@ def handle_errors(fn: F) -> F:
 
 
 class _Progress:
-    """Step lines on stderr with elapsed time; quiet when stderr is not a terminal."""
+    """A progress bar over the steps of a pass, on stderr; silent when stderr is not a terminal
+    (cron, the daemon's log, pipes)."""
+
+    STEPS = ("reading", "validating clients", "finding duplicates", "computing segments")
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.start = time.perf_counter()
+        self.bar: Any = None
 
     def __call__(self, step: str) -> None:
-        if self.enabled:
-            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {step}…", err=True)
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=len(self.STEPS),
+                label="clientbase",
+                file=sys.stderr,
+                show_eta=False,
+                item_show_func=lambda s: s,
+            )
+            self.bar.__enter__()
+        self.bar.update(0 if step == self.STEPS[0] else 1, step)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1, "done")
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _load(config_path: str | None, source: str | None) -> Config:
     local = None if source is None or source.startswith(service.GSHEET_PREFIX) else source
     return find_config(config_path, local)
+
+
+def _check(source: str, config: Config, as_of: dt.date | None) -> Outcome:
+    """One pass over ``source`` (nothing written), with progress on a terminal."""
+    src = service.open_source(source, config)
+    progress = _Progress(sys.stderr.isatty())
+    try:
+        return service.check(src, config, as_of, progress)[1]
+    finally:
+        progress.close()
+        src.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,12 +162,7 @@ def check(
     strict: bool,
 ) -> None:
     """Run one pass over SOURCE and print a summary; writes nothing to SOURCE."""
-    config = _load(config_path, source)
-    src = service.open_source(source, config)
-    try:
-        _, outcome = service.check(src, config, as_of, _Progress(sys.stderr.isatty()))
-    finally:
-        src.close()
+    outcome = _check(source, _load(config_path, source), as_of)
     for line in summary_lines(outcome):
         click.echo(line)
     if report_path:
@@ -199,9 +224,7 @@ def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None) -> No
     write_demo_workbook(generate_base(n_clients, seed=seed, as_of=today), workbook)
     config_file.write_text(template_config_text("ru"), "utf-8")
     click.echo(f"Generated {n_clients} clients in {workbook}")
-    config = find_config(str(config_file), str(workbook))
-    src = service.open_source(str(workbook), config)
-    _, outcome = service.check(src, config, today, _Progress(sys.stderr.isatty()))
+    outcome = _check(str(workbook), find_config(str(config_file), str(workbook)), today)
     for line in summary_lines(outcome):
         click.echo(line)
     report = folder / "report.json"
@@ -240,12 +263,7 @@ def export(
     """Export one row per client (duplicates once) with normalised phone (E.164) and email."""
     from sync.export import export_records, write_csv
 
-    config = _load(config_path, source)
-    src = service.open_source(source, config)
-    try:
-        _, outcome = service.check(src, config, as_of, _Progress(sys.stderr.isatty()))
-    finally:
-        src.close()
+    outcome = _check(source, _load(config_path, source), as_of)
     rows = export_records(outcome, segment=segment, mailable=mailable)
     with open(out_path, "w", encoding="utf-8-sig", newline="") as fh:
         n = write_csv(rows, fh)

@@ -504,33 +504,24 @@ def _unknown_clients(
     header = info.headers[col - 1]
     for row, id_ in zip(table.rows, ids, strict=True):
         if id_ is None:
-            problems.append(
-                Problem(
-                    info.sheet,
-                    row,
-                    header,
-                    "client_id",
-                    "required.missing",
-                    "error",
-                    message("required.missing", lang),
-                    None,
-                    col,
-                )
-            )
+            code, severity = "required.missing", "error"
         elif id_ not in known_ids:
-            problems.append(
-                Problem(
-                    info.sheet,
-                    row,
-                    header,
-                    "client_id",
-                    "order.unknown_client",
-                    "warning",
-                    message("order.unknown_client", lang),
-                    None,
-                    col,
-                )
+            code, severity = "order.unknown_client", "warning"
+        else:
+            continue
+        problems.append(
+            Problem(
+                info.sheet,
+                row,
+                header,
+                "client_id",
+                code,
+                severity,  # type: ignore[arg-type]
+                message(code, lang),
+                None,
+                col,
             )
+        )
 
 
 # --------------------------------------------------------------------------- records

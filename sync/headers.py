@@ -13,6 +13,19 @@ from sync.config import ROLE_FIELDS, SheetConfig
 from sync.errors import ConfigError, SourceError
 from sync.model import SheetGrid, TableInfo
 
+# how orders and interactions name the column that points at a client
+_CLIENT_REF = (
+    "id клиента",
+    "код клиента",
+    "клиент id",
+    "client id",
+    "customer id",
+    "id клієнта",
+    "код клієнта",
+    "клиент",
+    "клієнт",
+)
+
 _SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "clients": {
         "id": (
@@ -146,31 +159,12 @@ _SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "номер",
         ),
         "date": ("дата", "дата заказа", "дата замовлення", "order date", "date"),
-        "client_id": (
-            "id клиента",
-            "код клиента",
-            "клиент id",
-            "client id",
-            "customer id",
-            "id клієнта",
-            "код клієнта",
-            "клиент",
-            "клієнт",
-        ),
+        "client_id": _CLIENT_REF,
         "amount": ("сумма", "сума", "amount", "total", "итого", "разом", "сумма заказа"),
     },
     "interactions": {
         "date": ("дата", "дата контакта", "дата контакту", "date"),
-        "client_id": (
-            "id клиента",
-            "код клиента",
-            "client id",
-            "customer id",
-            "id клієнта",
-            "код клієнта",
-            "клиент",
-            "клієнт",
-        ),
+        "client_id": _CLIENT_REF,
         "kind": ("тип", "канал", "вид", "kind", "type", "channel", "тип контакта", "тип контакту"),
     },
 }
