@@ -6,7 +6,7 @@ Loading and validation of the TOML file is in :mod:`sync.config_load`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Language = Literal["ru", "uk", "en"]
 PhoneFormat = Literal["e164", "international", "national"]
@@ -80,6 +80,12 @@ class SegmentsConfig:
     vip_revenue_multiple: float = 3.0
     vip_orders_365: int = 6
     hot_days: int = 14
+    birthday_days: int = 14  # flag birthdays within this many days
+    stale_days: int = 730  # re-verify contact data every two years
+    lapsed_min_orders: int = 4
+    lapsed_factor: float = 2.0  # silence longer than this x the client's median gap
+    age_groups: tuple[int, ...] = (18, 25, 35, 45, 55, 65)  # lower edges
+    rules: tuple[Any, ...] = ()  # sync.marketing.RuleConfig, in order
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ class _Ctx:
 
     def __init__(self, text: str, path: str) -> None:
         self.path = path
+        self.text = text
         self.lines = _key_lines(text)
 
     def fail(self, key: str, message: str) -> ConfigError:
@@ -177,6 +178,53 @@ def _regions(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
     return items
 
 
+def _age_groups(ctx: _Ctx, key: str, value: Any) -> tuple[int, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or sorted(set(value)) != value
+    ):
+        raise ctx.fail(key, f"expected increasing whole ages like [18, 25, 35], got {value!r}")
+    return tuple(value)
+
+
+_RULE_KEYS = ("name", "when", "column", "value")
+
+
+def _rules(ctx: _Ctx, key: str, value: Any) -> tuple[Any, ...]:
+    from sync.marketing import RuleConfig, compile_rules
+    from sync.rules import RuleError
+
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ctx.fail(key, "expected [[segments.rules]] tables")
+    rules = []
+    for i, table in enumerate(value):
+        where = f"{key}[{i + 1}]"
+        _unknown(ctx, f"{where}.", list(table), _RULE_KEYS)
+        for required in ("name", "when"):
+            if not isinstance(table.get(required), str) or not table[required].strip():
+                raise ctx.fail(where, f"every rule needs a '{required}' (text)")
+        for optional in ("column", "value"):
+            if optional in table and not isinstance(table[optional], str):
+                raise ctx.fail(f"{where}.{optional}", "expected text")
+        rules.append(RuleConfig(**table))
+    names = [r.name for r in rules]
+    if len(set(names)) != len(names):
+        raise ctx.fail(key, "two rules have the same name")
+    try:
+        compile_rules(rules)
+    except RuleError as exc:
+        rule = next(r for r in rules if r.name == exc.rule)
+        line = next(
+            (n for n, text in enumerate(ctx.text.splitlines(), 1) if rule.when in text), None
+        )
+        raise ConfigError(
+            str(exc).split(": ", 1)[-1], path=ctx.path, key=f"{key}.{exc.rule}", line=line
+        ) from exc
+    return tuple(rules)
+
+
 _ARGB = re.compile(r"^(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
 
 
@@ -215,6 +263,12 @@ _SCHEMAS: dict[str, tuple[type, Schema]] = {
             "vip_revenue_multiple": _number(0.0, 1000.0),
             "vip_orders_365": _number(1, 100000, integer=True),
             "hot_days": _number(0, 3650, integer=True),
+            "birthday_days": _number(0, 366, integer=True),
+            "stale_days": _number(1, 36500, integer=True),
+            "lapsed_min_orders": _number(2, 100000, integer=True),
+            "lapsed_factor": _number(1.0, 100.0),
+            "age_groups": _age_groups,
+            "rules": _rules,
         },
     ),
     "dedupe": (DedupeConfig, {"enabled": _BOOL, "threshold": _number(0.0, 1.0)}),

@@ -18,7 +18,9 @@ import pandas as pd
 from sync.config import ROLE_FIELDS, Config, SheetConfig
 from sync.dedupe import find_duplicates
 from sync.errors import SheetNotFoundError
+from sync.explain import reasons
 from sync.headers import resolve_table
+from sync.marketing import ClientFacts, enrich, mean_buyer_revenue
 from sync.messages import message, reason_names
 from sync.model import (
     ClientRecord,
@@ -84,6 +86,7 @@ def run_pass(
     segments = compute_segments(ids, orders_frame, interactions_frame, config.segments, as_of)
     records = _records(clients.rows, ids, segments, duplicates)
     _attach_contacts(records, checks)
+    _marketing(clients, checks, records, orders_frame, interactions_frame, config, as_of, problems)
 
     problems.sort(
         key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row, p.col_index or 0, p.code)
@@ -563,6 +566,75 @@ def _records(
         )
         for i, row in enumerate(rows)
     ]
+
+
+def _marketing(
+    table: _Table,
+    checks: dict[str, list[FieldCheck]],
+    records: list[ClientRecord],
+    orders: pd.DataFrame,
+    interactions: pd.DataFrame,
+    config: Config,
+    as_of: dt.date,
+    problems: list[Problem],
+) -> None:
+    """Demographics, city, birthdays, stale, lapsed, history, rules and reasons (issue 7)."""
+    n = len(records)
+
+    def normalized(field: str) -> list[object]:
+        return [c.normalized for c in checks[field]] if field in checks else [None] * n
+
+    names = normalized("name")
+    if "name" not in checks:
+        parts = [normalized(f) for f in ("last_name", "first_name", "middle_name")]
+        names = [" ".join(str(p) for p in row if p) or None for row in zip(*parts, strict=True)]
+    verified = [v or a for v, a in zip(normalized("verified"), normalized("added"), strict=True)]
+    facts = ClientFacts(
+        names,
+        normalized("birthday"),
+        table.raw.get("city", [None] * n),
+        table.raw.get("gender", [None] * n),
+        normalized("consent"),
+        verified,
+    )
+    enrich(records, facts, orders, interactions, config.segments, as_of, config.segments.rules)
+    mean = mean_buyer_revenue(records)
+    lang = config.language
+    info = table.info
+    stale_field = next((f for f in ("verified", "added") if f in info.field_columns), None)
+    city_col = info.field_columns.get("city")
+    for rec, raw_city in zip(records, facts.cities, strict=True):
+        rec.extra["reasons"] = reasons(rec, mean, config.segments, lang)
+        if stale_field and rec.extra.get("stale"):
+            col = info.field_columns[stale_field]
+            problems.append(
+                Problem(
+                    info.sheet,
+                    rec.row,
+                    info.headers[col - 1],
+                    stale_field,
+                    "stale",
+                    "info",
+                    message("stale", lang, {"days": str(config.segments.stale_days)}),
+                    None,
+                    col,
+                )
+            )
+        canonical = rec.extra.get("city")
+        if city_col and isinstance(raw_city, str) and canonical and raw_city != canonical:
+            problems.append(
+                Problem(
+                    info.sheet,
+                    rec.row,
+                    info.headers[city_col - 1],
+                    "city",
+                    "city.fixed",
+                    "info",
+                    message("city.fixed", lang, {"suggestion": str(canonical)}),
+                    str(canonical),
+                    city_col,
+                )
+            )
 
 
 def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCheck]]) -> None:

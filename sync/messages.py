@@ -113,6 +113,11 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "Можливий дубль клієнта: рядки {rows} (група {group}, збігається: {reasons})",
         "Possible duplicate client: rows {rows} (group {group}, matching: {reasons})",
     ),
+    "city.fixed": (
+        "Город записан по-разному; единое название: {suggestion}",
+        "Місто записано по-різному; єдина назва: {suggestion}",
+        "City spelled differently; standard name: {suggestion}",
+    ),
     "stale": (
         "Данные не проверялись дольше {days} дней",
         "Дані не перевірялися довше {days} днів",

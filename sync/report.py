@@ -32,6 +32,12 @@ def _record(rec: ClientRecord) -> dict[str, Any]:
         "vip": rec.vip,
         "temperature": rec.temperature,
     }
+    x = rec.extra
+    out["age"] = x.get("age")
+    out["gender"] = x.get("gender")
+    out["gender_inferred"] = bool(x.get("gender_inferred", False))
+    out["flags"] = list(x.get("flags", ()))  # type: ignore[call-overload]
+    out["reasons"] = list(x.get("reasons", ()))  # type: ignore[call-overload]
     if rec.duplicate_group is not None:
         out["duplicate_group"] = rec.duplicate_group
     return out

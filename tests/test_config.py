@@ -32,7 +32,8 @@ def test_example_config_parses_and_documents_every_key() -> None:
         return out
 
     for key in keys(Config()):
-        assert re.search(rf"^\s*#?\s*{key}\s*=|^\[(?:.*\.)?{key}\]", text, re.M), key
+        pattern = rf"^\s*#?\s*{key}\s*=|^\[(?:.*\.)?{key}\]|^#?\s*\[\[(?:.*\.)?{key}\]\]"
+        assert re.search(pattern, text, re.M), key
 
 
 def test_defaults_without_a_file() -> None:

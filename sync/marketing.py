@@ -1,0 +1,225 @@
+"""What the marketer asks for beyond RFM / ABC / XYZ: age and gender, canonical city, birthdays,
+stale contact data, lapsed regulars, interaction history, the reasons behind every flag, and the
+marketer's own rules. Pure: it enriches the records of a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sync.config import SegmentsConfig
+from sync.demographics import (
+    age_group,
+    age_on,
+    gender_from_surname,
+    infer_gender,
+    next_birthday,
+    split_name,
+    staff_gender,
+)
+from sync.geo import canonical_city
+from sync.lapsed import interaction_history, lapsed_regulars
+from sync.model import ClientRecord
+from sync.rules import CompiledRule, Type, compile_rule
+
+
+@dataclass(frozen=True, slots=True)
+class RuleConfig:
+    """``[[segments.rules]]``: when ``when`` holds, ``value`` (or the flag ``name``) goes to
+    the tool column ``column``."""
+
+    name: str
+    when: str
+    column: str = "segment_rules"
+    value: str | None = None
+
+
+# The fields a rule may use, and their types (checked before any data is seen).
+RULE_FIELDS: dict[str, Type] = {
+    "revenue": "number",
+    "orders": "number",
+    "last_order": "date",
+    "days_since_last_order": "number",
+    "r": "number",
+    "f": "number",
+    "m": "number",
+    "rfm_segment": "string",
+    "abc": "string",
+    "xyz": "string",
+    "vip": "bool",
+    "temperature": "string",
+    "flags": "list",
+    "city": "string",
+    "age": "number",
+    "age_group": "string",
+    "gender": "string",
+    "birthday": "date",
+    "consent": "bool",
+    "interactions": "number",
+    "last_contact": "date",
+    "days_since_last_contact": "number",
+    "today": "date",
+    "stale": "bool",
+    "lapsed": "bool",
+    "mailable": "bool",
+}
+
+
+def compile_rules(rules: Sequence[RuleConfig]) -> list[CompiledRule]:
+    """Compile in order; a rule may use the names of the rules before it as true/false."""
+    schema = dict(RULE_FIELDS)
+    compiled = []
+    for rule in rules:
+        compiled.append(compile_rule(rule.name, rule.when, schema))
+        schema[rule.name] = "bool"
+    return compiled
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFacts:
+    """What the engine knows of each client row, in the records' order."""
+
+    names: Sequence[object]
+    birthdays: Sequence[object]
+    cities: Sequence[object]
+    staff_genders: Sequence[object]
+    consents: Sequence[object]
+    verified: Sequence[object]  # "last verified" dates, else the date added
+
+
+def enrich(
+    records: list[ClientRecord],
+    facts: ClientFacts,
+    orders: pd.DataFrame,
+    interactions: pd.DataFrame,
+    cfg: SegmentsConfig,
+    as_of: dt.date,
+    rules: Sequence[RuleConfig] = (),
+) -> None:
+    """Add demographics, geography, birthdays, stale, lapsed, history and rule flags."""
+    lapses = lapsed_regulars(
+        orders, as_of, min_orders=cfg.lapsed_min_orders, factor=cfg.lapsed_factor
+    )
+    history = interaction_history(interactions, as_of)
+    compiled = compile_rules(rules)
+    for i, rec in enumerate(records):
+        x = rec.extra
+        raw_name, raw_birthday, raw_city, raw_checked = (
+            facts.names[i],
+            facts.birthdays[i],
+            facts.cities[i],
+            facts.verified[i],
+        )
+        name = raw_name if isinstance(raw_name, str) else None
+        last, first, middle = split_name(name) if name else (None, None, None)
+        typed = staff_gender(facts.staff_genders[i])
+        inferred = None if typed else (infer_gender(first, middle) or gender_from_surname(last))
+        x["gender"] = typed or inferred
+        x["gender_inferred"] = typed is None and inferred is not None
+        birthday = raw_birthday if isinstance(raw_birthday, dt.date) else None
+        age = age_on(birthday, as_of)
+        x["age"] = age
+        x["age_group"] = age_group(age, cfg.age_groups)
+        x["birthday"] = birthday
+        city = raw_city if isinstance(raw_city, str) else None
+        x["city"] = canonical_city(city) or (city.strip() if city else None)
+        flags: list[str] = []
+        if rec.vip:
+            flags.append("VIP")
+        flags.append(rec.temperature)
+        if birthday:
+            upcoming = next_birthday(birthday, as_of)
+            days_to_birthday = (upcoming - as_of).days
+            x["days_to_birthday"] = days_to_birthday
+            if days_to_birthday <= cfg.birthday_days:
+                flags.append("birthday")
+        checked = raw_checked if isinstance(raw_checked, dt.date) else None
+        stale = checked is not None and (as_of - checked).days > cfg.stale_days
+        x["stale"] = stale
+        if stale:
+            flags.append("stale")
+        lapse = lapses.get(rec.id or "")
+        x["lapsed"] = lapse is not None
+        if lapse:
+            flags.append("lapsed")
+            x["lapse_expected_days"] = round(lapse.expected_gap)
+            x["lapse_actual_days"] = lapse.actual_gap
+        contacts = history.get(rec.id or "")
+        x["interactions"] = sum(contacts.counts.values()) if contacts else 0
+        x["interaction_counts"] = dict(contacts.counts) if contacts else {}
+        x["last_contact"] = contacts.last_contact if contacts else None
+        consent = facts.consents[i]
+        x["consent"] = consent if isinstance(consent, bool) else None
+        x["mailable"] = bool(consent is True and (rec.phone or rec.email) and not stale)
+        x["flags"] = flags
+        if compiled:
+            _apply_rules(rec, compiled, rules, as_of)
+
+
+def _apply_rules(
+    rec: ClientRecord, compiled: Sequence[CompiledRule], rules: Sequence[RuleConfig], as_of: dt.date
+) -> None:
+    x = rec.extra
+    fields: dict[str, object] = {
+        "revenue": rec.revenue,
+        "orders": rec.orders,
+        "last_order": rec.last_order,
+        "days_since_last_order": x.get("recency_days"),
+        "r": rec.r,
+        "f": rec.f,
+        "m": rec.m,
+        "rfm_segment": rec.rfm_segment,
+        "abc": rec.abc,
+        "xyz": rec.xyz,
+        "vip": rec.vip,
+        "temperature": rec.temperature,
+        "today": as_of,
+        "days_since_last_contact": (as_of - x["last_contact"]).days  # type: ignore[operator]
+        if x.get("last_contact")
+        else None,
+    }
+    for key in (
+        "flags",
+        "city",
+        "age",
+        "age_group",
+        "gender",
+        "birthday",
+        "consent",
+        "interactions",
+        "last_contact",
+        "stale",
+        "lapsed",
+        "mailable",
+    ):
+        fields[key] = x.get(key)
+    columns: dict[str, list[str]] = x.setdefault("rule_columns", {})  # type: ignore[assignment]
+    for rule, config in zip(compiled, rules, strict=True):
+        hit = rule.matches(fields)
+        fields[rule.name] = hit
+        if hit:
+            columns.setdefault(config.column, []).append(config.value or config.name)
+            x["flags"].append(config.name)  # type: ignore[attr-defined]
+
+
+def rule_counts(records: Sequence[ClientRecord], rules: Sequence[RuleConfig]) -> dict[str, int]:
+    """How many clients each rule matched (for the Summary sheet)."""
+    return {r.name: sum(r.name in _flags(rec) for rec in records) for r in rules}
+
+
+def _flags(rec: ClientRecord) -> list[str]:
+    flags = rec.extra.get("flags")
+    return flags if isinstance(flags, list) else []
+
+
+def mean_buyer_revenue(records: Sequence[ClientRecord]) -> float:
+    """Mean revenue of clients with orders (each ID once), as the VIP rule uses it."""
+    seen: dict[str, float] = {}
+    for rec in records:
+        if rec.orders and rec.id and rec.id not in seen:
+            seen[rec.id] = rec.revenue
+    return sum(seen.values()) / len(seen) if seen else 0.0

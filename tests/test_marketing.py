@@ -1,0 +1,173 @@
+"""What the marketer asks for: gender, age, city, birthdays, stale, lapsed, rules, reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from sync.config import SegmentsConfig, default_config
+from sync.config_load import parse_config
+from sync.demo import generate_base
+from sync.demographics import age_on, infer_gender, next_birthday, split_name
+from sync.engine import run_pass
+from sync.geo import canonical_city
+from sync.lapsed import lapsed_regulars
+from sync.model import CellValue
+from sync.report import build_report
+from sync.sources.memory import MemorySource
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+@pytest.mark.parametrize(
+    ("full", "gender"),
+    [
+        ("Иванов Иван Петрович", "m"),
+        ("Петрова Анна Сергеевна", "f"),
+        ("Шевченко Оксана Іванівна", "f"),
+        ("Коваленко Тарас Олегович", "m"),
+        ("Мамедов Эльдар Рафик оглы", "m"),
+        ("Кузьмина Ольга Ильинична", "f"),
+        ("Никита Сидоров", "m"),
+        ("Коваленко Микола", "m"),
+        ("Орлова Любовь", "f"),
+        ("Игорь Ким", "m"),
+        ("Ivanova Maria", "f"),
+        ("Олег Шевчук", "m"),
+    ],
+)
+def test_gender_from_patronymic_or_first_name(full: str, gender: str) -> None:
+    last, first, middle = split_name(full)
+    assert infer_gender(first, middle) == gender
+
+
+def test_inferred_gender_agrees_with_the_generators_truth() -> None:
+    base = generate_base(2000, seed=8, as_of=AS_OF)
+    config = default_config()
+    snapshot = MemorySource({"Клиенты": base.clients}).read(["Клиенты"])
+    outcome = run_pass(snapshot, config, AS_OF)
+    named = [r for r in outcome.records if r.name]
+    agree = sum(r.extra["gender"] == base.labels.gender[r.row] for r in named)
+    assert agree / len(named) >= 0.98, agree / len(named)
+
+
+def test_staff_gender_is_never_overridden() -> None:
+    snapshot = MemorySource(
+        {"Клиенты": [["ФИО", "Пол", "Телефон"], ["Иванов Иван Петрович", "ж", "+7 912 345-67-89"]]}
+    ).read(["Клиенты"])
+    record = run_pass(snapshot, default_config(), AS_OF).records[0]
+    assert record.extra["gender"] == "f" and record.extra["gender_inferred"] is False
+
+
+@pytest.mark.parametrize(
+    ("born", "today", "expected"),
+    [
+        (dt.date(1990, 1, 3), dt.date(2026, 12, 28), dt.date(2027, 1, 3)),  # across the year end
+        (dt.date(1992, 2, 29), dt.date(2027, 2, 20), dt.date(2027, 2, 28)),  # leap day, common year
+        (dt.date(1992, 2, 29), dt.date(2028, 2, 20), dt.date(2028, 2, 29)),  # leap year
+        (dt.date(1990, 11, 1), dt.date(2026, 11, 1), dt.date(2026, 11, 1)),  # today
+    ],
+)
+def test_next_birthday(born: dt.date, today: dt.date, expected: dt.date) -> None:
+    assert next_birthday(born, today) == expected
+
+
+def test_age_counts_full_years() -> None:
+    assert age_on(dt.date(1990, 11, 2), AS_OF) == 35
+    assert age_on(dt.date(1990, 11, 1), AS_OF) == 36
+    assert age_on(dt.date(2030, 1, 1), AS_OF) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "city"),
+    [
+        ("СПб", "Санкт-Петербург"),
+        ("Питер", "Санкт-Петербург"),
+        ("С.-Петербург", "Санкт-Петербург"),
+        ("г. Москва", "Москва"),
+        ("Киев", "Київ"),
+        ("Київ", "Київ"),
+        ("Урюпинск", None),
+    ],
+)
+def test_city_synonyms(typed: str, city: str | None) -> None:
+    assert canonical_city(typed) == city
+
+
+def _orders(rows: list[tuple[str, dt.date]]) -> pd.DataFrame:
+    return pd.DataFrame({"client_id": [r[0] for r in rows], "date": [r[1] for r in rows]})
+
+
+def test_lapsed_regulars_use_their_own_rhythm() -> None:
+    monthly = [("m", dt.date(2025, 1, 1) + dt.timedelta(days=30 * k)) for k in range(10)]
+    weekly = [("w", dt.date(2026, 9, 1) + dt.timedelta(days=7 * k)) for k in range(6)]
+    irregular = [
+        ("i", d)
+        for d in (
+            dt.date(2025, 1, 1),
+            dt.date(2025, 1, 5),
+            dt.date(2025, 6, 1),
+            dt.date(2026, 6, 1),
+            dt.date(2026, 9, 1),
+        )
+    ]
+    few = [("f", dt.date(2024, 1, 1)), ("f", dt.date(2024, 2, 1))]
+    lapses = lapsed_regulars(_orders(monthly + weekly + irregular + few), AS_OF)
+    assert set(lapses) == {"m", "w"}
+    assert lapses["m"].expected_gap == 30 and lapses["m"].actual_gap > 60
+    # w bought weekly until 6 Oct: 26 days of silence > 2 x 7
+
+
+def test_rules_from_the_config_flag_clients_and_explain() -> None:
+    config = parse_config("""
+[segments]
+vip_revenue_multiple = 2.0
+[[segments.rules]]
+name = "big_moscow"
+when = 'revenue >= 1000 and city == "Москва"'
+[[segments.rules]]
+name = "winback"
+when = 'orders >= 2 and days_since_last_order > 120 and not big_moscow'
+""")
+    clients: list[list[CellValue]] = [
+        ["ID", "ФИО", "Телефон", "Город", "Дата рождения"],
+        ["C1", "Иванова Анна Петровна", "+7 912 345-67-89", "мск", dt.date(1990, 11, 10)],
+        ["C2", "Петров Олег", "+7 913 345-67-89", "Казань", None],
+        ["C3", "Сидоров Пётр", "+7 914 345-67-89", "Москва", None],
+    ]
+    orders: list[list[CellValue]] = [
+        ["Дата", "ID клиента", "Сумма"],
+        [dt.date(2026, 10, 1), "C1", 5000.0],
+        [dt.date(2026, 1, 1), "C2", 100.0],
+        [dt.date(2026, 2, 1), "C2", 100.0],
+        [dt.date(2026, 10, 1), "C3", 10.0],
+    ]
+    snapshot = MemorySource({"Клиенты": clients, "Заказы": orders}).read(
+        ["Клиенты", "Заказы", "Контакты"]
+    )
+    outcome = run_pass(snapshot, config, AS_OF)
+    by_id = {r.id: r for r in outcome.records}
+    assert "big_moscow" in by_id["C1"].extra["flags"]  # "мск" is Москва
+    assert "winback" in by_id["C2"].extra["flags"]
+    assert "big_moscow" not in by_id["C3"].extra["flags"]
+    assert "birthday" in by_id["C1"].extra["flags"]  # 9 days away
+    record = build_report(outcome)["records"][0]
+    assert record["gender"] == "f" and record["gender_inferred"] is True and record["age"] == 35
+    assert any(r.startswith("VIP: выручка 5") for r in record["reasons"])
+    assert {(p.row, p.code, p.suggestion) for p in outcome.problems if p.code == "city.fixed"} == {
+        (2, "city.fixed", "Москва")
+    }
+
+
+def test_stale_contact_data_is_reported() -> None:
+    config = default_config()
+    clients: list[list[CellValue]] = [
+        ["ФИО", "Телефон", "Проверено"],
+        ["Иванов Иван", "+7 912 345-67-89", dt.date(2023, 1, 1)],
+        ["Петров Пётр", "+7 913 345-67-89", dt.date(2026, 1, 1)],
+    ]
+    outcome = run_pass(MemorySource({"Клиенты": clients}).read(["Клиенты"]), config, AS_OF)
+    assert [(p.row, p.code) for p in outcome.problems if p.code == "stale"] == [(2, "stale")]
+    assert SegmentsConfig().stale_days == 730
