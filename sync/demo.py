@@ -606,7 +606,7 @@ def generate_base(
         next_id += 1
         if rng.random() < 0.01:
             client_id = None
-        added = as_of - dt.timedelta(days=rng.randrange(30, 1500))
+        added = as_of - dt.timedelta(days=rng.randrange(30, 900))
         row = add([client_id, name, phone, email, p.city, birthday, consent, added], p, codes)
         ids[row] = client_id
         extra = rng.random()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Literal
 
 Gender = Literal["m", "f"]
@@ -124,6 +125,7 @@ _FIRST_NAMES: dict[str, Gender] = {
 _LATIN_FEMALE_ENDINGS = ("a", "ia", "ya")
 
 
+@lru_cache(maxsize=65536)
 def infer_gender(first_name: str | None, middle_name: str | None = None) -> Gender | None:
     """``"m"``, ``"f"`` or ``None`` when neither the patronymic nor the first name tells."""
     if middle_name:

@@ -77,6 +77,7 @@ def _lookup() -> dict[str, str]:
 _PREFIX = re.compile(r"^(?:г|гор|город|м|місто|city|c)\s+")
 
 
+@lru_cache(maxsize=65536)
 def canonical_city(raw: str | None) -> str | None:
     """The canonical name for a city as typed, or ``None`` when it is not a known synonym."""
     if not raw or not raw.strip():

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 
@@ -62,14 +61,19 @@ def interaction_history(interactions: pd.DataFrame, as_of: dt.date) -> dict[str,
     """Client ID → counts per interaction kind and the date of the last contact."""
     if interactions.empty or "client_id" not in interactions:
         return {}
-    frame = interactions.dropna(subset=["client_id", "date"])
-    frame = frame[np.array([d <= as_of for d in frame["date"]], dtype=bool)]
-    if frame.empty:
-        return {}
-    kinds = frame["kind"].fillna("—") if "kind" in frame else pd.Series("—", index=frame.index)
-    counts = pd.crosstab(frame["client_id"], kinds.astype(str).str.strip().str.lower())
-    last = frame.groupby("client_id")["date"].max()
-    out: dict[str, ContactHistory] = {}
-    for cid, row in counts.iterrows():
-        out[str(cid)] = ContactHistory({str(k): int(v) for k, v in row.items() if v}, last.get(cid))
-    return out
+    # A plain loop: tens of thousands of rows of Python dates, where pandas would fall back
+    # to per-group Python code anyway.
+    kinds = interactions["kind"].tolist() if "kind" in interactions else [None] * len(interactions)
+    counts: dict[str, dict[str, int]] = {}
+    last: dict[str, dt.date] = {}
+    for cid, day, kind in zip(
+        interactions["client_id"].tolist(), interactions["date"].tolist(), kinds, strict=True
+    ):
+        if cid is None or not isinstance(day, dt.date) or day > as_of:
+            continue
+        key = str(kind).strip().lower() if kind is not None else "—"
+        per = counts.setdefault(cid, {})
+        per[key] = per.get(key, 0) + 1
+        if cid not in last or day > last[cid]:
+            last[cid] = day
+    return {cid: ContactHistory(per, last.get(cid)) for cid, per in counts.items()}

@@ -39,7 +39,7 @@ AS_OF = dt.date(2026, 11, 1)
     ],
 )
 def test_gender_from_patronymic_or_first_name(full: str, gender: str) -> None:
-    last, first, middle = split_name(full)
+    _last, first, middle = split_name(full)
     assert infer_gender(first, middle) == gender
 
 
