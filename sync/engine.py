@@ -86,7 +86,9 @@ def run_pass(
     segments = compute_segments(ids, orders_frame, interactions_frame, config.segments, as_of)
     records = _records(clients.rows, ids, segments, duplicates)
     _attach_contacts(records, checks)
-    _marketing(clients, checks, records, orders_frame, interactions_frame, config, as_of, problems)
+    explain = _marketing(
+        clients, checks, records, orders_frame, interactions_frame, config, as_of, problems
+    )
 
     problems.sort(
         key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row, p.col_index or 0, p.code)
@@ -104,6 +106,7 @@ def run_pass(
         referenced_ids=frozenset(
             filter(None, [*orders_frame["client_id"], *interactions_frame["client_id"]])
         ),
+        explain=explain,
     )
 
 
@@ -577,7 +580,7 @@ def _marketing(
     config: Config,
     as_of: dt.date,
     problems: list[Problem],
-) -> None:
+) -> Callable[[ClientRecord], list[str]]:
     """Demographics, city, birthdays, stale, lapsed, history, rules and reasons (issue 7)."""
     n = len(records)
 
@@ -604,7 +607,6 @@ def _marketing(
     stale_field = next((f for f in ("verified", "added") if f in info.field_columns), None)
     city_col = info.field_columns.get("city")
     for rec, raw_city in zip(records, facts.cities, strict=True):
-        rec.extra["reasons"] = reasons(rec, mean, config.segments, lang)
         if stale_field and rec.extra.get("stale"):
             col = info.field_columns[stale_field]
             problems.append(
@@ -635,6 +637,11 @@ def _marketing(
                     city_col,
                 )
             )
+
+    def explain(rec: ClientRecord) -> list[str]:
+        return reasons(rec, mean, config.segments, lang)
+
+    return explain
 
 
 def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCheck]]) -> None:

@@ -11,6 +11,7 @@ Nothing here imports a backend library; the core only ever sees these types.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
@@ -160,6 +161,9 @@ class Outcome:
     rows_without_id: list[int]  # client rows that need an ID assigned by the writer
     # IDs that orders / interactions mention (a new ID must never adopt their history)
     referenced_ids: frozenset[str] = frozenset()
+    # Why a record got its flags and segments, in the sheet's language; computed on demand
+    # (report, notes) because formatting reasons for every client costs more than the pass.
+    explain: Callable[[ClientRecord], list[str]] | None = None
 
 
 # ---------------------------------------------------------------------------

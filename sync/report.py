@@ -16,7 +16,7 @@ from sync.severity import SEVERITY_ORDER
 REPORT_VERSION = 1
 
 
-def _record(rec: ClientRecord) -> dict[str, Any]:
+def _record(rec: ClientRecord, outcome: Outcome) -> dict[str, Any]:
     out: dict[str, Any] = {
         "row": rec.row,
         "id": rec.id,
@@ -37,7 +37,7 @@ def _record(rec: ClientRecord) -> dict[str, Any]:
     out["gender"] = x.get("gender")
     out["gender_inferred"] = bool(x.get("gender_inferred", False))
     out["flags"] = list(x.get("flags", ()))  # type: ignore[call-overload]
-    out["reasons"] = list(x.get("reasons", ()))  # type: ignore[call-overload]
+    out["reasons"] = outcome.explain(rec) if outcome.explain else []
     if rec.duplicate_group is not None:
         out["duplicate_group"] = rec.duplicate_group
     return out
@@ -71,7 +71,7 @@ def build_report(outcome: Outcome) -> dict[str, Any]:
             }
             for g in outcome.duplicates
         ],
-        "records": [_record(r) for r in outcome.records],
+        "records": [_record(r, outcome) for r in outcome.records],
     }
 
 
