@@ -475,6 +475,8 @@ def _orders_frame(
             "client_id": pd.Series(ids, dtype=object),
             "date": pd.Series(dates, dtype=object),
             "amount": pd.Series(amounts, dtype=float),
+            # the same dates as datetime64, converted once for segments and lapsed regulars
+            "day": pd.to_datetime(pd.Series(dates, dtype=object)),
         }
     )
 

@@ -29,10 +29,13 @@ def lapsed_regulars(
     ``orders`` has ``client_id`` and ``date`` (``datetime.date``); orders after ``as_of`` and
     without a date are ignored. Several orders on one day count as one visit.
     """
-    frame = orders[["client_id", "date"]].dropna()
+    frame = orders[["client_id", "date", *(["day"] if "day" in orders else [])]].dropna()
+    # only clients with enough orders can be regulars: drop the rest before any date work
+    counts = frame["client_id"].value_counts()
+    frame = frame[frame["client_id"].isin(counts.index[counts >= min_orders])]
     if frame.empty:
         return {}
-    days = pd.to_datetime(frame["date"])
+    days = frame["day"] if "day" in frame else pd.to_datetime(frame["date"])
     cutoff = pd.Timestamp(as_of)
     frame = pd.DataFrame({"client_id": frame["client_id"].to_numpy(), "day": days})
     frame = frame[frame["day"] <= cutoff].drop_duplicates().sort_values(["client_id", "day"])

@@ -65,11 +65,12 @@ def _window(as_of: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _orders_per_id(orders: pd.DataFrame, ids: set[str], as_of: dt.date) -> pd.DataFrame:
-    frame = orders[["client_id", "date", "amount"]]
+    frame = orders[["client_id", "date", "amount", *(["day"] if "day" in orders else [])]]
     keep = frame["client_id"].isin(ids) & frame["date"].notna() & frame["amount"].notna()
     frame = frame[keep]
-    dates = pd.to_datetime(pd.Series(list(frame["date"]), index=frame.index, dtype=object))
-    frame = frame.assign(day=dates)
+    if "day" not in frame:
+        dates = pd.to_datetime(pd.Series(list(frame["date"]), index=frame.index, dtype=object))
+        frame = frame.assign(day=dates)
     return frame[frame["day"] <= pd.Timestamp(as_of)]
 
 
