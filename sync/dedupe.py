@@ -334,9 +334,11 @@ def find_duplicates(
             blocks[key].append(row)
     position = {row: i for i, row in enumerate(rows)}
     by_row = _LazyPeople(position, person)
+    # almost every key is unique to one row; only shared keys matter from here on
+    blocks = {key: members for key, members in blocks.items() if len(members) > 1}
     candidates: set[tuple[int, int]] = set()
     for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
+        if len(members) <= MAX_BLOCK:
             candidates.update(combinations(sorted(members), 2))
     pair_scores: dict[tuple[int, int], float] = {}
     pair_reasons: dict[tuple[int, int], list[str]] = {}
@@ -366,7 +368,7 @@ def find_duplicates(
     group_of = {row: g.group for g in groups for row in g.rows}
     shared: list[tuple[int, ...]] = []
     for key, members in sorted(blocks.items()):
-        if not key.startswith("phone:") or len(members) < 2:
+        if not key.startswith("phone:"):
             continue
         people_on_line = {group_of.get(r, -r) for r in members}
         if len(people_on_line) > 1:
