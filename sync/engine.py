@@ -547,6 +547,7 @@ def _records(
         return [x if isinstance(x, str) else None for x in segments[name].tolist()]
 
     r, f, m, recency = ints("r"), ints("f"), ints("m"), ints("recency_days")
+    recent = segments["orders_365"].tolist()
     segment, abc, xyz = strs("rfm_segment"), strs("abc"), strs("xyz")
     cv = [None if _is_missing(x) else float(x) for x in segments["xyz_cv"].tolist()]
     revenue, orders = segments["revenue"].tolist(), segments["orders"].tolist()
@@ -567,7 +568,7 @@ def _records(
             vip=bool(vip[i]),
             temperature=str(temp[i]),
             duplicate_group=group_of.get(row),
-            extra={"recency_days": recency[i], "xyz_cv": cv[i]},
+            extra={"recency_days": recency[i], "xyz_cv": cv[i], "orders_365": recent[i]},
         )
         for i, row in enumerate(rows)
     ]

@@ -152,6 +152,8 @@ def enrich(
         x["interactions"] = sum(contacts.counts.values()) if contacts else 0
         x["interaction_counts"] = dict(contacts.counts) if contacts else {}
         x["last_contact"] = contacts.last_contact if contacts else None
+        if contacts and contacts.last_contact:
+            x["days_since_contact"] = (as_of - contacts.last_contact).days
         consent = facts.consents[i]
         x["consent"] = consent if isinstance(consent, bool) else None
         x["mailable"] = bool(consent is True and (rec.phone or rec.email) and not stale)

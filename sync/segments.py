@@ -139,6 +139,7 @@ def compute_segments(
     mean_revenue = float(per["revenue"].mean()) if len(per) else 0.0
     age_days = (today - o["day"]).dt.days
     recent = o[(age_days >= 0) & (age_days < 365)].groupby("client_id").size()
+    per["orders_365"] = recent.reindex(per.index).fillna(0).astype(int)
     per["vip"] = (
         (per["revenue"] >= cfg.vip_revenue_multiple * mean_revenue) & (per["revenue"] > 0)
     ) | (recent.reindex(per.index).fillna(0) >= cfg.vip_orders_365)
@@ -168,6 +169,7 @@ def compute_segments(
             ],
             "recency_days": joined["recency_days"].astype("Int64"),
             "xyz_cv": joined["xyz_cv"].astype(float),
+            "orders_365": joined["orders_365"].fillna(0).astype(int),
         }
     )
     return out

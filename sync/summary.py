@@ -6,7 +6,8 @@ from collections import Counter
 
 from sync.config import Config
 from sync.labels import RFM_SEGMENTS, pick, segment_label, sheet_title, temperature_label
-from sync.model import CellValue, Outcome, ToolSheet
+from sync.marketing import rule_counts
+from sync.model import CellValue, ClientRecord, Outcome, ToolSheet
 
 _TITLES: dict[str, tuple[str, str, str]] = {
     "title": ("Сводка по базе клиентов", "Зведення по базі клієнтів", "Client base summary"),
@@ -26,9 +27,21 @@ _TITLES: dict[str, tuple[str, str, str]] = {
     "duplicates": ("Группы дублей", "Групи дублікатів", "Duplicate groups"),
     "row": ("Строка", "Рядок", "Row"),
     "revenue": ("Выручка", "Виручка", "Revenue"),
+    "rules": ("Свои сегменты (клиентов)", "Власні сегменти (клієнтів)", "Own segments (clients)"),
+    "birthdays": (
+        "Дни рождения скоро (строка, ID, дней)",
+        "Дні народження незабаром",
+        "Birthdays coming up",
+    ),
+    "days": ("Дней", "Днів", "Days"),
 }
 
 MAX_LISTED = 200  # VIP / hot lists beyond this are in the clients sheet's columns anyway
+
+
+def _flags(rec: ClientRecord) -> list[str]:
+    flags = rec.extra.get("flags")
+    return flags if isinstance(flags, list) else []
 
 
 def build_summary_sheet(outcome: Outcome, config: Config) -> ToolSheet:
@@ -92,6 +105,23 @@ def build_summary_sheet(outcome: Outcome, config: Config) -> ToolSheet:
     heading(f"{t('hot')}: {len(hot)}")
     for r in hot[:MAX_LISTED]:
         rows.append((r.row, r.id))
+
+    rules = config.segments.rules
+    if rules:
+        heading(t("rules"))
+        for name, count in rule_counts(outcome.records, rules).items():
+            rows.append((name, count))
+
+    birthdays = sorted(
+        (r for r in outcome.records if "birthday" in _flags(r)),
+        key=lambda r: (r.extra.get("days_to_birthday", 0), r.row),
+    )
+    heading(f"{t('birthdays')}: {len(birthdays)}")
+    if birthdays:
+        rows.append((t("row"), "ID", t("days")))
+        bold.append(len(rows))
+    for r in birthdays[:MAX_LISTED]:
+        rows.append((r.row, r.id, r.extra.get("days_to_birthday")))  # type: ignore[arg-type]
 
     return ToolSheet(
         name=sheet_title("summary", config),

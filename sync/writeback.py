@@ -68,6 +68,13 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
     for row, col, value in _tool_values(outcome.records, columns, lang, group_rows):
         if _differs(grid.cell(row, col), value):
             client_cells.setdefault((row, col), {})["value"] = value
+    explain_col = columns.get("segment") or columns.get("vip")
+    if config.output.notes and outcome.explain and explain_col:
+        # why the client has this segment / VIP / temperature, as the tool cell's note
+        for rec in outcome.records:
+            why = outcome.explain(rec)
+            if why:
+                client_cells.setdefault((rec.row, explain_col), {})["note"] = "\n".join(why)
 
     rewrites: list[Fix] = []
     if rewrite:

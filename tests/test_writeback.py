@@ -94,7 +94,7 @@ def test_a_second_pass_after_applying_plans_nothing_new() -> None:
         (e.sheet, c.row, c.col, c.fill, c.note)
         for e in plan.edits
         for c in e.cells
-        if isinstance(c.fill, str)
+        if isinstance(c.fill, str) or isinstance(c.note, str)
     }
 
 
@@ -124,3 +124,16 @@ def test_problems_sheet_links_every_problem_to_its_cell() -> None:
     assert problems.links[(row, 8)] == "'Клиенты'!C2"
     summary = next(s for s in plan.tool_sheets if s.name == "Сводка")
     assert any(r and r[0] == "phone.invalid" for r in summary.rows)
+
+
+def test_tool_cells_explain_segments_and_summary_lists_rules_and_birthdays() -> None:
+    from sync.config_load import parse_config
+
+    config = parse_config('[[segments.rules]]\nname = "big"\nwhen = "revenue >= 10000"\n', "c.toml")
+    source = _base([["C000001", "Иванов Иван Петрович", "+7 912 345-67-89", "ivan@mail.ru"]])
+    _, plan = _plan(source, config)
+    note = _cells(plan)[(2, 5)].note  # type: ignore[attr-defined]
+    # VIP by six orders within 365 days (21 000 is under 3 x the mean of 10 750)
+    assert "VIP: 6 заказов за 365 дней" in note and "RFM" in note
+    summary = next(s for s in plan.tool_sheets if s.name == "Сводка")
+    assert ("big", 1) in summary.rows
