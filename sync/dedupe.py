@@ -283,26 +283,34 @@ class _LazyPeople:
         return self.person(self.position[row])
 
 
-def _contact_keys(
-    i: int, columns: Mapping[str, Sequence[object]], kinds: Mapping[str, FieldKind]
-) -> set[str]:
-    """Block keys of a client-base row, computed without preparing the whole row."""
-    keys: set[str] = set()
-    date = name = None
+def _contact_blocks(
+    rows: Sequence[int],
+    columns: Mapping[str, Sequence[object]],
+    kinds: Mapping[str, FieldKind],
+    blocks: dict[str, list[int]],
+) -> None:
+    """Block keys of a client base, column by column: phone, email, ID, name + birthday."""
+    name_col = date_col = None
     for field, kind in kinds.items():
-        v = columns[field][i] if field in columns else None
-        if v is None:
+        column = columns.get(field)
+        if column is None:
             continue
         if kind in ("phone", "email", "id_number"):
-            keys.add(f"{kind}:{str(v).strip().lower()}")
+            for row, v in zip(rows, column, strict=True):
+                if v is not None:
+                    blocks[f"{kind}:{str(v).strip().lower()}"].append(row)
         elif kind == "date":
-            date = v.isoformat() if isinstance(v, dt.date) else str(v).strip()
+            date_col = column
         elif kind == "full_name":
-            name = str(v)
-    if date and name:
-        words = sorted(name.casefold().replace("ё", "е").split()[:2])
-        keys.add(f"nd:{'|'.join(words)}|{date}")
-    return keys
+            name_col = column
+    if name_col is None or date_col is None:
+        return
+    for row, name, date in zip(rows, name_col, date_col, strict=True):
+        if name is None or date is None:
+            continue
+        words = sorted(str(name).casefold().replace("ё", "е").split()[:2])
+        day = date.isoformat() if isinstance(date, dt.date) else str(date).strip()
+        blocks[f"nd:{'|'.join(words)}|{day}"].append(row)
 
 
 def find_duplicates(
@@ -324,22 +332,22 @@ def find_duplicates(
 
     blocks: dict[str, list[int]] = defaultdict(list)
     has_contacts = any(k in ("phone", "email") for k in kinds.values())
-    for i, row in enumerate(rows):
-        keys = (
-            _contact_keys(i, columns, kinds)
-            if has_contacts
-            else _block_keys(person(i), kinds, has_contacts)
-        )
-        for key in keys:
-            blocks[key].append(row)
+    if has_contacts:
+        _contact_blocks(rows, columns, kinds, blocks)
+    else:
+        for i, row in enumerate(rows):
+            for key in _block_keys(person(i), kinds, has_contacts):
+                blocks[key].append(row)
     position = {row: i for i, row in enumerate(rows)}
     by_row = _LazyPeople(position, person)
-    # almost every key is unique to one row; only shared keys matter from here on
+    # almost every key is unique to one row; only shared keys matter from here on (a row
+    # can reach one block twice, through phone and phone2)
+    blocks = {key: sorted(set(members)) for key, members in blocks.items() if len(members) > 1}
     blocks = {key: members for key, members in blocks.items() if len(members) > 1}
     candidates: set[tuple[int, int]] = set()
     for members in blocks.values():
         if len(members) <= MAX_BLOCK:
-            candidates.update(combinations(sorted(members), 2))
+            candidates.update(combinations(members, 2))
     pair_scores: dict[tuple[int, int], float] = {}
     pair_reasons: dict[tuple[int, int], list[str]] = {}
     for a, b in candidates:
@@ -372,5 +380,5 @@ def find_duplicates(
             continue
         people_on_line = {group_of.get(r, -r) for r in members}
         if len(people_on_line) > 1:
-            shared.append(tuple(sorted(set(members))))
+            shared.append(tuple(members))
     return DedupeResult(groups, sorted(set(shared)), pair_scores)

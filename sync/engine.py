@@ -141,7 +141,9 @@ def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
     keep = [
         i
         for i, values in enumerate(zip(*raw.values(), strict=True))
-        if values.count(None) != len(values) and not all(_is_blank(v) for v in values)
+        # (a row holding only spaces is kept: staff typed something there, and the name /
+        # contact checks will say that it is empty)
+        if values.count(None) != len(values)
     ]
     if len(keep) != len(rows):
         rows = [rows[i] for i in keep]
