@@ -174,6 +174,60 @@ def check(
 
 
 @cli.command()
+@click.argument("source", type=SOURCE)
+@pass_options
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@handle_errors
+def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: bool) -> None:
+    """Run one pass over SOURCE, then write highlights, notes and segment columns back."""
+    config = _load(config_path, source)
+    src = service.open_source(source, config)
+    progress = _Progress(sys.stderr.isatty())
+    try:
+        result = service.sync(src, config, as_of, dry_run=dry_run, progress=progress)
+    finally:
+        progress.close()
+        src.close()
+    for line in summary_lines(result.outcome):
+        click.echo(line)
+    if result.applied is None:
+        edits = sum(len(e.cells) for e in result.plan.edits)
+        click.echo(f"Dry run: {edits} cells planned; nothing written.")
+        return
+    detail = f" ({result.applied.detail})" if result.applied.detail else ""
+    click.echo(f"Write-back: {result.applied.status}{detail}")
+    if result.applied.status in ("conflict", "locked"):
+        sys.exit(3)
+
+
+@cli.command()
+@click.argument("source", type=SOURCE)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (for the backup folder).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Undo even if the file was edited since; the current file is backed up first.",
+)
+@handle_errors
+def undo(source: str, config_path: str | None, force: bool) -> None:
+    """Restore SOURCE to the version before clientbase's last write."""
+    from sync.sources.xlsx import BackupSettings, XlsxSource
+
+    if source.startswith(service.GSHEET_PREFIX):
+        raise click.UsageError("undo works on workbook files; use the sheet's version history")
+    config = _load(config_path, source)
+    backup = BackupSettings(config.backup.dir, config.backup.keep)
+    restored = XlsxSource(source, backup).undo(force)
+    click.echo(f"Restored {Path(source).name} from backup {restored}.")
+
+
+@cli.command()
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
 @click.option(
     "--lang",

@@ -83,8 +83,7 @@ class XlsxSource:
         return Snapshot(self.path.name, grids, version, missing)
 
     def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
-        # The surgical writer lands with the write-back issue.
-        from sync.sources.ooxml import write_plan  # type: ignore[import-not-found,unused-ignore]
+        from sync.sources.ooxml import write_plan
 
         locks = lock_files(self.path)
         if locks:

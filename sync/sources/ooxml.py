@@ -1,0 +1,374 @@
+"""The surgical xlsx writer: apply a :class:`WritePlan` to a package, changing only what it must.
+
+openpyxl's load/save drops what it does not model (shapes, form buttons, slicers, extensions),
+so it is never the writer of record. This writer copies every zip entry it does not need to
+change as its original compressed bytes, rewrites only the rows of a sheet that change, and
+derives highlight styles from each cell's own style. Parts it may change: the edited sheets,
+``xl/styles.xml``, the edited sheets' comments / VML / rels, its record part, and — only when a
+tool sheet is added — ``workbook.xml``, its rels, ``[Content_Types].xml`` and
+``docProps/app.xml``.
+
+    write_plan(src, plan, dst) -> PackageWriteStats | None     (None: nothing to change)
+
+Module map: ``ooxml_zip`` (container), ``ooxml_parts`` (rels, content types),
+``ooxml_styles`` (highlight clones), ``ooxml_sheet`` (row rewriting), ``ooxml_notes``
+(comments + VML), ``ooxml_toolsheet`` (Problems / Summary), ``ooxml_record`` (what is ours).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import BinaryIO
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from sync.errors import SheetNotFoundError, SourceError
+from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet, WritePlan
+from sync.sources.ooxml_notes import CommentsPart, VmlPart, used_shape_space
+from sync.sources.ooxml_parts import (
+    CT_COMMENTS,
+    CT_CUSTOM_XML_PROPS,
+    CT_VML,
+    CT_WORKSHEET,
+    REL_COMMENTS,
+    REL_CUSTOM_XML,
+    REL_CUSTOM_XML_PROPS,
+    REL_SHARED,
+    REL_STYLES,
+    REL_VML,
+    REL_WORKSHEET,
+    ContentTypes,
+    Rels,
+    attrs_of,
+    free_name,
+    relative,
+    rels_name,
+    resolve,
+)
+from sync.sources.ooxml_record import Record, item_props_xml, parse_record, record_xml
+from sync.sources.ooxml_sheet import CellContext, SheetPart, SheetStats
+from sync.sources.ooxml_styles import StyleBook
+from sync.sources.ooxml_toolsheet import (
+    add_app_title,
+    add_sheet_entry,
+    build_tool_sheet,
+    check_sheet_name,
+)
+from sync.sources.ooxml_zip import Package, PartOut, write_package
+
+__all__ = ["PackageWriteStats", "write_plan"]
+
+_OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
+_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384
+_RECORD_PART = re.compile(r"customXml/item\d+\.xml")
+
+
+@dataclass(frozen=True, slots=True)
+class PackageWriteStats:
+    cells_changed: int
+    fills_set: int
+    fills_removed: int
+    notes_set: int
+    notes_removed: int
+    parts_rewritten: tuple[str, ...]  # zip part names whose bytes changed / were added / removed
+    notes_skipped: int = 0  # cells where a staff note already sits (ours is not added)
+
+
+def write_plan(
+    src: str | os.PathLike[str], plan: WritePlan, dst: BinaryIO, *, author: str = "clientbase"
+) -> PackageWriteStats | None:
+    """Apply ``plan`` to the workbook ``src`` and write the new package to ``dst``.
+
+    Returns None, writing nothing, when the plan would change nothing. Raises SourceError
+    (naming the file and the sheet or part) for a damaged or unsupported package.
+    """
+    with Package(src) as pkg:
+        try:
+            return _Writer(pkg, plan, author).run(dst)
+        except (etree.Error, UnicodeDecodeError, ValueError, IndexError, KeyError) as exc:
+            if isinstance(exc, SourceError):
+                raise
+            raise SourceError(f"{pkg.label}: the workbook cannot be updated ({exc})") from exc
+
+
+class _Writer:
+    def __init__(self, pkg: Package, plan: WritePlan, author: str) -> None:
+        self.pkg = pkg
+        self.plan = plan
+        self.author = author
+        self.out: dict[str, bytes] = {}  # part name -> new content
+        self.removed: set[str] = set()
+        self.stats = SheetStats()
+        self.notes = [0, 0, 0]  # set, removed, skipped
+        self.ct = ContentTypes(pkg.read(ContentTypes.NAME))
+        self.workbook = self._workbook_part()
+        self.wb_xml = pkg.read(self.workbook)
+        self.wb_rels = Rels(self._maybe(rels_name(self.workbook)), f"{pkg.label}, workbook rels")
+        self.sheets = self._sheets()
+        self.date1904 = _DATE1904.search(self.wb_xml) is not None
+        styles = self._related(REL_STYLES)
+        if styles is None:
+            raise SourceError(f"{pkg.label}: the workbook has no styles part (unsupported writer)")
+        self.styles_part = styles
+        self.styles = StyleBook(pkg.read(styles), pkg.label)
+        self.record_part, old_record = self._find_record()
+        self.old_record_bytes = pkg.read(self.record_part) if self.record_part else None
+        self.record = old_record or Record()
+        # No record and no note of ours anywhere: the tool never wrote here, so nothing is ours
+        # (a staff fill in a tool colour must not be taken for a highlight). Record lost (a
+        # program that drops custom XML) or stale: recognise highlights by colour.
+        clones = old_record.clones if old_record else (None if self._has_our_notes() else [])
+        self.styles.load_record(clones, plan.tool_fills)
+        self._sst: list[str] | None = None
+        self._shape_space: tuple[set[int], set[int]] | None = None
+
+    # ----------------------------------------------------------------- reading the package
+
+    def _maybe(self, name: str) -> bytes | None:
+        return self.pkg.read(name) if self.pkg.has(name) else None
+
+    def _workbook_part(self) -> str:
+        root = Rels(self._maybe("_rels/.rels"), f"{self.pkg.label}, package rels")
+        found = root.by_type(_OFFICE_DOC)
+        if not found:
+            raise SourceError(f"{self.pkg.label}: no workbook part in the package")
+        return resolve("", found[0].target)
+
+    def _sheets(self) -> dict[str, tuple[str, str]]:
+        """Sheet name -> (part name, relationship type), in tab order."""
+        out: dict[str, tuple[str, str]] = {}
+        for m in _SHEET_TAG.finditer(self.wb_xml):
+            a = attrs_of(m.group(1))
+            rid = next((v for k, v in a.items() if k.endswith(":id")), None)
+            rel = self.wb_rels.by_id(rid) if rid else None
+            if "name" in a and rel is not None:
+                out[a["name"]] = (resolve(self.workbook, rel.target), rel.type)
+        return out
+
+    def _related(self, rel_type: str) -> str | None:
+        found = self.wb_rels.by_type(rel_type)
+        return resolve(self.workbook, found[0].target) if found else None
+
+    def _find_record(self) -> tuple[str | None, Record | None]:
+        # By part name, not by relationship: LibreOffice keeps the part on save but moves its
+        # relationship from the workbook to the package root.
+        for info in self.pkg.infos:
+            if _RECORD_PART.fullmatch(info.filename):
+                record = parse_record(self.pkg.read(info.filename))
+                if record is not None:
+                    return info.filename, record
+        return None, None
+
+    def _has_our_notes(self) -> bool:
+        needle = f"<author>{escape(self.author)}</author>".encode()
+        return any(
+            needle in self.pkg.read(i.filename)
+            for i in self.pkg.infos
+            if i.filename.startswith("xl/") and "comment" in i.filename.rsplit("/", 1)[-1]
+        )
+
+    def _shared(self, index: int) -> str | None:
+        if self._sst is None:
+            self._sst = []
+            part = self._related(REL_SHARED)
+            if part and self.pkg.has(part):
+                ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+                root = etree.fromstring(self.pkg.read(part), etree.XMLParser(huge_tree=True))
+                for si in root.iter(f"{ns}si"):
+                    # phonetic runs (<rPh>) are not part of the value
+                    texts = [t.text or "" for t in si.iter(f"{ns}t") if t.getparent() is si]
+                    texts += [t.text or "" for r in si.iter(f"{ns}r") for t in r.iter(f"{ns}t")]
+                    self._sst.append("".join(texts))
+        return self._sst[index] if 0 <= index < len(self._sst) else None
+
+    # ----------------------------------------------------------------- the pass
+
+    def run(self, dst: BinaryIO) -> PackageWriteStats | None:
+        self._check_tool_sheets()
+        for edits in self.plan.edits:
+            self._edit_sheet(edits)
+        for sheet in self.plan.tool_sheets:
+            self._write_tool_sheet(sheet)
+        if self.styles.dirty:
+            self.out[self.styles_part] = self.styles.to_bytes()
+        if self.ct.changed:
+            self.out[ContentTypes.NAME] = self.ct.data
+        if self.wb_rels.changed:
+            self.out[rels_name(self.workbook)] = self.wb_rels.data
+        changed = {n for n, d in self.out.items() if not self.pkg.has(n) or self.pkg.read(n) != d}
+        self.out = {n: d for n, d in self.out.items() if n in changed}
+        if not self.out and not self.removed:
+            return None
+        # Every package we write carries a record, even an empty one: "no record" then means
+        # "never written by the tool" (or written and then stripped by another program).
+        self._write_record()
+        if self.ct.changed:
+            self.out[ContentTypes.NAME] = self.ct.data
+        if self.wb_rels.changed:
+            self.out[rels_name(self.workbook)] = self.wb_rels.data
+        parts = [
+            PartOut(i.filename, i, self.out.get(i.filename))
+            for i in self.pkg.infos
+            if i.filename not in self.removed
+        ]
+        parts += [PartOut(n, None, d) for n, d in self.out.items() if not self.pkg.has(n)]
+        write_package(dst, parts, self.pkg)
+        return PackageWriteStats(
+            cells_changed=self.stats.cells_changed,
+            fills_set=self.stats.fills_set,
+            fills_removed=self.stats.fills_removed,
+            notes_set=self.notes[0],
+            notes_removed=self.notes[1],
+            parts_rewritten=tuple(sorted(set(self.out) | self.removed)),
+            notes_skipped=self.notes[2],
+        )
+
+    def _check_tool_sheets(self) -> None:
+        for sheet in self.plan.tool_sheets:
+            check_sheet_name(sheet.name, self.pkg.label)
+            if sheet.name in self.sheets and sheet.name not in self.record.tool_sheets:
+                raise SourceError(
+                    f"{self.pkg.label}: a sheet named '{sheet.name}' exists and is not the "
+                    "tool's; rename it, or choose another name for the tool's sheet"
+                )
+
+    def _edit_sheet(self, edits: SheetEdits) -> None:
+        found = self.sheets.get(edits.sheet)
+        if found is None:
+            if edits.cells:
+                raise SheetNotFoundError(f"{self.pkg.label}: no sheet named '{edits.sheet}'")
+            return
+        part, rel_type = found
+        label = f"{self.pkg.label}, sheet '{edits.sheet}'"
+        if rel_type != REL_WORKSHEET:
+            raise SourceError(f"{label}: not a worksheet (a chart or dialog sheet)")
+        by_row: dict[int, dict[int, CellEdit]] = {}
+        for e in edits.cells:
+            if not (1 <= e.row <= _MAX_ROW and 1 <= e.col <= _MAX_COL):
+                raise SourceError(f"{label}: cell ({e.row}, {e.col}) is outside the sheet")
+            by_row.setdefault(e.row, {})[e.col] = e
+        sheet = SheetPart(self.pkg.read(part), label)
+        ctx = CellContext(self.styles, self.date1904, self._shared, label, SheetStats())
+        sheet.apply(by_row, ctx)
+        sheet.widen_dimension(ctx.stats)
+        for name in ("cells_changed", "fills_set", "fills_removed"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(ctx.stats, name))
+        self._edit_notes(edits, part, sheet, label)
+        if sheet.data != self.pkg.read(part):
+            self.out[part] = sheet.data
+
+    def _edit_notes(self, edits: SheetEdits, part: str, sheet: SheetPart, label: str) -> None:
+        wanted = {(e.row, e.col): e.note for e in edits.cells if isinstance(e.note, str)}
+        keep = {(e.row, e.col) for e in edits.cells if e.note is KEEP}
+        rels_part = rels_name(part)
+        rels = Rels(self._maybe(rels_part), f"{label} rels")
+        found = rels.by_type(REL_COMMENTS)
+        comments_part = resolve(part, found[0].target) if found else None
+        if comments_part is None and not wanted:
+            self.record.notes.pop(edits.sheet, None)
+            return  # no notes there and none wanted: nothing to do
+        old = self._maybe(comments_part) if comments_part else None
+        comments = CommentsPart(old, label)
+        recorded = self.record.notes.get(edits.sheet, frozenset())
+        nstats = comments.apply(wanted, keep, self.author, recorded)
+        self.record.notes[edits.sheet] = comments.tool_notes(self.author)
+        self.notes[2] += nstats.notes_skipped
+        if not (nstats.notes_set or nstats.notes_removed):
+            return
+        self.notes[0] += nstats.notes_set
+        self.notes[1] += nstats.notes_removed
+        vml_rid = sheet.legacy_drawing_id()
+        vml_rel = rels.by_id(vml_rid) if vml_rid else None
+        vml_part = resolve(part, vml_rel.target) if vml_rel else None
+        vml = VmlPart(self._maybe(vml_part) if vml_part else None, label)
+        vml.remove_notes(nstats.removed)
+        used, blocks = self._shapes()
+        vml.add_notes(nstats.added, used, blocks)
+        # comments part
+        if comments.empty:
+            if comments_part and found:
+                self._drop(comments_part, rels, found[0].id)
+        else:
+            if comments_part is None:
+                comments_part = free_name(self._names(), "xl/comments{}.xml")
+                rels.add(REL_COMMENTS, relative(part, comments_part))
+                self.ct.ensure(comments_part, CT_COMMENTS)
+            self.out[comments_part] = comments.to_bytes()
+        # VML drawing
+        if not vml.has_shapes:
+            if vml_part and vml_rid:
+                self._drop(vml_part, rels, vml_rid)
+                sheet.set_legacy_drawing(None)
+        elif vml_part is None:
+            vml_part = free_name(self._names(), "xl/drawings/vmlDrawing{}.vml")
+            rid = rels.add(REL_VML, relative(part, vml_part))
+            self.ct.ensure_default("vml", CT_VML)
+            sheet.set_legacy_drawing(rid)
+            self.out[vml_part] = vml.data
+        elif vml.changed:
+            self.out[vml_part] = vml.data
+        if rels.changed:
+            self.out[rels_part] = rels.data
+
+    def _drop(self, name: str, rels: Rels, rel_id: str) -> None:
+        rels.remove(rel_id)
+        self.ct.drop(name)
+        self.out.pop(name, None)
+        if self.pkg.has(name):
+            self.removed.add(name)
+
+    def _names(self) -> set[str]:
+        return {i.filename for i in self.pkg.infos} | set(self.out)
+
+    def _shapes(self) -> tuple[set[int], set[int]]:
+        if self._shape_space is None:
+            vml = [self.pkg.read(i.filename) for i in self.pkg.infos if i.filename.endswith(".vml")]
+            self._shape_space = used_shape_space(vml)
+        return self._shape_space
+
+    # ----------------------------------------------------------------- tool sheets, record
+
+    def _write_tool_sheet(self, sheet: ToolSheet) -> None:
+        xml = build_tool_sheet(sheet, self.styles, self.date1904)
+        if sheet.name in self.sheets:
+            part, _ = self.sheets[sheet.name]
+            self.out[part] = xml
+            return
+        part = free_name(self._names(), "xl/worksheets/sheet{}.xml")
+        rid = self.wb_rels.add(REL_WORKSHEET, relative(self.workbook, part))
+        self.wb_xml = add_sheet_entry(self.wb_xml, sheet.name, rid, self.pkg.label)
+        self.out[self.workbook] = self.wb_xml
+        self.ct.ensure(part, CT_WORKSHEET)
+        self.out[part] = xml
+        self.sheets[sheet.name] = (part, REL_WORKSHEET)
+        self.record.tool_sheets.add(sheet.name)
+        app = self._maybe("docProps/app.xml")
+        new_app = add_app_title(app, sheet.name) if app else None
+        if new_app is not None:
+            self.out["docProps/app.xml"] = new_app
+
+    def _write_record(self) -> None:
+        record = Record(self.styles.records(), self.record.tool_sheets, self.record.notes)
+        data = record_xml(record)
+        if data == self.old_record_bytes:
+            return
+        if self.record_part is None:
+            names = self._names()
+            n = 1
+            while f"customXml/item{n}.xml" in names or f"customXml/itemProps{n}.xml" in names:
+                n += 1
+            self.record_part = f"customXml/item{n}.xml"
+            props = f"customXml/itemProps{n}.xml"
+            self.wb_rels.add(REL_CUSTOM_XML, relative(self.workbook, self.record_part))
+            self.ct.ensure(self.record_part, "application/xml")
+            self.ct.ensure(props, CT_CUSTOM_XML_PROPS)
+            item_rels = Rels(None, "record rels")
+            item_rels.add(REL_CUSTOM_XML_PROPS, relative(self.record_part, props))
+            self.out[props] = item_props_xml()
+            self.out[rels_name(self.record_part)] = item_rels.data
+        self.out[self.record_part] = data

@@ -1,0 +1,310 @@
+"""Legacy notes (``xl/commentsN.xml`` + the sheet's VML drawing) owned by the tool.
+
+A note is the tool's when its author is the tool's author name; every other note (staff's,
+and the placeholders Excel 365 keeps for threaded comments) is never changed. The VML drawing
+may also hold form-control buttons: it is edited as text, removing only the note shapes of
+cells whose tool note goes away and appending new ones, so every other shape keeps its bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from sync.errors import SourceError
+from sync.sources.ooxml_cells import column_letters, column_number, excel_text
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_Q = f"{{{NS}}}"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_VML_NS = {
+    b"v": b"urn:schemas-microsoft-com:vml",
+    b"o": b"urn:schemas-microsoft-com:office:office",
+    b"x": b"urn:schemas-microsoft-com:office:excel",
+}
+_SHAPE = re.compile(rb"<v:shape\b.*?</v:shape>", re.S)
+_SHAPE_ID = re.compile(rb"_x0000_s(\d+)")
+_IDMAP = re.compile(rb'(<o:idmap\b[^>]*\bdata=")([^"]*)(")')
+_ROW = re.compile(rb"<x:Row>\s*(\d+)\s*</x:Row>")
+_COL = re.compile(rb"<x:Column>\s*(\d+)\s*</x:Column>")
+_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+_BLOCK = 1024  # shape ids per <o:idmap> block
+
+_SHAPETYPE = (
+    b'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202"'
+    b' path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+    b'<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+)
+
+
+@dataclass(slots=True)
+class NoteStats:
+    notes_set: int = 0
+    notes_removed: int = 0
+    notes_skipped: int = 0
+    added: list[tuple[int, int]] = field(default_factory=list)  # 1-based (row, col)
+    removed: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _cell(ref: str) -> tuple[int, int] | None:
+    m = _REF.match(ref)
+    return (int(m.group(2)), column_number(m.group(1))) if m else None
+
+
+def note_key(cell: tuple[int, int], text: str) -> str:
+    """``C5:1a2b3c4d`` — a tool note's cell and a hash of its text, as kept in the record."""
+    digest = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
+    return f"{column_letters(cell[1])}{cell[0]}:{digest}"
+
+
+def _text_of(comment: etree._Element) -> str:
+    return "".join(t.text or "" for t in comment.iter(f"{_Q}t"))
+
+
+class CommentsPart:
+    """A sheet's comments part (or a new, empty one)."""
+
+    def __init__(self, data: bytes | None, label: str) -> None:
+        self.label = label
+        if data is None:
+            self.root = etree.fromstring(f'<comments xmlns="{NS}"/>'.encode())
+            etree.SubElement(self.root, f"{_Q}authors")
+            etree.SubElement(self.root, f"{_Q}commentList")
+        else:
+            try:
+                self.root = etree.fromstring(data, etree.XMLParser(huge_tree=True))
+            except etree.XMLSyntaxError as exc:
+                raise SourceError(f"{label}: the comments part is not valid XML") from exc
+        authors = self.root.find(f"{_Q}authors")
+        clist = self.root.find(f"{_Q}commentList")
+        if authors is None or clist is None:
+            raise SourceError(f"{label}: the comments part lacks authors or commentList")
+        self.authors, self.clist = authors, clist
+
+    def _author_id(self, author: str, create: bool) -> int | None:
+        for i, el in enumerate(self.authors):
+            if (el.text or "") == author:
+                return i
+        if not create:
+            return None
+        etree.SubElement(self.authors, f"{_Q}author").text = author
+        return len(self.authors) - 1
+
+    def apply(
+        self,
+        wanted: dict[tuple[int, int], str],
+        keep: set[tuple[int, int]],
+        author: str,
+        recorded: frozenset[str] = frozenset(),
+    ) -> NoteStats:
+        """Make the tool's notes exactly ``wanted`` (plus ``keep``: cells to leave as they are).
+
+        A note is the tool's when its author is ``author``, or when its cell and text match
+        ``recorded`` (LibreOffice drops note authors on save)."""
+        stats = NoteStats()
+        tool_id = self._author_id(author, create=False)
+        existing: dict[tuple[int, int], etree._Element] = {}
+        staff: set[tuple[int, int]] = set()
+        for el in list(self.clist):
+            cell = _cell(el.get("ref", ""))
+            if cell is None:
+                continue
+            ours = tool_id is not None and el.get("authorId") == str(tool_id)
+            if ours or (recorded and note_key(cell, _text_of(el)) in recorded):
+                existing[cell] = el
+            else:
+                staff.add(cell)
+        for cell, el in existing.items():
+            if cell in keep:
+                continue
+            text = wanted.get(cell)
+            if text is None or cell in staff:
+                self.clist.remove(el)
+                stats.notes_removed += 1
+                stats.removed.add(cell)
+            elif _text_of(el) != excel_text(text) or el.get("authorId") != str(tool_id):
+                el.set("authorId", str(self._author_id(author, create=True)))
+                self._set_text(el, text)
+                stats.notes_set += 1
+        for cell in sorted(wanted):
+            if cell in existing or cell in keep:
+                continue
+            if cell in staff:
+                stats.notes_skipped += 1
+                continue
+            aid = self._author_id(author, create=True)
+            el = etree.SubElement(
+                self.clist, f"{_Q}comment", ref=f"{column_letters(cell[1])}{cell[0]}"
+            )
+            el.set("authorId", str(aid))
+            self._set_text(el, wanted[cell])
+            stats.notes_set += 1
+            stats.added.append(cell)
+        return stats
+
+    def tool_notes(self, author: str) -> frozenset[str]:
+        """Keys of the tool's notes now in the part (for the record)."""
+        tool_id = self._author_id(author, create=False)
+        if tool_id is None:
+            return frozenset()
+        return frozenset(
+            note_key(cell, _text_of(el))
+            for el in self.clist
+            if el.get("authorId") == str(tool_id) and (cell := _cell(el.get("ref", "")))
+        )
+
+    @staticmethod
+    def _set_text(el: etree._Element, text: str) -> None:
+        for child in list(el):
+            el.remove(child)
+        t = etree.SubElement(etree.SubElement(el, f"{_Q}text"), f"{_Q}t")
+        t.text = excel_text(text)
+        t.set(_XML_SPACE, "preserve")
+
+    @property
+    def empty(self) -> bool:
+        return len(self.clist) == 0
+
+    def to_bytes(self) -> bytes:
+        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def used_shape_space(vml_parts: list[bytes]) -> tuple[set[int], set[int]]:
+    """Shape ids and idmap blocks already used anywhere in the workbook."""
+    ids: set[int] = set()
+    blocks: set[int] = set()
+    for data in vml_parts:
+        ids.update(int(x) for x in _SHAPE_ID.findall(data))
+        for m in _IDMAP.finditer(data):
+            blocks.update(int(b) for b in re.findall(rb"\d+", m.group(2)))
+    blocks.update(i // _BLOCK for i in ids)
+    return ids, blocks
+
+
+class VmlPart:
+    """A legacy VML drawing edited as text."""
+
+    def __init__(self, data: bytes | None, label: str) -> None:
+        self.label = label
+        if data is None:
+            ns = b" ".join(b"xmlns:" + k + b'="' + v + b'"' for k, v in _VML_NS.items())
+            data = (
+                b"<xml " + ns + b'>\n <o:shapelayout v:ext="edit">'
+                b'<o:idmap v:ext="edit" data=""/></o:shapelayout>' + _SHAPETYPE + b"\n</xml>"
+            )
+        self.data = data
+        self.original = data
+        if self.data.rfind(b"</xml>") < 0:
+            raise SourceError(f"{label}: the VML drawing is not closed")
+
+    def remove_notes(self, cells: set[tuple[int, int]]) -> None:
+        if not cells:
+            return
+        zero_based = {(r - 1, c - 1) for r, c in cells}
+
+        def keep(m: re.Match[bytes]) -> bytes:
+            shape = m.group(0)
+            if b'ObjectType="Note"' not in shape:
+                return shape
+            row, col = _ROW.search(shape), _COL.search(shape)
+            if row and col and (int(row.group(1)), int(col.group(1))) in zero_based:
+                return b""
+            return shape
+
+        self.data = _SHAPE.sub(keep, self.data)
+
+    def add_notes(self, cells: list[tuple[int, int]], used: set[int], blocks: set[int]) -> None:
+        """Append a hidden note shape per cell, with ids unique in the workbook."""
+        if not cells:
+            return
+        self._declare_namespaces()
+        if b'id="_x0000_t202"' not in self.data:
+            at = self._after_layout()
+            self.data = self.data[:at] + _SHAPETYPE + self.data[at:]
+        mine = self._blocks()
+        ids: list[int] = []
+        candidate = 0
+        for _ in cells:
+            while True:
+                candidate = self._next_free(candidate, mine, used, blocks)
+                if candidate not in used:
+                    break
+            used.add(candidate)
+            ids.append(candidate)
+        shapes = b"".join(_note_shape(i, r, c) for i, (r, c) in zip(ids, cells, strict=True))
+        at = self.data.rfind(b"</xml>")
+        self.data = self.data[:at] + shapes + b"\n" + self.data[at:]
+
+    def _next_free(self, after: int, mine: list[int], used: set[int], blocks: set[int]) -> int:
+        for block in mine:
+            lo = max(block * _BLOCK + 1, after + 1)
+            for i in range(lo, (block + 1) * _BLOCK):
+                if i not in used:
+                    return i
+        block = 1
+        while block in blocks:
+            block += 1
+        blocks.add(block)
+        mine.append(block)
+        self._set_blocks(mine)
+        return block * _BLOCK + 1
+
+    def _blocks(self) -> list[int]:
+        m = _IDMAP.search(self.data)
+        return [int(b) for b in re.findall(rb"\d+", m.group(2))] if m else []
+
+    def _set_blocks(self, blocks: list[int]) -> None:
+        value = ",".join(str(b) for b in blocks).encode()
+        m = _IDMAP.search(self.data)
+        if m is not None:
+            self.data = self.data[: m.start(2)] + value + self.data[m.end(2) :]
+            return
+        layout = b'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="' + value + b'"/>'
+        layout += b"</o:shapelayout>"
+        at = self.data.find(b">", self.data.find(b"<xml")) + 1
+        self.data = self.data[:at] + layout + self.data[at:]
+
+    def _after_layout(self) -> int:
+        end = self.data.find(b"</o:shapelayout>")
+        if end >= 0:
+            return end + len(b"</o:shapelayout>")
+        return self.data.find(b">", self.data.find(b"<xml")) + 1
+
+    def _declare_namespaces(self) -> None:
+        start = self.data.find(b"<xml")
+        end = self.data.find(b">", start)
+        root = self.data[start:end]
+        extra = b"".join(
+            b" xmlns:" + k + b'="' + v + b'"'
+            for k, v in _VML_NS.items()
+            if b"xmlns:" + k not in root
+        )
+        if extra:
+            self.data = self.data[:end] + extra + self.data[end:]
+
+    @property
+    def has_shapes(self) -> bool:
+        return b"<v:shape " in self.data or b"<v:shape>" in self.data
+
+    @property
+    def changed(self) -> bool:
+        return self.data != self.original
+
+
+def _note_shape(shape_id: int, row: int, col: int) -> bytes:
+    r, c = row - 1, col - 1
+    anchor = f"{c + 1}, 15, {max(r - 1, 0)}, 10, {c + 3}, 15, {max(r - 1, 0) + 4}, 4"
+    return (
+        f'\n<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;'
+        "margin-left:59.25pt;margin-top:1.5pt;width:180pt;height:80pt;z-index:1;"
+        'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+        '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+        '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+        '<div style="text-align:left"></div></v:textbox>'
+        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+        f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+        f"<x:Row>{r}</x:Row><x:Column>{c}</x:Column></x:ClientData></v:shape>"
+    ).encode()

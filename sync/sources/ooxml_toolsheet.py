@@ -1,0 +1,138 @@
+"""The tool's own sheets (Problems, Summary): built whole, and registered in the workbook.
+
+Nothing of the staff's lives in these sheets, so they are generated from scratch; the output
+is deterministic (same plan, same styles → same bytes) so that an unchanged pass writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+
+from sync.errors import SourceError
+from sync.model import ToolSheet
+from sync.sources.ooxml_cells import column_letters, encode_value
+from sync.sources.ooxml_styles import StyleBook
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_BAD_NAME = re.compile(r"[\[\]:*?/\\]")
+_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_EP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+
+
+def check_sheet_name(name: str, label: str) -> None:
+    if not name or len(name) > 31 or _BAD_NAME.search(name) or name.strip("'") != name:
+        raise SourceError(f"{label}: '{name}' cannot be a sheet name")
+
+
+def build_tool_sheet(sheet: ToolSheet, styles: StyleBook, date1904: bool) -> bytes:
+    """The worksheet XML of a tool sheet: values, bold header rows, fills, links, widths,
+    first row frozen."""
+    bold_rows = set(sheet.bold_rows)
+    rows_xml: list[str] = []
+    max_col = 0
+    for r, values in enumerate(sheet.rows, start=1):
+        cells: list[str] = []
+        for c, value in enumerate(values, start=1):
+            fill = sheet.fills.get((r, c))
+            if value is None and fill is None and r not in bold_rows:
+                continue
+            try:
+                enc = encode_value(value, date1904)
+            except ValueError:
+                enc = encode_value(str(value), date1904)
+            style = styles.bold() if r in bold_rows else 0
+            if enc.number_format is not None:
+                style = styles.with_number_format(style, enc.number_format)
+            if fill is not None:
+                style = styles.clone(style, fill)
+            attrs = f'r="{column_letters(c)}{r}"'
+            attrs += f' s="{style}"' if style else ""
+            attrs += f' t="{enc.t}"' if enc.t else ""
+            inner = enc.inner.decode()
+            cells.append(f"<c {attrs}>{inner}</c>" if inner else f"<c {attrs}/>")
+            max_col = max(max_col, c)
+        if cells:
+            rows_xml.append(f'<row r="{r}">{"".join(cells)}</row>')
+    last = f"{column_letters(max(max_col, 1))}{max(len(sheet.rows), 1)}"
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
+        f'<dimension ref="A1:{last}"/>',
+        '<sheetViews><sheetView workbookViewId="0">',
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>',
+        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
+        '<sheetFormatPr defaultRowHeight="15"/>',
+    ]
+    if sheet.column_widths:
+        cols = "".join(
+            f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
+            for i, w in enumerate(sheet.column_widths, start=1)
+        )
+        out.append(f"<cols>{cols}</cols>")
+    out.append(f"<sheetData>{''.join(rows_xml)}</sheetData>")
+    links = sorted(sheet.links.items())
+    if links:
+        out.append("<hyperlinks>")
+        for (r, c), location in links:
+            ref = f"{column_letters(c)}{r}"
+            out.append(f"<hyperlink ref={quoteattr(ref)} location={quoteattr(location)}/>")
+        out.append("</hyperlinks>")
+    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3"')
+    out.append(' footer="0.3"/></worksheet>')
+    return "".join(out).encode("utf-8")
+
+
+def add_sheet_entry(workbook: bytes, name: str, rel_id: str, label: str) -> bytes:
+    """``workbook.xml`` with a new ``<sheet>`` at the end of the tab order."""
+    ids = [int(x) for x in re.findall(rb'<(?:\w+:)?sheet\b[^>]*?\bsheetId="(\d+)"', workbook)]
+    sheet_id = max(ids, default=0) + 1
+    m = re.search(rb"</((?:\w+:)?)sheets>", workbook)
+    if m is None:
+        raise SourceError(f"{label}: workbook.xml has no <sheets>")
+    prefix = m.group(1).decode()
+    root = re.search(rb"<(?:\w+:)?workbook\b[^>]*>", workbook)
+    root_tag = root.group(0) if root else b""
+    # only a declaration on the root is in scope here (openpyxl declares r: on each <sheet>)
+    r = re.search(rb'xmlns:(\w+)="' + re.escape(_REL.encode()) + rb'"', root_tag)
+    id_attr = f"{r.group(1).decode()}:id" if r else "cbr:id"
+    decl = "" if r else f' xmlns:cbr="{_REL}"'
+    el = f'<{prefix}sheet name={quoteattr(name)} sheetId="{sheet_id}"{decl} {id_attr}="{rel_id}"/>'
+    return workbook[: m.start()] + el.encode("utf-8") + workbook[m.start() :]
+
+
+def add_app_title(app: bytes, name: str) -> bytes | None:
+    """``docProps/app.xml`` listing the new sheet, or None when it has no sheet list to keep
+    consistent (the list is optional metadata)."""
+    try:
+        root = etree.fromstring(app)
+    except etree.XMLSyntaxError:
+        return None
+    pairs = root.find(f"{{{_EP}}}HeadingPairs/{{{_VT}}}vector")
+    titles = root.find(f"{{{_EP}}}TitlesOfParts/{{{_VT}}}vector")
+    if pairs is None or titles is None:
+        return None
+    variants = list(pairs)
+    offset = 0
+    for i in range(0, len(variants) - 1, 2):
+        label = variants[i].find(f"{{{_VT}}}lpstr")
+        count = variants[i + 1].find(f"{{{_VT}}}i4")
+        if label is None or count is None or not (count.text or "").strip().isdigit():
+            return None
+        n = int((count.text or "0").strip())
+        if (label.text or "") in ("Worksheets", "Листы", "Аркуші"):
+            count.text = str(n + 1)
+            new = etree.Element(f"{{{_VT}}}lpstr")
+            new.text = name
+            titles.insert(offset + n, new)
+            titles.set("size", str(len(titles)))
+            return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        offset += n
+    return None
+
+
+def escape_text(text: str) -> str:
+    return escape(text)
