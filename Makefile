@@ -30,4 +30,5 @@ check: lint types test
 
 bench: setup
 	$(BIN)/python bench/check_speed.py
+	$(BIN)/python bench/sync_speed.py
 	$(BIN)/python bench/dedupe_febrl.py

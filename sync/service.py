@@ -82,9 +82,10 @@ def sync(
     snapshot, outcome = check(source, config, as_of, progress)
     if progress:
         progress("planning")
-    plan = plan_writeback(outcome, snapshot, config)
-    if dry_run:
-        return SyncResult(outcome, plan, None)
-    if progress:
-        progress("writing")
-    return SyncResult(outcome, plan, source.apply(plan, snapshot.version))
+    with without_gc():
+        plan = plan_writeback(outcome, snapshot, config)
+        if dry_run:
+            return SyncResult(outcome, plan, None)
+        if progress:
+            progress("writing")
+        return SyncResult(outcome, plan, source.apply(plan, snapshot.version))

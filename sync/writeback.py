@@ -71,7 +71,10 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
     explain_col = columns.get("segment") or columns.get("vip")
     if config.output.notes and outcome.explain and explain_col:
         # why the client has this segment / VIP / temperature, as the tool cell's note
+        # only for what staff act on — a note on every row would bury the problem notes
         for rec in outcome.records:
+            if not (rec.vip or rec.temperature == "hot" or rec.extra.get("lapsed")):
+                continue
             why = outcome.explain(rec)
             if why:
                 client_cells.setdefault((rec.row, explain_col), {})["note"] = "\n".join(why)
