@@ -1,8 +1,12 @@
 """Loading and validating ``clientbase.toml``.
 
 Every mistake is a :class:`ConfigError` naming the file, the full dotted key and its line:
-``clientbase.toml:7, key 'phone.regoins': unknown key; did you mean 'regions'?``. The schema is
-declarative (one table per section) so that new keys are added in one place.
+``clientbase.toml:7, key 'phone.regoins': unknown key; did you mean 'regions'?``.
+
+The schema is declarative: each section is a :class:`Section` (the dataclass it builds and a
+check per key), so a new key or a new ``[table]`` is added in one place — :data:`SCHEMA`.
+tomllib reports no positions for values, so :func:`key_lines` finds the line of every dotted
+key by reading the text itself.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sync.config import (
     ROLE_FIELDS,
@@ -31,56 +36,127 @@ from sync.config import (
     default_config,
 )
 from sync.errors import ConfigError
+from sync.headers import normalise_header
 
 CONFIG_ENV = "CLIENTBASE_CONFIG"
 CONFIG_NAME = "clientbase.toml"
 
+# --------------------------------------------------------------------------- key locator
+
+_PART = r"""(?:[A-Za-z0-9_\-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_DOTTED = rf"{_PART}(?:\s*\.\s*{_PART})*"
+_TABLE = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN = re.compile(rf"\s*({_DOTTED})\s*=\s*")
+_PARTS = re.compile(_PART)
+
+
+def _split_key(dotted: str) -> list[str]:
+    return [p[1:-1] if p[0] in "\"'" else p for p in _PARTS.findall(dotted)]
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Dotted key → 1-based line of its first appearance.
+
+    Understands ``[table]`` and ``[[array]]`` headers (the n-th array entry is ``key[n]``,
+    1-based), dotted and quoted keys, inline tables (also nested), and skips the inside of
+    multi-line strings and arrays so that text in them is never taken for a key.
+    """
+    found: dict[str, int] = {}
+    arrays: dict[str, int] = {}
+    table: list[str] = []
+    skip_until: str | None = None  # closing quotes of a multi-line string
+    depth = 0  # open brackets of a multi-line array
+    for number, line in enumerate(text.splitlines(), 1):
+        if skip_until is not None:
+            if skip_until in line:
+                skip_until = None
+            continue
+        if depth > 0:
+            depth = max(0, depth + _bracket_balance(line))
+            continue
+        if m := _TABLE.match(line):
+            parts = _split_key(m.group(2))
+            name = ".".join(parts)
+            if m.group(1) == "[[":
+                arrays[name] = arrays.get(name, 0) + 1
+                found.setdefault(name, number)
+                parts = [*parts[:-1], f"{parts[-1]}[{arrays[name]}]"]
+            table = _resolve_arrays(parts, arrays)
+            found.setdefault(".".join(table), number)
+            continue
+        if m := _ASSIGN.match(line):
+            _record(found, table, m.group(1), line[m.end() :], number)
+            rest = _strip_strings(line[m.end() :])
+            for quotes in ('"""', "'''"):
+                if line[m.end() :].lstrip().startswith(quotes) and line.count(quotes) == 1:
+                    skip_until = quotes
+            depth = max(0, _bracket_balance(rest))
+    return found
+
+
+def _resolve_arrays(parts: list[str], arrays: Mapping[str, int]) -> list[str]:
+    # [segments.rules.extra] under [[segments.rules]] belongs to the latest rules entry.
+    out: list[str] = []
+    for part in parts:
+        plain = ".".join([*(p.split("[")[0] for p in out), part])
+        out.append(f"{part}[{arrays[plain]}]" if plain in arrays and "[" not in part else part)
+    return out
+
+
+def _record(found: dict[str, int], table: list[str], key: str, value: str, number: int) -> None:
+    full = [*table, *_split_key(key)]
+    found.setdefault(".".join(full), number)
+    value = _strip_strings(value)
+    # Inline tables: a stack of the key paths of the braces that are open.
+    stack: list[list[str]] = []
+    pending = full  # the path a "{" opened next belongs to
+    pos = 0
+    while pos < len(value):
+        ch = value[pos]
+        if ch == "{":
+            stack.append(pending)
+        elif ch == "}" and stack:
+            stack.pop()
+        elif ch in ",[" and stack:
+            pending = stack[-1]  # an inline table inside an array: its key is the array's
+        elif stack and (m := _ASSIGN.match(value, pos)):
+            pending = [*stack[-1], *_split_key(m.group(1))]
+            found.setdefault(".".join(pending), number)
+            pos = m.end()
+            continue
+        pos += 1
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+
+
+def _strip_strings(text: str) -> str:
+    """The text with string contents blanked and the comment dropped (brackets in strings)."""
+    text = _STRING.sub('""', text)
+    return text.split("#", 1)[0]
+
+
+def _bracket_balance(text: str) -> int:
+    text = _strip_strings(text)
+    return text.count("[") - text.count("]")
+
 
 class _Ctx:
-    """The file being validated, and a locator of keys' lines in it."""
+    """The file being validated, and where its keys are."""
 
     def __init__(self, text: str, path: str) -> None:
         self.path = path
-        self.text = text
-        self.lines = _key_lines(text)
+        self.lines = key_lines(text)
+
+    def line_of(self, key: str) -> int | None:
+        """The key's line, else its nearest enclosing table's (an item in a list)."""
+        probe = key
+        while probe not in self.lines and "." in probe:
+            probe = probe.rsplit(".", 1)[0]
+        return self.lines.get(probe)
 
     def fail(self, key: str, message: str) -> ConfigError:
-        line = self.lines.get(key)
-        probe = key
-        while line is None and "." in probe:
-            probe = probe.rsplit(".", 1)[0]
-            line = self.lines.get(probe)
-        return ConfigError(message, path=self.path, key=key, line=line)
-
-
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
-_INLINE_KEY = re.compile(r"([A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*=")
-
-
-def _unquote(part: str) -> str:
-    part = part.strip()
-    return part[1:-1] if len(part) >= 2 and part[0] == part[-1] and part[0] in "\"'" else part
-
-
-def _key_lines(text: str) -> dict[str, int]:
-    """Dotted key → 1-based line, for tables, keys and keys inside inline tables."""
-    found: dict[str, int] = {}
-    table = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        if m := _HEADER.match(line):
-            table = ".".join(_unquote(p) for p in m.group(1).split("."))
-            found.setdefault(table, number)
-            continue
-        if m := _ASSIGN.match(line):
-            key = ".".join(_unquote(p) for p in m.group(1).split("."))
-            full = f"{table}.{key}" if table else key
-            found.setdefault(full, number)
-            rest = line[m.end() :]
-            if "{" in rest:
-                for inner in _INLINE_KEY.finditer(rest):
-                    found.setdefault(f"{full}.{_unquote(inner.group(1))}", number)
-    return found
+        return ConfigError(message, path=self.path, key=key, line=self.line_of(key))
 
 
 # --------------------------------------------------------------------------- value checks
@@ -88,93 +164,105 @@ def _key_lines(text: str) -> dict[str, int]:
 Check = Callable[[_Ctx, str, Any], Any]
 
 
-def _type(expected: type | tuple[type, ...], name: str) -> Check:
-    def check(ctx: _Ctx, key: str, value: Any) -> Any:
-        if isinstance(value, bool) and bool not in (
-            expected if isinstance(expected, tuple) else (expected,)
-        ):
-            raise ctx.fail(key, f"expected {name}, got {value!r}")
-        if not isinstance(value, expected):
-            raise ctx.fail(key, f"expected {name}, got {_show(value)}")
-        return value
-
-    return check
-
-
 def _show(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
+    shown = f"{value!r}"
+    return f"{_TOML_TYPES.get(type(value), type(value).__name__)} {shown[:60]}"
 
 
-def _choice(*options: str) -> Check:
-    def check(ctx: _Ctx, key: str, value: Any) -> Any:
-        if value not in options:
-            raise ctx.fail(key, f"expected one of {', '.join(options)}; got {value!r}")
+_TOML_TYPES = {str: "text", int: "integer", float: "number", bool: "boolean", list: "list"}
+_TOML_TYPES[dict] = "table"
+
+
+def _hint(value: str, options: Any, aliases: Mapping[str, str] | None = None) -> str:
+    if aliases and value.casefold() in aliases:
+        return f"; did you mean '{aliases[value.casefold()]}'?"
+    close = difflib.get_close_matches(value, [str(o) for o in options], n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _text(ctx: _Ctx, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ctx.fail(key, f"expected non-empty text in quotes, got {_show(value)}")
+    return value
+
+
+def _flag(ctx: _Ctx, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.fail(key, f"expected true or false, got {_show(value)}")
+    return value
+
+
+def _choice(*options: str, aliases: Mapping[str, str] | None = None) -> Check:
+    def check(ctx: _Ctx, key: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in options:
+            hint = _hint(value, options, aliases) if isinstance(value, str) else ""
+            raise ctx.fail(key, f"expected one of {', '.join(options)}; got {value!r}{hint}")
         return value
 
     return check
 
 
-def _number(low: float | None = None, high: float | None = None, integer: bool = False) -> Check:
-    def check(ctx: _Ctx, key: str, value: Any) -> Any:
-        ok_types: tuple[type, ...] = (int,) if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, ok_types):
-            raise ctx.fail(
-                key, f"expected {'an integer' if integer else 'a number'}, got {_show(value)}"
-            )
-        number = float(cast(float, value))
-        if (low is not None and number < low) or (high is not None and number > high):
-            raise ctx.fail(key, f"expected a value between {low} and {high}, got {value}")
-        return value
+def _number(low: float, high: float, *, integer: bool = False) -> Check:
+    def check(ctx: _Ctx, key: str, value: Any) -> int | float:
+        wrong_type = not isinstance(value, int | float) or (integer and isinstance(value, float))
+        if isinstance(value, bool) or wrong_type:
+            kind = "a whole number" if integer else "a number"
+            quoted = " (without quotes)" if isinstance(value, str) else ""
+            raise ctx.fail(key, f"expected {kind}{quoted}, got {_show(value)}")
+        if not low <= value <= high:
+            raise ctx.fail(key, f"expected a value between {low:g} and {high:g}, got {value}")
+        return int(value) if integer else float(value)
 
     return check
 
 
-def _str_list(options: tuple[str, ...] | None = None, upper: bool = False) -> Check:
-    def check(ctx: _Ctx, key: str, value: Any) -> Any:
+def _texts(options: tuple[str, ...] | None = None, *, upper: bool = False) -> Check:
+    def check(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ctx.fail(key, f"expected a list of strings, got {_show(value)}")
-        items = [v.upper() if upper else v for v in value]
-        if options is not None:
-            for item in items:
-                if item not in options:
-                    close = difflib.get_close_matches(item, options, n=1)
-                    hint = f"; did you mean '{close[0]}'?" if close else ""
-                    raise ctx.fail(key, f"unknown value {item!r}{hint}")
-        return tuple(items)
+            raise ctx.fail(key, f'expected a list of texts like ["a", "b"], got {_show(value)}')
+        items = tuple(v.strip().upper() if upper else v for v in value)
+        for item in items:
+            if options is not None and item not in options:
+                raise ctx.fail(key, f"unknown value {item!r}{_hint(item, options)}")
+        return items
 
     return check
 
 
-def _bounds(ctx: _Ctx, key: str, value: Any) -> tuple[float, float]:
-    if (
-        not isinstance(value, list)
-        or len(value) != 2
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    ):
-        raise ctx.fail(key, f"expected two numbers like [0.8, 0.95], got {_show(value)}")
-    a, b = float(value[0]), float(value[1])
-    if not 0 < a < b:
-        raise ctx.fail(key, f"expected two increasing positive numbers, got {value}")
-    return a, b
+def _bounds(*, shares: bool) -> Check:
+    def check(ctx: _Ctx, key: str, value: Any) -> tuple[float, float]:
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        ):
+            raise ctx.fail(key, f"expected two numbers like [0.80, 0.95], got {_show(value)}")
+        a, b = float(value[0]), float(value[1])
+        if not 0 < a < b:
+            raise ctx.fail(key, f"expected two increasing positive numbers, got {value}")
+        if shares and b > 1:
+            raise ctx.fail(key, f"expected shares in (0, 1], got {value}")
+        return a, b
+
+    return check
 
 
-def _share_bounds(ctx: _Ctx, key: str, value: Any) -> tuple[float, float]:
-    a, b = _bounds(ctx, key, value)
-    if b > 1:
-        raise ctx.fail(key, f"expected shares in (0, 1], got {value}")
-    return a, b
+# Mistakes that difflib cannot guess: "UK" is Ukraine to most people, GB to phonenumbers.
+_REGION_ALIASES = {"uk": "UA", "ukr": "UA", "rus": "RU", "blr": "BY", "kaz": "KZ"}
+_LANGUAGE_ALIASES = {"ua": "uk", "ukr": "uk", "rus": "ru", "eng": "en"}
 
 
 def _regions(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
-    import phonenumbers
+    import phonenumbers  # only configs that name regions pay for the metadata
 
-    items: tuple[str, ...] = _str_list(upper=True)(ctx, key, value)
+    items: tuple[str, ...] = _texts(upper=True)(ctx, key, value)
+    if not items:
+        raise ctx.fail(key, "expected at least one country code")
     known = phonenumbers.SUPPORTED_REGIONS
     for item in items:
         if item not in known:
-            raise ctx.fail(key, f"{item!r} is not a country code (use RU, UA, BY, KZ, ...)")
-    if not items:
-        raise ctx.fail(key, "expected at least one country code")
+            hint = _hint(item, (), _REGION_ALIASES) or " (use RU, UA, BY, KZ, ...)"
+            raise ctx.fail(key, f"{item!r} is not a country code{hint}")
     return items
 
 
@@ -182,14 +270,66 @@ def _age_groups(ctx: _Ctx, key: str, value: Any) -> tuple[int, ...]:
     if (
         not isinstance(value, list)
         or not value
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 130 for v in value)
         or sorted(set(value)) != value
     ):
         raise ctx.fail(key, f"expected increasing whole ages like [18, 25, 35], got {value!r}")
     return tuple(value)
 
 
-_RULE_KEYS = ("name", "when", "column", "value")
+_ARGB = re.compile(r"^(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
+
+
+def _color(ctx: _Ctx, key: str, value: Any) -> str:
+    text = value.strip().lstrip("#") if isinstance(value, str) else ""
+    if not _ARGB.match(text):
+        raise ctx.fail(key, f'expected a colour like "FFC7CE" or "FFFFC7CE", got {value!r}')
+    return text.upper() if len(text) == 8 else "FF" + text.upper()
+
+
+def _text_map(ctx: _Ctx, key: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ctx.fail(key, f"expected a table, got {_show(value)}")
+    return {k: _text(ctx, f"{key}.{k}", v) for k, v in value.items()}
+
+
+def _tool_headers(ctx: _Ctx, key: str, value: Any) -> dict[str, str]:
+    headers = _text_map(ctx, key, value)
+    _reject_unknown(ctx, key, headers, (*TOOL_COLUMNS, "id"))
+    return headers
+
+
+# --------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A ``[table]``: the dataclass it becomes and one check per key (all keys optional)."""
+
+    build: Callable[..., Any]
+    keys: Mapping[str, Check | Section]
+
+
+def _reject_unknown(ctx: _Ctx, key: str, data: Iterable[str], known: Any) -> None:
+    for name in data:
+        if name not in known:
+            where = f"{key}.{name}" if key else name
+            raise ctx.fail(where, f"unknown key{_hint(name, known)}")
+
+
+def _section(ctx: _Ctx, key: str, data: Any, section: Section) -> Any:
+    if not isinstance(data, dict):
+        raise ctx.fail(key, f"expected a table [{key}], got {_show(data)}")
+    _reject_unknown(ctx, key, data, section.keys)
+    values = {}
+    for name, value in data.items():
+        check = section.keys[name]
+        where = f"{key}.{name}" if key else name
+        if isinstance(check, Section):
+            values[name] = _section(ctx, where, value, check)
+        else:
+            values[name] = check(ctx, where, value)
+    return section.build(**values)
 
 
 def _rules(ctx: _Ctx, key: str, value: Any) -> tuple[Any, ...]:
@@ -198,144 +338,143 @@ def _rules(ctx: _Ctx, key: str, value: Any) -> tuple[Any, ...]:
 
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ctx.fail(key, "expected [[segments.rules]] tables")
+    rule_keys: dict[str, Check] = {"name": _text, "when": _text, "column": _text, "value": _text}
     rules = []
-    for i, table in enumerate(value):
-        where = f"{key}[{i + 1}]"
-        _unknown(ctx, f"{where}.", list(table), _RULE_KEYS)
+    for i, table in enumerate(value, 1):
+        where = f"{key}[{i}]"
         for required in ("name", "when"):
-            if not isinstance(table.get(required), str) or not table[required].strip():
-                raise ctx.fail(where, f"every rule needs a '{required}' (text)")
-        for optional in ("column", "value"):
-            if optional in table and not isinstance(table[optional], str):
-                raise ctx.fail(f"{where}.{optional}", "expected text")
-        rules.append(RuleConfig(**table))
+            if required not in table:
+                raise ctx.fail(where, f"every rule needs a '{required}'")
+        rules.append(_section(ctx, where, table, Section(RuleConfig, rule_keys)))
     names = [r.name for r in rules]
-    if len(set(names)) != len(names):
-        raise ctx.fail(key, "two rules have the same name")
+    for i, name in enumerate(names, 1):
+        if names.index(name) != i - 1:
+            raise ctx.fail(f"{key}[{i}].name", f"two rules are named {name!r}")
     try:
         compile_rules(rules)
     except RuleError as exc:
-        rule = next(r for r in rules if r.name == exc.rule)
-        line = next(
-            (n for n, text in enumerate(ctx.text.splitlines(), 1) if rule.when in text), None
-        )
+        i = names.index(exc.rule) + 1
+        detail = str(exc).split(": ", 1)[-1]
         raise ConfigError(
-            str(exc).split(": ", 1)[-1], path=ctx.path, key=f"{key}.{exc.rule}", line=line
+            detail, path=ctx.path, key=f"{key}[{i}].when", line=ctx.line_of(f"{key}[{i}].when")
         ) from exc
     return tuple(rules)
 
 
-_ARGB = re.compile(r"^(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
-
-
-def _color(ctx: _Ctx, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not _ARGB.match(value.lstrip("#")):
-        raise ctx.fail(key, f'expected a colour like "FFC7CE" or "FFFFC7CE", got {value!r}')
-    text = value.lstrip("#").upper()
-    return text if len(text) == 8 else "FF" + text
-
-
-def _str_map(ctx: _Ctx, key: str, value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise ctx.fail(key, f"expected a table, got {_show(value)}")
-    for k, v in value.items():
-        if not isinstance(v, str) or not v.strip():
-            raise ctx.fail(f"{key}.{k}", f"expected a non-empty string, got {_show(v)}")
-    return dict(value)
-
-
-_STR = _type(str, "a string")
-_BOOL = _type(bool, "true or false")
-
-Schema = Mapping[str, Check]
-
-_SCHEMAS: dict[str, tuple[type, Schema]] = {
-    "phone": (
-        PhoneConfig,
-        {"regions": _regions, "format": _choice("e164", "international", "national")},
-    ),
-    "email": (EmailConfig, {"check_dns": _BOOL, "extra_domains": _str_list()}),
-    "segments": (
-        SegmentsConfig,
-        {
-            "abc": _share_bounds,
-            "xyz": _bounds,
-            "vip_revenue_multiple": _number(0.0, 1000.0),
-            "vip_orders_365": _number(1, 100000, integer=True),
-            "hot_days": _number(0, 3650, integer=True),
-            "birthday_days": _number(0, 366, integer=True),
-            "stale_days": _number(1, 36500, integer=True),
-            "lapsed_min_orders": _number(2, 100000, integer=True),
-            "lapsed_factor": _number(1.0, 100.0),
-            "age_groups": _age_groups,
-            "rules": _rules,
-        },
-    ),
-    "dedupe": (DedupeConfig, {"enabled": _BOOL, "threshold": _number(0.0, 1.0)}),
-    "backup": (BackupConfig, {"dir": _STR, "keep": _number(1, 10000, integer=True)}),
-}
-_OUTPUT: Schema = {
-    "columns": _str_list(TOOL_COLUMNS),
-    "headers": _str_map,
-    "problems_sheet": _STR,
-    "summary_sheet": _STR,
-    "notes": _BOOL,
-    "colors": _type(dict, "a table"),
-}
-_COLORS: Schema = {"error": _color, "warning": _color, "info": _color}
-_SHEET: Schema = {
-    "name": _STR,
-    "columns": _str_map,
+_SHEET_KEYS: dict[str, Check] = {
+    "name": _text,
+    "columns": _text_map,
     "header_row": _number(1, 1000, integer=True),
-    "required": _str_list(),
-    "allowed": _type(dict, "a table"),
+    "required": _texts(),
+    "allowed": _text_map,  # replaced per role in _sheet: values are lists there
 }
-_TOP = ("language", "fix", "phone", "email", "sheets", "segments", "dedupe", "output", "backup")
-
-
-def _unknown(ctx: _Ctx, prefix: str, keys: list[str], known: Any) -> None:
-    for k in keys:
-        if k not in known:
-            close = difflib.get_close_matches(k, list(known), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ctx.fail(f"{prefix}{k}", f"unknown key{hint}")
-
-
-def _section(ctx: _Ctx, name: str, data: Any, cls: type, schema: Schema) -> Any:
-    if not isinstance(data, dict):
-        raise ctx.fail(name, f"expected a table [{name}], got {_show(data)}")
-    _unknown(ctx, f"{name}.", list(data), schema)
-    values = {k: schema[k](ctx, f"{name}.{k}", v) for k, v in data.items()}
-    return cls(**values)
 
 
 def _sheet(ctx: _Ctx, role: str, data: Any, default: SheetConfig | None) -> SheetConfig:
     key = f"sheets.{role}"
     if not isinstance(data, dict):
         raise ctx.fail(key, f"expected a table [{key}], got {_show(data)}")
-    _unknown(ctx, f"{key}.", list(data), _SHEET)
-    values = {k: _SHEET[k](ctx, f"{key}.{k}", v) for k, v in data.items()}
+    _reject_unknown(ctx, key, data, _SHEET_KEYS)
     known = ROLE_FIELDS[role]
-    for field in values.get("columns", {}):
-        if field not in known:
-            _unknown(ctx, f"{key}.columns.", [field], known)
+    values: dict[str, Any] = {
+        k: _SHEET_KEYS[k](ctx, f"{key}.{k}", v) for k, v in data.items() if k != "allowed"
+    }
+    columns: dict[str, str] = values.get("columns", {})
+    _reject_unknown(ctx, f"{key}.columns", columns, known)
+    seen: dict[str, str] = {}
+    for field, header in columns.items():
+        folded = normalise_header(header)  # the same key resolve_table compares
+        if folded in seen:
+            raise ctx.fail(f"{key}.columns.{field}", f"same header {header!r} as '{seen[folded]}'")
+        seen[folded] = field
     for field in values.get("required", ()):
-        if field not in known:
-            _unknown(ctx, f"{key}.required.", [field], known)
-    allowed: dict[str, tuple[str, ...]] = {}
-    for field, options in values.get("allowed", {}).items():
-        if field not in known:
-            _unknown(ctx, f"{key}.allowed.", [field], known)
-        allowed[field] = _str_list()(ctx, f"{key}.allowed.{field}", options)
-    values["allowed"] = allowed
+        _reject_unknown(ctx, f"{key}.required", [field], known)
+    allowed = data.get("allowed", {})
+    if not isinstance(allowed, dict):
+        raise ctx.fail(f"{key}.allowed", f"expected a table, got {_show(allowed)}")
+    _reject_unknown(ctx, f"{key}.allowed", allowed, known)
+    values["allowed"] = {f: _texts()(ctx, f"{key}.allowed.{f}", v) for f, v in allowed.items()}
     if "name" not in values:
         if default is None:
-            raise ctx.fail(f"{key}.name", "missing: the name of the sheet")
+            raise ctx.fail(key, "missing key 'name': the name of the sheet")
         values["name"] = default.name
     return SheetConfig(role=role, **values)
 
 
-def parse_config(text: str, path: str = "clientbase.toml") -> Config:
+def _sheets(ctx: _Ctx, key: str, value: Any) -> dict[str, SheetConfig]:
+    """Roles in the file replace the defaults' roles; the others keep the default sheets."""
+    if not isinstance(value, dict):
+        raise ctx.fail(key, "expected tables like [sheets.clients]")
+    _reject_unknown(ctx, key, value, ROLE_FIELDS)
+    base = default_config().sheets
+    return {
+        **base,
+        **{role: _sheet(ctx, role, table, base.get(role)) for role, table in value.items()},
+    }
+
+
+def _delegated(owner: str) -> Check:
+    """A table validated by another module (its own loader re-reads it)."""
+
+    def check(ctx: _Ctx, key: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise ctx.fail(key, f"expected a table [{key}] (read by {owner}), got {_show(value)}")
+
+    return check
+
+
+# The whole file. Add a key or a [table] here; nothing else needs to change.
+SCHEMA = Section(
+    Config,
+    {
+        "language": _choice("ru", "uk", "en", aliases=_LANGUAGE_ALIASES),
+        "fix": _choice("rewrite", "suggest"),
+        "phone": Section(
+            PhoneConfig,
+            {"regions": _regions, "format": _choice("e164", "international", "national")},
+        ),
+        "email": Section(EmailConfig, {"check_dns": _flag, "extra_domains": _texts()}),
+        "sheets": _sheets,
+        "segments": Section(
+            SegmentsConfig,
+            {
+                "abc": _bounds(shares=True),
+                "xyz": _bounds(shares=False),
+                "vip_revenue_multiple": _number(0.0, 1000.0),
+                "vip_orders_365": _number(1, 100_000, integer=True),
+                "hot_days": _number(0, 3650, integer=True),
+                "birthday_days": _number(0, 366, integer=True),
+                "stale_days": _number(1, 36_500, integer=True),
+                "lapsed_min_orders": _number(2, 100_000, integer=True),
+                "lapsed_factor": _number(1.0, 100.0),
+                "age_groups": _age_groups,
+                "rules": _rules,
+            },
+        ),
+        "dedupe": Section(DedupeConfig, {"enabled": _flag, "threshold": _number(0.0, 1.0)}),
+        "output": Section(
+            OutputConfig,
+            {
+                "columns": _texts(TOOL_COLUMNS),
+                "headers": _tool_headers,
+                "problems_sheet": _text,
+                "summary_sheet": _text,
+                "notes": _flag,
+                "colors": Section(
+                    ColorsConfig, {"error": _color, "warning": _color, "info": _color}
+                ),
+            },
+        ),
+        "backup": Section(BackupConfig, {"dir": _text, "keep": _number(1, 10_000, integer=True)}),
+        "watch": _delegated("the daemon, sync.daemon.load_watch_config"),
+    },
+)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def parse_config(text: str, path: str = CONFIG_NAME) -> Config:
     """Validate TOML text and return the config (defaults for everything omitted)."""
     try:
         data = tomllib.loads(text)
@@ -345,53 +484,43 @@ def parse_config(text: str, path: str = "clientbase.toml") -> Config:
             f"not valid TOML: {exc}", path=path, line=int(m.group(1)) if m else None
         ) from exc
     ctx = _Ctx(text, path)
-    _unknown(ctx, "", list(data), _TOP)
-    base = default_config()
-    kwargs: dict[str, Any] = {"path": path}
-    if "language" in data:
-        kwargs["language"] = _choice("ru", "uk", "en")(ctx, "language", data["language"])
-    if "fix" in data:
-        kwargs["fix"] = _choice("rewrite", "suggest")(ctx, "fix", data["fix"])
-    for name, (cls, schema) in _SCHEMAS.items():
-        if name in data:
-            kwargs[name] = _section(ctx, name, data[name], cls, schema)
-    if "output" in data:
-        out = data["output"]
-        if not isinstance(out, dict):
-            raise ctx.fail("output", f"expected a table [output], got {_show(out)}")
-        _unknown(ctx, "output.", list(out), _OUTPUT)
-        values = {k: _OUTPUT[k](ctx, f"output.{k}", v) for k, v in out.items() if k != "colors"}
-        for k in values.get("headers", {}):
-            if k not in (*TOOL_COLUMNS, "id"):
-                _unknown(ctx, "output.headers.", [k], TOOL_COLUMNS)
-        if "colors" in out:
-            values["colors"] = _section(ctx, "output.colors", out["colors"], ColorsConfig, _COLORS)
-        kwargs["output"] = OutputConfig(**values)
-    sheets = dict(base.sheets)
-    if "sheets" in data:
-        if not isinstance(data["sheets"], dict):
-            raise ctx.fail("sheets", "expected tables like [sheets.clients]")
-        _unknown(ctx, "sheets.", list(data["sheets"]), ROLE_FIELDS)
-        for role, table in data["sheets"].items():
-            sheets[role] = _sheet(ctx, role, table, base.sheets.get(role))
-    kwargs["sheets"] = sheets
-    return dataclasses.replace(base, **kwargs)
+    config: Config = _section(ctx, "", data, _with_defaults(SCHEMA))
+    return dataclasses.replace(config, path=path)
+
+
+def _with_defaults(schema: Section) -> Section:
+    def build(**values: Any) -> Config:
+        values.pop("watch", None)  # not part of Config: the daemon reads it itself
+        return dataclasses.replace(default_config(), **values)
+
+    return Section(build, schema.keys)
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a config file (UTF-8, with or without a byte-order mark)."""
     p = Path(path)
     try:
-        text = p.read_text("utf-8-sig")
+        raw = p.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError("config file not found", path=str(p)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"cannot read the config ({type(exc).__name__})", path=str(p)) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Notepad on a Russian Windows saves in cp1251: say so rather than "invalid byte".
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            "the file is not UTF-8 text; save it again choosing the UTF-8 encoding",
+            path=str(p),
+            line=line,
+        ) from exc
     return parse_config(text, str(p))
 
 
 def find_config(explicit: str | None, source_path: str | None) -> Config:
     """``--config``, else ``$CLIENTBASE_CONFIG``, else ./clientbase.toml, else next to the
-    workbook, else the built-in defaults."""
+    workbook, else the built-in defaults. A file that is named but missing is an error."""
     if explicit:
         return load_config(explicit)
     env = os.environ.get(CONFIG_ENV)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sync.config import Config
-from sync.config_load import find_config, load_config, parse_config
+from sync.config_load import find_config, key_lines, load_config, parse_config
 from sync.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +53,7 @@ def test_defaults_without_a_file() -> None:
         ('[phone]\nregoins = ["RU"]', "phone.regoins", 2, "did you mean 'regions'"),
         ('[phone]\nregions = ["RU", "XX"]', "phone.regions", 2, "'XX' is not a country"),
         ('[phone]\nformat = "pretty"', "phone.format", 2, "e164, international, national"),
-        ('\n\n[segments]\nhot_days = "14"', "segments.hot_days", 4, "expected an integer"),
+        ('\n\n[segments]\nhot_days = "14"', "segments.hot_days", 4, "expected a whole number"),
         ("[segments]\nabc = [0.95, 0.80]", "segments.abc", 2, "increasing"),
         ("[segments]\nabc = [0.5, 1.5]", "segments.abc", 2, "(0, 1]"),
         (
@@ -71,6 +74,41 @@ def test_defaults_without_a_file() -> None:
         ("[backup]\nkeep = 0", "backup.keep", 2, "between 1"),
         ("fix = true", "fix", 1, "rewrite, suggest"),
         ("[dedupe]\nenabled = 1", "dedupe.enabled", 2, "true or false"),
+        ("[dedupe]\nthreshold = 1.5", "dedupe.threshold", 2, "between 0 and 1"),
+        ('language = "ua"', "language", 1, "did you mean 'uk'"),
+        ('# comment\n[phone]\nregions = ["UK"]', "phone.regions", 3, "did you mean 'UA'"),
+        ('languge = "ru"', "languge", 1, "did you mean 'language'"),
+        ('[output]\nproblems_sheet = ""', "output.problems_sheet", 2, "non-empty"),
+        ('[output]\nnotes = "yes"', "output.notes", 2, "true or false"),
+        ('[output.headers]\nvipp = "VIP"', "output.headers.vipp", 2, "did you mean 'vip'"),
+        ("[segments]\nage_groups = [25, 18]", "segments.age_groups", 2, "increasing"),
+        ("[segments]\nvip_revenue_multiple = '3'", "segments.vip_revenue_multiple", 2, "quotes"),
+        ("[segments]\nhot_days = 14.5", "segments.hot_days", 2, "whole number"),
+        (
+            '[sheets.orders]\nname = "З"\nallowed = { sum = ["1"] }',
+            "sheets.orders.allowed.sum",
+            3,
+            "unknown key",
+        ),
+        (
+            '[sheets.clients.columns]\nphone = "Телефон"\nphone2 = " телефон"',
+            "sheets.clients.columns.phone2",
+            3,
+            "same header",
+        ),
+        (
+            '[sheets]\nclients = { name = "К", columns = { emial = "Почта" } }',
+            "sheets.clients.columns.emial",
+            2,
+            "did you mean 'email'",
+        ),
+        (
+            "[sheets.interactions]\nheader_row = 0",
+            "sheets.interactions.header_row",
+            2,
+            "between 1",
+        ),
+        ("watch = 5", "watch", 1, "expected a table"),
     ],
 )
 def test_mistakes_name_the_file_key_and_line(text: str, key: str, line: int, fragment: str) -> None:
@@ -114,3 +152,141 @@ def test_find_config_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert find_config(str(explicit), str(book)).path == str(explicit)
     with pytest.raises(ConfigError, match="not found"):
         find_config(str(tmp_path / "nope.toml"), None)
+
+
+_RULES = """\
+[segments]
+hot_days = 7
+
+[[segments.rules]]
+name = "big"
+when = 'revenue > 1000'
+
+[[segments.rules]]
+name = "moscow"
+when = 'city == "Москва" and and big'
+"""
+
+
+def test_a_wrong_rule_names_its_entry_and_line() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(_RULES, "rules.toml")
+    assert err.value.key == "segments.rules[2].when" and err.value.line == 10
+
+
+def test_an_unknown_key_in_the_second_rule_points_at_it() -> None:
+    text = _RULES.replace("'revenue > 1000'", "'revenue > 1000'\ncolour = \"x\"")
+    text = text.replace("and and big", "and big")
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "rules.toml")
+    assert err.value.key == "segments.rules[1].colour" and err.value.line == 7
+    assert "did you mean 'column'" in str(err.value)
+
+
+def test_text_inside_strings_and_arrays_is_not_taken_for_keys() -> None:
+    text = '[email]\nextra_domains = [\n  "a.ru",  # hot_days = 1\n  "b.ru",\n]\nchek_dns = true\n'
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "c.toml")
+    assert err.value.key == "email.chek_dns" and err.value.line == 6
+
+
+def test_roles_missing_from_the_file_keep_the_default_sheets() -> None:
+    config = parse_config('[sheets.clients]\nname = "База"\n[sheets.clients.columns]\nid = "Код"')
+    assert config.sheets["clients"].name == "База"
+    assert config.sheets["clients"].columns == {"id": "Код"}
+    assert config.sheets["orders"].name == "Заказы"
+    assert config.sheets["interactions"].name == "Контакты"
+
+
+def test_values_are_normalised() -> None:
+    config = parse_config(
+        '[phone]\nregions = ["ua", " ru"]\n[segments]\nvip_revenue_multiple = 3\n'
+        '[sheets.clients.allowed]\ncity = ["Киев", "Львов"]'
+    )
+    assert config.phone.regions == ("UA", "RU")
+    assert config.segments.vip_revenue_multiple == 3.0
+    assert config.sheets["clients"].allowed == {"city": ("Киев", "Львов")}
+
+
+def test_the_daemons_watch_table_is_accepted() -> None:
+    config = parse_config('language = "en"\n[watch]\nquiet_period = 5\n')
+    assert config.language == "en"
+
+
+def test_a_file_saved_in_cp1251_gets_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "clientbase.toml"
+    path.write_bytes('language = "ru"\n[sheets.clients]\nname = "Клиенты"\n'.encode("cp1251"))
+    with pytest.raises(ConfigError, match="not UTF-8") as err:
+        load_config(path)
+    assert err.value.line == 3
+
+
+def test_a_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "clientbase.toml"
+    path.write_text('language = "uk"\n', "utf-8-sig")
+    assert load_config(path).language == "uk"
+
+
+def test_env_naming_a_missing_file_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clientbase.toml").write_text('language = "en"', "utf-8")
+    monkeypatch.setenv("CLIENTBASE_CONFIG", str(tmp_path / "gone.toml"))
+    with pytest.raises(ConfigError, match="not found"):
+        find_config(None, None)
+
+
+_KEY = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
+_LEAF = st.one_of(st.integers(-5, 5), st.booleans(), st.text("абв xyz=[]{}#'", max_size=6))
+_TREE = st.recursive(
+    st.dictionaries(_KEY, _LEAF, min_size=1, max_size=3),
+    lambda inner: st.dictionaries(_KEY, st.one_of(_LEAF, inner), min_size=1, max_size=3),
+    max_leaves=12,
+)
+
+
+def _emit(
+    tree: dict[str, object], prefix: list[str], style: list[int], out: list[str]
+) -> dict[str, int]:
+    """TOML for ``tree``, each sub-table as a [header], a dotted key or an inline table;
+    returns the line where each dotted key is written."""
+    import json
+
+    lines: dict[str, int] = {}
+    subtables = []
+    for key, value in tree.items():
+        path = ".".join([*prefix, key])
+        if not isinstance(value, dict):
+            out.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+            lines[path] = len(out)
+            continue
+        how = style[len(out) % len(style)]
+        if how == 0 or not all(not isinstance(v, dict) for v in value.values()):
+            subtables.append((key, value))
+            continue
+        if how == 1:
+            for k, v in value.items():
+                out.append(f"{key}.{k} = {json.dumps(v, ensure_ascii=False)}")
+                lines[f"{path}.{k}"] = len(out)
+        else:
+            body = ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+            out.append(f"{key} = {{ {body} }}")
+            lines[path] = len(out)
+            lines.update({f"{path}.{k}": len(out) for k in value})
+    for key, value in subtables:
+        out.append(f"[{'.'.join([*prefix, key])}]")
+        lines.update(_emit(value, [*prefix, key], style, out))
+    return lines
+
+
+@given(_TREE, st.lists(st.integers(0, 2), min_size=1, max_size=4))
+def test_key_locator_finds_every_key_of_any_layout(
+    tree: dict[str, object], style: list[int]
+) -> None:
+    out: list[str] = []
+    expected = _emit(tree, [], style, out)
+    text = "\n".join(out)
+    assert tomllib.loads(text) == tree  # the layout is real TOML for the same data
+    found = key_lines(text)
+    assert {k: found.get(k) for k in expected} == expected
