@@ -13,7 +13,7 @@ $(BIN)/clientbase: pyproject.toml
 setup: $(BIN)/clientbase
 
 demo: setup
-	$(BIN)/clientbase demo
+	$(BIN)/clientbase demo --replace
 
 lint: setup
 	$(BIN)/ruff check .

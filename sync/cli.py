@@ -265,8 +265,13 @@ def init(directory: str, lang: str) -> None:
 )
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--as-of", type=AS_OF, default=None, help="The demo's today (default: today).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace a demo made earlier in DIRECTORY (clients.xlsx, clientbase.toml).",
+)
 @handle_errors
-def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None) -> None:
+def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None, replace: bool) -> None:
     """Generate a realistic messy sample base in DIRECTORY and run a pass over it."""
     from sync.demo import generate_base, write_demo_workbook
     from sync.template import template_config_text
@@ -275,6 +280,13 @@ def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None) -> No
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     workbook, config_file = folder / "clients.xlsx", folder / "clientbase.toml"
+    for existing in (workbook, config_file):
+        if existing.exists():
+            if not replace:
+                raise click.UsageError(
+                    f"{existing} already exists; use another folder or --replace"
+                )
+            existing.unlink()
     write_demo_workbook(generate_base(n_clients, seed=seed, as_of=today), workbook)
     config_file.write_text(template_config_text("ru"), "utf-8")
     click.echo(f"Generated {n_clients} clients in {workbook}")

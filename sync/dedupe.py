@@ -231,8 +231,8 @@ def _score(a: _Person, b: _Person, kinds: Mapping[str, FieldKind]) -> tuple[floa
 
 
 def _different_first_names(a: _Person, b: _Person) -> bool:
-    if not a.given or not b.given:
-        return False
+    if not a.given or not b.given or a.tokens == b.tokens:
+        return False  # the same words in another order ("Иван Романович Поляков") are one name
     return max(_similarity(a.given, b.given), _swapped_similarity(a, b, "given")) < _NEAR
 
 

@@ -109,10 +109,77 @@ def test_a_huge_block_is_not_expanded() -> None:
     import itertools
     import random
 
-    from sync.demo import _MALE, _SURNAMES_RU
-
-    firsts = list({fold(n)[:4]: n for n in _MALE}.values())  # no two spellings of one name
-    combos = random.Random(3).sample(list(itertools.product(_SURNAMES_RU, firsts)), 500)
+    surnames = [
+        "Иванов",
+        "Смирнов",
+        "Кузнецов",
+        "Попов",
+        "Васильев",
+        "Петров",
+        "Соколов",
+        "Михайлов",
+        "Новиков",
+        "Фёдоров",
+        "Морозов",
+        "Волков",
+        "Алексеев",
+        "Лебедев",
+        "Семёнов",
+        "Егоров",
+        "Павлов",
+        "Козлов",
+        "Степанов",
+        "Николаев",
+        "Орлов",
+        "Андреев",
+        "Макаров",
+        "Никитин",
+        "Захаров",
+        "Зайцев",
+        "Борисов",
+        "Яковлев",
+        "Григорьев",
+        "Романов",
+        "Сергеев",
+        "Кузьмин",
+        "Фролов",
+        "Дмитриев",
+        "Гусев",
+        "Ильин",
+        "Максимов",
+        "Поляков",
+        "Сорокин",
+        "Белов",
+    ]
+    names = [
+        "Александр",
+        "Алексей",
+        "Андрей",
+        "Антон",
+        "Артём",
+        "Борис",
+        "Вадим",
+        "Виктор",
+        "Владимир",
+        "Геннадий",
+        "Денис",
+        "Егор",
+        "Иван",
+        "Игорь",
+        "Кирилл",
+        "Леонид",
+        "Максим",
+        "Михаил",
+        "Николай",
+        "Олег",
+        "Павел",
+        "Роман",
+        "Сергей",
+        "Тимур",
+        "Фёдор",
+    ]
+    firsts = list({fold(n)[:4]: n for n in names}.values())  # no two spellings of one name
+    combos = random.Random(3).sample(list(itertools.product(surnames, firsts)), 500)
     people = [(f"{last} {first}", P1, None, None) for last, first in combos]
     result = run(people)
     # the office line alone would give 124 750 pairs; only name-key blocks are scored
