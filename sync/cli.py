@@ -339,3 +339,13 @@ def export(
 def main() -> None:
     """Console-script entry point."""
     cli()
+
+
+def _register_daemon_commands() -> None:
+    from sync.cli_daemon import status, watch
+
+    cli.add_command(watch)
+    cli.add_command(status)
+
+
+_register_daemon_commands()

@@ -1,0 +1,371 @@
+"""The daemon's memory: per-file versions, run history, the audit log, and the daemon's heartbeat.
+
+Behind one small Protocol (:class:`StateStore`) because several daemons in several offices may
+later share one PostgreSQL database; SQLite next to the config is the only backend now.
+
+The database holds personal data (the audit log keeps old and new values), so the file is
+created readable by its owner only. WAL mode lets ``clientbase status`` read while the daemon
+writes, and keeps the database intact when the daemon is killed mid-transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+import stat
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from sync.errors import ConfigError
+
+STATE_FILE_NAME = "clientbase-state.sqlite"
+SCHEMA_VERSION = 1
+
+FileStatus = Literal["pending", "ok", "locked", "error", "deleted"]
+
+
+def now_text() -> str:
+    """Local time with its UTC offset, to the second: readable in ``status`` and sortable."""
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class FileState:
+    """What the daemon knows about one workbook (``path`` is absolute)."""
+
+    path: str
+    status: FileStatus = "pending"
+    seen_version: str | None = None  # version after the last complete pass ("size:mtime:sha")
+    written_version: str | None = None  # version the daemon itself last wrote
+    last_pass_at: str | None = None
+    last_error: str | None = None  # message naming the file/sheet, never personal data
+    error_version: str | None = None  # the version that failed: not retried until it changes
+    locked_since: str | None = None
+    lock_name: str | None = None
+    updated_at: str = field(default_factory=now_text)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One pass over one file. ``status`` is ``running`` until it finishes (or the process dies)."""
+
+    id: int
+    path: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    detail: str
+    problems: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """A value of a staff cell the tool replaced (``old`` is kept so it can be restored)."""
+
+    path: str
+    sheet: str
+    row: int
+    row_id: str | None
+    column: str
+    old: str | None
+    new: str | None
+    at: str = field(default_factory=now_text)
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonInfo:
+    """The running daemon, as last reported by its heartbeat."""
+
+    pid: int
+    started_at: str
+    heartbeat_at: str
+    folders: tuple[str, ...]
+    observer: str  # "native" | "polling" (per folder, comma separated)
+
+
+class StateStore(Protocol):
+    """Everything the daemon and ``clientbase status`` need from the state."""
+
+    def get_file(self, path: str) -> FileState | None: ...
+
+    def put_file(self, state: FileState) -> None: ...
+
+    def list_files(self) -> list[FileState]: ...
+
+    def start_run(self, path: str) -> int: ...
+
+    def finish_run(self, run_id: int, status: str, detail: str = "", problems: int = 0) -> None: ...
+
+    def recent_runs(self, limit: int = 20) -> list[RunRecord]: ...
+
+    def close_interrupted_runs(self) -> int: ...
+
+    def add_audit(self, entries: Sequence[AuditEntry]) -> None: ...
+
+    def audit_log(self, path: str | None = None, limit: int = 100) -> list[AuditEntry]: ...
+
+    def set_daemon(self, info: DaemonInfo | None) -> None: ...
+
+    def daemon(self) -> DaemonInfo | None: ...
+
+    def prune(self, history_days: int, audit_days: int) -> int: ...
+
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    seen_version TEXT,
+    written_version TEXT,
+    last_pass_at TEXT,
+    last_error TEXT,
+    error_version TEXT,
+    locked_since TEXT,
+    lock_name TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    problems INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    row_id TEXT,
+    column_name TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_path ON audit (path, at);
+CREATE TABLE IF NOT EXISTS daemon (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    folders TEXT NOT NULL,
+    observer TEXT NOT NULL
+);
+"""
+
+_FILE_COLUMNS = (
+    "path",
+    "status",
+    "seen_version",
+    "written_version",
+    "last_pass_at",
+    "last_error",
+    "error_version",
+    "locked_since",
+    "lock_name",
+    "updated_at",
+)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file with owner-only permissions before SQLite opens it.
+
+    SQLite gives its -wal and -shm files the permissions of the database file, so they are
+    private too. An existing file with looser permissions is tightened.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(0o600)
+        return
+    os.close(fd)
+
+
+class SqliteStateStore:
+    """:class:`StateStore` in one SQLite file. Safe to share between threads of one process."""
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            if read_only:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10)
+                if not self._db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'"
+                ).fetchone():
+                    self._db.close()
+                    raise ConfigError("the state database is not set up yet", path=str(path))
+            else:
+                _create_private(self.path)
+                self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                self._db.commit()
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(
+                f"cannot open the state database ({type(exc).__name__}: {exc})",
+                path=str(self.path),
+            ) from exc
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._db:
+            yield self._db
+
+    # ------------------------------------------------------------------ files
+
+    def get_file(self, path: str) -> FileState | None:
+        with self._tx() as db:
+            row = db.execute(
+                f"SELECT {', '.join(_FILE_COLUMNS)} FROM files WHERE path = ?", (path,)
+            ).fetchone()
+        return FileState(*row) if row else None
+
+    def put_file(self, state: FileState) -> None:
+        state.updated_at = now_text()
+        values = tuple(getattr(state, c) for c in _FILE_COLUMNS)
+        marks = ", ".join("?" for _ in _FILE_COLUMNS)
+        with self._tx() as db:
+            db.execute(
+                f"INSERT OR REPLACE INTO files ({', '.join(_FILE_COLUMNS)}) VALUES ({marks})",
+                values,
+            )
+
+    def list_files(self) -> list[FileState]:
+        with self._tx() as db:
+            rows = db.execute(
+                f"SELECT {', '.join(_FILE_COLUMNS)} FROM files ORDER BY path"
+            ).fetchall()
+        return [FileState(*r) for r in rows]
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, path: str) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO runs (path, started_at, status) VALUES (?, ?, 'running')",
+                (path, now_text()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, detail: str = "", problems: int = 0) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, detail = ?, problems = ? "
+                "WHERE id = ?",
+                (now_text(), status, detail, problems, run_id),
+            )
+
+    def close_interrupted_runs(self) -> int:
+        """Mark runs a killed daemon left ``running`` as ``interrupted``; return how many."""
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'",
+                (now_text(),),
+            ).rowcount
+
+    def recent_runs(self, limit: int = 20) -> list[RunRecord]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, path, started_at, finished_at, status, detail, problems FROM runs "
+                "ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [RunRecord(*r) for r in rows]
+
+    # ------------------------------------------------------------------ audit
+
+    def add_audit(self, entries: Sequence[AuditEntry]) -> None:
+        if not entries:
+            return
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO audit (at, path, sheet, row, row_id, column_name, old_value, "
+                "new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(e.at, e.path, e.sheet, e.row, e.row_id, e.column, e.old, e.new) for e in entries],
+            )
+
+    def audit_log(self, path: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        query = "SELECT path, sheet, row, row_id, column_name, old_value, new_value, at FROM audit"
+        args: tuple[object, ...] = ()
+        if path is not None:
+            query += " WHERE path = ?"
+            args = (path,)
+        with self._tx() as db:
+            rows = db.execute(query + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [AuditEntry(*r) for r in rows]
+
+    # ------------------------------------------------------------------ daemon
+
+    def set_daemon(self, info: DaemonInfo | None) -> None:
+        with self._tx() as db:
+            if info is None:
+                db.execute("DELETE FROM daemon")
+                return
+            db.execute(
+                "INSERT OR REPLACE INTO daemon (one, pid, started_at, heartbeat_at, folders, "
+                "observer) VALUES (1, ?, ?, ?, ?, ?)",
+                (
+                    info.pid,
+                    info.started_at,
+                    info.heartbeat_at,
+                    "\n".join(info.folders),
+                    info.observer,
+                ),
+            )
+
+    def daemon(self) -> DaemonInfo | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT pid, started_at, heartbeat_at, folders, observer FROM daemon"
+            ).fetchone()
+        if row is None:
+            return None
+        pid, started, beat, folders, observer = row
+        return DaemonInfo(pid, started, beat, tuple(folders.split("\n")), observer)
+
+    # ------------------------------------------------------------------ retention
+
+    def prune(self, history_days: int, audit_days: int) -> int:
+        """Forget runs and audit entries older than the configured retention; return how many."""
+        now = dt.datetime.now().astimezone()
+        runs_before = (now - dt.timedelta(days=history_days)).isoformat(timespec="seconds")
+        audit_before = (now - dt.timedelta(days=audit_days)).isoformat(timespec="seconds")
+        with self._tx() as db:
+            n = db.execute(
+                "DELETE FROM runs WHERE started_at < ? AND status != 'running'", (runs_before,)
+            ).rowcount
+            n += db.execute("DELETE FROM audit WHERE at < ?", (audit_before,)).rowcount
+        return n
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def default_state_path(config_path: str | None, folders: Sequence[str | os.PathLike[str]]) -> Path:
+    """``clientbase-state.sqlite`` next to the config, else in the first watched folder."""
+    if config_path:
+        return Path(config_path).resolve().parent / STATE_FILE_NAME
+    if folders:
+        return Path(folders[0]).resolve() / STATE_FILE_NAME
+    return Path.cwd() / STATE_FILE_NAME

@@ -1,0 +1,207 @@
+"""The daemon's state database: what it remembers across restarts, and who may read it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sync.errors import ConfigError
+from sync.state import (
+    STATE_FILE_NAME,
+    AuditEntry,
+    DaemonInfo,
+    FileState,
+    SqliteStateStore,
+    default_state_path,
+)
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStateStore]:
+    s = SqliteStateStore(tmp_path / STATE_FILE_NAME)
+    yield s
+    s.close()
+
+
+def test_file_state_survives_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / STATE_FILE_NAME
+    first = SqliteStateStore(db)
+    state = FileState("/srv/share/clients.xlsx", status="ok", seen_version="10:20:abc")
+    state.written_version = "10:20:abc"
+    state.last_pass_at = "2026-11-01T10:00:00+03:00"
+    first.put_file(state)
+    first.close()
+
+    again = SqliteStateStore(db)
+    try:
+        loaded = again.get_file("/srv/share/clients.xlsx")
+        assert loaded is not None
+        assert (loaded.status, loaded.seen_version, loaded.written_version) == (
+            "ok",
+            "10:20:abc",
+            "10:20:abc",
+        )
+        assert again.get_file("/srv/share/other.xlsx") is None
+    finally:
+        again.close()
+
+
+def test_put_file_replaces_the_previous_state(store: SqliteStateStore) -> None:
+    store.put_file(FileState("/a/b.xlsx", status="locked", lock_name="~$b.xlsx"))
+    store.put_file(FileState("/a/b.xlsx", status="ok"))
+    files = store.list_files()
+    assert [(f.path, f.status, f.lock_name) for f in files] == [("/a/b.xlsx", "ok", None)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    path=st.text(min_size=1, max_size=60),
+    error=st.none() | st.text(max_size=200),
+    version=st.none() | st.text(max_size=80),
+)
+def test_any_text_round_trips(
+    tmp_path_factory: pytest.TempPathFactory, path: str, error: str | None, version: str | None
+) -> None:
+    folder = tmp_path_factory.mktemp("state")
+    s = SqliteStateStore(folder / STATE_FILE_NAME)
+    try:
+        s.put_file(FileState(path, status="error", last_error=error, error_version=version))
+        loaded = s.get_file(path)
+        assert loaded is not None
+        assert (loaded.last_error, loaded.error_version) == (error, version)
+    finally:
+        s.close()
+
+
+def test_run_history_and_interrupted_runs(store: SqliteStateStore) -> None:
+    done = store.start_run("/a/clients.xlsx")
+    store.finish_run(done, "applied", "3 cells, 1 highlights, 1 notes", problems=4)
+    store.start_run("/a/other.xlsx")  # the daemon is killed here
+    assert store.close_interrupted_runs() == 1
+    runs = store.recent_runs()
+    assert [(r.path, r.status) for r in runs] == [
+        ("/a/other.xlsx", "interrupted"),
+        ("/a/clients.xlsx", "applied"),
+    ]
+    assert runs[1].problems == 4 and runs[1].finished_at is not None
+    assert store.close_interrupted_runs() == 0
+
+
+def test_audit_log_keeps_old_and_new_values_per_file(store: SqliteStateStore) -> None:
+    store.add_audit(
+        [
+            AuditEntry(
+                "/a/c.xlsx",
+                "Клиенты",
+                5,
+                "C000004",
+                "Телефон",
+                "8 (912) 345-67-89",
+                "+7 912 345-67-89",
+            ),
+            AuditEntry("/a/d.xlsx", "Клиенты", 2, None, "ID", None, "C000001"),
+        ]
+    )
+    only_c = store.audit_log("/a/c.xlsx")
+    assert [(e.sheet, e.row, e.row_id, e.column, e.old, e.new) for e in only_c] == [
+        ("Клиенты", 5, "C000004", "Телефон", "8 (912) 345-67-89", "+7 912 345-67-89")
+    ]
+    assert len(store.audit_log()) == 2
+
+
+def test_prune_forgets_only_old_history(store: SqliteStateStore) -> None:
+    store.add_audit([AuditEntry("/a/c.xlsx", "S", 2, None, "Email", "x", "y", at="2001-01-01")])
+    store.add_audit([AuditEntry("/a/c.xlsx", "S", 3, None, "Email", "x", "y")])
+    old_run = store.start_run("/a/c.xlsx")
+    store.finish_run(old_run, "applied")
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE runs SET started_at = '2001-01-01T00:00:00+00:00'")
+    store.finish_run(store.start_run("/a/c.xlsx"), "unchanged")
+    assert store.prune(history_days=90, audit_days=365) == 2
+    assert [e.row for e in store.audit_log()] == [3]
+    assert [r.status for r in store.recent_runs()] == ["unchanged"]
+
+
+def test_daemon_heartbeat_is_replaced_and_cleared(store: SqliteStateStore) -> None:
+    assert store.daemon() is None
+    info = DaemonInfo(
+        123,
+        "2026-11-01T09:00:00+03:00",
+        "2026-11-01T09:00:10+03:00",
+        ("/srv/share", "/srv/other"),
+        "native,polling",
+    )
+    store.set_daemon(info)
+    store.set_daemon(info)
+    assert store.daemon() == info
+    store.set_daemon(None)
+    assert store.daemon() is None
+
+
+@posix_only
+def test_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    db = tmp_path / "nested" / STATE_FILE_NAME
+    s = SqliteStateStore(db)
+    s.put_file(FileState("/a/b.xlsx"))  # forces the WAL file into existence
+    try:
+        for path in [db, *tmp_path.joinpath("nested").glob(STATE_FILE_NAME + "-*")]:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    finally:
+        s.close()
+
+
+@posix_only
+def test_existing_world_readable_database_is_tightened(tmp_path: Path) -> None:
+    db = tmp_path / STATE_FILE_NAME
+    SqliteStateStore(db).close()
+    db.chmod(0o644)
+    SqliteStateStore(db).close()
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_read_only_store_cannot_change_state(store: SqliteStateStore) -> None:
+    store.put_file(FileState("/a/b.xlsx", status="ok"))
+    reader = SqliteStateStore(store.path, read_only=True)
+    try:
+        assert reader.get_file("/a/b.xlsx") is not None
+        with pytest.raises(sqlite3.OperationalError):
+            reader.put_file(FileState("/a/b.xlsx", status="error"))
+    finally:
+        reader.close()
+
+
+def test_unusable_location_is_a_clear_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError, match="state database"):
+        SqliteStateStore(blocker / STATE_FILE_NAME)
+
+
+def test_threads_share_one_store(store: SqliteStateStore) -> None:
+    def write(n: int) -> None:
+        for i in range(25):
+            store.finish_run(store.start_run(f"/a/{n}.xlsx"), "unchanged", problems=i)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store.recent_runs(limit=1000)) == 100
+
+
+def test_default_location_is_next_to_the_config_else_in_the_folder(tmp_path: Path) -> None:
+    cfg = tmp_path / "etc" / "clientbase.toml"
+    share = tmp_path / "share"
+    assert default_state_path(str(cfg), [share]) == cfg.resolve().parent / STATE_FILE_NAME
+    assert default_state_path(None, [share]) == share.resolve() / STATE_FILE_NAME
