@@ -13,10 +13,12 @@ from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
 
+from sync.dedupe import FieldKind, find_duplicates
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = [ROOT.parent / "shared" / "fixtures" / "febrl" / f"dataset{n}.csv" for n in (3, 1)]
 
-KINDS = {
+KINDS: dict[str, FieldKind] = {
     "given_name": "given_name",
     "surname": "surname",
     "street_number": "street_number",
@@ -45,11 +47,9 @@ def pairs_of(groups: list[list[int]]) -> set[tuple[int, int]]:
 
 
 def evaluate(path: Path) -> tuple[float, float, float, float]:
-    from sync.dedupe import find_duplicates
-
     rows, fields, truth = load(path)
     t0 = time.perf_counter()
-    result = find_duplicates(rows, fields, KINDS)  # type: ignore[arg-type]
+    result = find_duplicates(rows, fields, KINDS)
     elapsed = time.perf_counter() - t0
     true_groups: dict[str, list[int]] = defaultdict(list)
     for row, key in zip(rows, truth, strict=True):

@@ -1,35 +1,52 @@
 """Duplicate customers: blocking, pair scoring, and clustering that cannot chain strangers.
 
 1. **Blocking.** Candidate pairs come only from rows sharing a block key: a phone, an email,
-   an ID number, a transliteration-aware, order-insensitive name key, and (for person data
-   with dates and addresses) combinations such as birth date + surname prefix. Blocks larger
-   than ``MAX_BLOCK`` (an office phone typed on 500 rows) are not expanded into pairs: such a
-   key says nothing about who is who, and the other keys still find the real duplicates.
+   an ID number, and name keys that are transliteration-aware and word-order insensitive
+   (``sync.translit.name_key``: ``Мария Иванова`` = ``Ivanova Mariya``). In a client base
+   (phones or emails present) the name is combined with the birthday; a name alone pairs
+   only rows that have no contact at all, because two rows that both carry contacts and share
+   none of them need more than a common name to be one person. Person data without contacts
+   (FEBRL) also gets surname/first-name prefixes with birth date or postcode.
+   Blocks larger than ``MAX_BLOCK`` (an office phone typed on 500 rows) are not expanded into
+   all pairs: the rows are sorted by name twice (surname-first and first-name-first words) and
+   each row is compared with its ``WINDOW`` next neighbours — a sorted neighbourhood — so the
+   same person typed twice on the office line is still found, for 2 * WINDOW pairs per row
+   instead of hundreds. In a client base, a name shared by more than ``MAX_BLOCK`` rows is
+   not a block at all: so common a name identifies nobody without a contact or birthday.
 2. **Scoring.** Fellegi–Sunter style: each field adds an agreement weight (exact or close
-   agreement, by rapidfuzz Jaro–Winkler on transliterated text) or a disagreement weight; a
-   missing value is neutral. Weights are fixed per field kind from reasoning about how often
-   the field agrees by chance (u) and for true duplicates (m) — no labelled training.
-   Different first names are strong evidence of different people (family on one phone).
-3. **Clustering.** Pairs above the threshold are joined only while every member of a group
-   still scores at least ``LINK_FLOOR`` with every other member (complete-link check), so an
-   office phone shared by A and B and a name shared by B and C never puts A with C.
+   agreement, by rapidfuzz Jaro–Winkler on transliterated text) or a disagreement weight (in
+   bits, log2 of m/u); a missing value is neutral. Weights are fixed per field kind from
+   reasoning about how often the field agrees by chance (u) and for true duplicates (m) —
+   no labelled training. A phone or email shared by many rows weighs less (term-frequency
+   adjustment, as in Splink). The sum maps to 0..1 by a logistic curve (0.5 at
+   ``_MIDPOINT`` bits). Another first name (not a typo, not Мария/Марья; two different
+   common names such as Мария/Марина never count as a typo), another patronymic, or a gender
+   flip (Александр/Александра) on one phone or mailbox means a family or a shared line,
+   whatever else agrees: such a pair is capped far below ``LINK_FLOOR``.
+3. **Clustering.** Pairs at or above the threshold are joined, strongest first, only while
+   every two members of the group still score at least ``LINK_FLOOR`` (a complete-link check
+   on the evidence *against*). An office phone shared by A and B and a name shared by B and C
+   never puts A with C, because A and C disagree on the name. The floor is not the threshold
+   itself: one person's third row (new phone, old email) may share nothing but the name with
+   the first one, and that is no evidence against.
+   ``DuplicateGroup.score`` is the minimum pair score inside the group.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from sync.demographics import split_name
 from sync.model import DuplicateGroup
-from sync.translit import fold, name_tokens
+from sync.translit import COMMON_FIRST_NAMES, fold, is_patronymic, name_key
 
 FieldKind = Literal[
     "full_name",
@@ -48,16 +65,16 @@ FieldKind = Literal[
     "text",
 ]
 
-MAX_BLOCK = 60
-LINK_FLOOR = 0.15
+MAX_BLOCK = 60  # rows; 60 rows are 1 770 pairs, the most one shared value may cost
+WINDOW = 4  # sorted-neighbourhood width inside larger blocks
 
 # kind -> (exact agreement, close agreement, disagreement) weights in bits
 _WEIGHTS: dict[str, tuple[float, float, float]] = {
     "id_number": (10.0, 6.0, -5.0),
-    "date": (7.0, 3.5, -4.0),
-    "surname": (6.0, 3.5, -4.0),
+    "date": (7.0, 3.5, -5.0),
+    "surname": (6.0, 3.5, -5.0),
     "given_name": (5.0, 3.0, -4.0),
-    "middle_name": (3.0, 1.5, -3.0),
+    "middle_name": (3.0, 1.5, -7.0),
     "phone": (8.0, 0.0, -4.0),
     "email": (9.0, 4.0, -3.0),
     "postcode": (4.0, 1.5, -2.0),
@@ -67,17 +84,29 @@ _WEIGHTS: dict[str, tuple[float, float, float]] = {
     "region": (0.5, 0.0, -1.0),
     "text": (1.0, 0.5, -0.5),
 }
+_NAME_KINDS = ("full_name", "surname", "given_name", "middle_name")
+_CONTACT_KINDS = ("phone", "email", "id_number")
+_REASON = {"date": "birthday"}  # the field names staff see in the sheet
 _CLOSE = 0.88  # Jaro-Winkler similarity for "close" agreement
 _NEAR, _NEAR_WEIGHT = 0.75, -4.0  # between near and close: penalised, but no veto
-_SCALE, _MIDPOINT = 2.0, 8.0
-_FAMILY_CAP = 0.3  # score = logistic((weight - midpoint) / scale)
+_SCALE, _MIDPOINT = 2.0, 8.0  # score = 1 / (1 + 2 ** -((weight - midpoint) / scale))
+_FAMILY_CAP = 0.01  # well below LINK_FLOOR: relatives never join one group through others
+
+
+def _logistic(weight: float) -> float:
+    return 1.0 / (1.0 + math.pow(2.0, -(weight - _MIDPOINT) / _SCALE))
+
+
+# A pair inside a group may score below the threshold, but not below the score of zero
+# evidence (log-likelihood ratio 0): below it the fields say "two people" (≈ 0.06).
+LINK_FLOOR = _logistic(0.0)
 
 
 @dataclass(frozen=True, slots=True)
 class DedupeResult:
-    groups: list[DuplicateGroup]
-    shared_phones: list[tuple[int, ...]]
-    pair_scores: dict[tuple[int, int], float]
+    groups: list[DuplicateGroup]  # numbered 1.. in order of their first row
+    shared_phones: list[tuple[int, ...]]  # rows sharing a phone that are not one person
+    pair_scores: dict[tuple[int, int], float]  # scored candidate pairs (row_a < row_b)
 
 
 @dataclass(slots=True)
@@ -92,6 +121,9 @@ class _Person:
     tokens: tuple[str, ...]
 
 
+# --------------------------------------------------------------------------- preparation
+
+
 def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]) -> _Person:
     surname = given = middle = None
     tokens: tuple[str, ...] = ()
@@ -102,9 +134,14 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
             continue
         if kind == "full_name":
             last, first, mid = split_name(str(v))
-            surname, given = (fold(last) if last else None), (fold(first) if first else None)
+            surname = fold(last) if last else None
+            given = fold(first) if first else None
             middle = fold(mid) if mid else None
-            tokens = name_tokens(str(v))
+            if given and middle and is_patronymic(given) and not is_patronymic(middle):
+                # "Александр Леонидович Прокофьев": first name, patronymic, surname
+                surname, given, middle = middle, surname, given
+            # split_name keeps every word, so the folded parts are the folded name
+            tokens = tuple(sorted(" ".join(t for t in (surname, given, middle) if t).split()))
         elif kind == "surname":
             surname = fold(str(v))
         elif kind == "given_name":
@@ -112,7 +149,7 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
         elif kind == "middle_name":
             middle = fold(str(v))
         elif kind == "date":
-            prepared[name] = v.isoformat() if isinstance(v, dt.date) else str(v).strip()
+            prepared[name] = _day(v)
         elif kind in ("phone", "email", "id_number", "postcode", "street_number"):
             prepared[name] = str(v).strip().lower()
         else:
@@ -122,38 +159,123 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
     return _Person(row, prepared, surname or None, given or None, middle or None, tokens)
 
 
-def _block_keys(p: _Person, kinds: Mapping[str, FieldKind], has_contacts: bool) -> set[str]:
+def _day(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+
+
+# --------------------------------------------------------------------------- blocking
+
+
+def _person_blocks(p: _Person, kinds: Mapping[str, FieldKind]) -> set[str]:
+    """Block keys of a person record without phones or emails (registers, FEBRL)."""
     keys: set[str] = set()
-    date = next((str(p.values[n]) for n, k in kinds.items() if k == "date" and n in p.values), None)
+
+    def first(kind: str) -> str | None:
+        return next(
+            (str(p.values[n]) for n, k in kinds.items() if k == kind and n in p.values), None
+        )
+
+    date, postcode = first("date"), first("postcode")
     for name, kind in kinds.items():
         v = p.values.get(name)
-        if v is not None and kind in ("phone", "email", "id_number"):
+        if v is not None and kind in _CONTACT_KINDS:
             keys.add(f"{kind}:{v}")
-    if p.surname and p.given and date:
-        keys.add(f"gsd:{min(p.surname, p.given)}|{max(p.surname, p.given)}|{date}")
-    if has_contacts:
-        # A client base: the same person typed twice shares a phone or an email with the
-        # first entry (or a name and a birthday). Blocks on names alone would compare every
-        # "Иванов Иван" with every other and find nothing those keys do not find.
-        return keys
-    postcode = next(
-        (str(p.values[n]) for n, k in kinds.items() if k == "postcode" and n in p.values), None
-    )
     if len(p.tokens) >= 2:
         keys.add("n:" + " ".join(sorted(p.tokens[:3])))
     if p.surname and p.given:
+        pair = f"{min(p.surname, p.given)}|{max(p.surname, p.given)}"
+        keys.add(f"gs:{pair}")
         keys.add(f"sg:{p.surname[:4]}|{p.given[:4]}")
-        keys.add(f"gs:{min(p.surname, p.given)}|{max(p.surname, p.given)}")
-    for label, part in (("s", p.surname), ("g", p.given)):
-        if not part:
-            continue
         if date:
+            keys.add(f"gsd:{pair}|{date}")
+    for label, part in (("s", p.surname), ("g", p.given)):
+        if part and date:
             keys.add(f"d{label}:{date}|{part[:3]}")
-        if postcode:
+        if part and postcode:
             keys.add(f"p{label}:{postcode}|{part[:3]}")
     if date and postcode:
         keys.add(f"dp:{date}|{postcode}")
     return keys
+
+
+def _contact_blocks(
+    rows: Sequence[int],
+    columns: Mapping[str, Sequence[object]],
+    kinds: Mapping[str, FieldKind],
+) -> tuple[dict[str, list[int]], set[int]]:
+    """Shared block keys of a client base, column by column (fast on 100 000 rows).
+
+    Returns the blocks and the rows without any phone, email or ID.
+    """
+    keyed: list[list[str | None]] = []  # one list of keys per block column, aligned with rows
+    names: Sequence[object] = ()
+    dates: Sequence[object] = ()
+    for field, kind in kinds.items():
+        column = columns.get(field)
+        if column is None:
+            continue
+        if kind in _CONTACT_KINDS:
+            keyed.append(
+                [None if v is None else f"{kind}:{str(v).strip().lower()}" for v in column]
+            )
+        elif kind == "date" and not dates:
+            dates = column
+        elif kind == "full_name" and not names:
+            names = column
+    contactless = set(rows)
+    for keys in keyed:
+        contactless.difference_update(r for r, k in zip(rows, keys, strict=True) if k is not None)
+    if names:
+        name_keys = [name_key(str(n)) if n else None for n in names]
+        if dates:
+            keyed.append(
+                [
+                    None if k is None or d is None else f"nd:{k}|{_day(d)}"
+                    for k, d in zip(name_keys, dates, strict=True)
+                ]
+            )
+        # a name alone: only for names that a row without contacts carries
+        lonely = {k for r, k in zip(rows, name_keys, strict=True) if r in contactless}
+        keyed.append([f"n:{k}" if k in lonely else None for k in name_keys])
+    # almost every key is unique to one row: count first, then list rows of shared keys only
+    counts = Counter(k for keys in keyed for k in keys if k is not None)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for keys in keyed:
+        for row, key in zip(rows, keys, strict=True):
+            if key is not None and counts[key] > 1:
+                blocks[key].append(row)
+    return blocks, contactless
+
+
+def _neighbourhood(members: Sequence[int], people: _LazyPeople) -> Iterable[tuple[int, int]]:
+    """Pairs of rows close to each other in two name orders (sorted-neighbourhood method)."""
+    for reverse in (False, True):
+        order = sorted(
+            members, key=lambda r: (people[r].tokens[::-1] if reverse else people[r].tokens, r)
+        )
+        for i, a in enumerate(order):
+            for b in order[i + 1 : i + 1 + WINDOW]:
+                yield (a, b) if a < b else (b, a)
+
+
+def _candidate_pairs(
+    blocks: Mapping[str, list[int]], contactless: set[int], people: _LazyPeople
+) -> set[tuple[int, int]]:
+    candidates: set[tuple[int, int]] = set()
+    for key, members in blocks.items():
+        if key.startswith("n:") and contactless:
+            # client base: a shared name pairs a row without contacts with the others
+            if len(members) <= MAX_BLOCK:
+                lonely = [r for r in members if r in contactless]
+                candidates.update((min(a, b), max(a, b)) for a in lonely for b in members if a != b)
+        elif len(members) <= MAX_BLOCK:
+            candidates.update(combinations(members, 2))
+        else:
+            candidates.update(_neighbourhood(members, people))
+    return candidates
+
+
+# --------------------------------------------------------------------------- scoring
 
 
 def _similarity(a: str, b: str) -> float:
@@ -173,6 +295,68 @@ def _level(weights: tuple[float, float, float], sim: float) -> float:
     return disagree
 
 
+def _gender_flip(a: str, b: str) -> bool:
+    """Александр/Александра, Иванов/Иванова, Евгений/Евгения, Вишневский/Вишневская."""
+    short, long = sorted((a, b), key=len)
+    return long == short + "a" or (short.endswith("ski") and long == short + "aia")
+
+
+def _same_first_name(a: str, b: str) -> bool:
+    """One first name (or patronymic), allowing one slip of the finger (two in long names)
+    but not another name that happens to look alike (Ирина/Марина, Юрий/Юлий, Нина/Инна)."""
+    if a == b:
+        return True
+    if _gender_flip(a, b) or (a in COMMON_FIRST_NAMES and b in COMMON_FIRST_NAMES):
+        return False  # Мария and Марина are two names, not a typo
+    allowed = 1 if max(len(a), len(b)) <= 6 else 2
+    return OSA.distance(a, b) <= allowed and _similarity(a, b) >= _CLOSE
+
+
+def _crossed(a: str | None, b: str | None) -> float:
+    """Similarity of a surname to a first name, for two-word names typed in the other order.
+
+    Only a slip of one letter counts: ``Фёдоров Андрей`` / ``Андреев Фёдор`` are two people.
+    """
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    return _similarity(a, b) if OSA.distance(a, b) <= 1 else 0.0
+
+
+def _straight(x: str, y: str) -> float:
+    if x == y:
+        return 1.0
+    return 0.0 if _gender_flip(x, y) else _similarity(x, y)
+
+
+def _name_weight(a: _Person, b: _Person) -> tuple[float, bool]:
+    """Weight of the name and whether the names agree.
+
+    Surname and first name are compared straight, and also crossed (a two-word name typed
+    in the other order in one row, which ``split_name`` cannot always tell).
+    """
+    if a.tokens and a.tokens == b.tokens:
+        weight = _WEIGHTS["surname"][0] + _WEIGHTS["given_name"][0]
+        return weight + (_WEIGHTS["middle_name"][0] if a.middle and b.middle else 0.0), True
+    weight, agrees = 0.0, True
+    if a.surname and b.surname:
+        sim = max(_straight(a.surname, b.surname), _crossed(a.surname, b.given))
+        w = _level(_WEIGHTS["surname"], sim)
+        weight += w
+        agrees = w > 0
+    if a.given and b.given:
+        sim = max(_straight(a.given, b.given), _crossed(a.given, b.surname))
+        w = _level(_WEIGHTS["given_name"], sim)
+        weight += w
+        agrees &= w > 0
+    else:
+        agrees = False
+    if a.middle and b.middle:
+        weight += _level(_WEIGHTS["middle_name"], _similarity(a.middle, b.middle))
+    return weight, agrees
+
+
 def _date_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
@@ -185,86 +369,96 @@ def _date_similarity(a: str, b: str) -> float:
     return 0.0
 
 
-def _score(a: _Person, b: _Person, kinds: Mapping[str, FieldKind]) -> tuple[float, list[str]]:
-    weight = 0.0
-    reasons: list[str] = []
-    # names
-    if a.tokens and b.tokens and a.tokens == b.tokens:
-        weight += _WEIGHTS["surname"][0] + _WEIGHTS["given_name"][0]
-        reasons.append("name")
-    else:
-        name_agrees = True
-        for part, kind in (("surname", "surname"), ("given", "given_name")):
-            x, y = getattr(a, part), getattr(b, part)
-            if x and y:
-                sim = max(_similarity(x, y), _swapped_similarity(a, b, part))
-                w = _level(_WEIGHTS[kind], sim)
-                weight += w
-                name_agrees &= w > 0
-        if a.given and b.given and name_agrees:
-            reasons.append("name")
-    if a.middle and b.middle:
-        weight += _level(_WEIGHTS["middle_name"], _similarity(a.middle, b.middle))
-    # everything else
-    for name, kind in kinds.items():
-        if kind in ("full_name", "surname", "given_name", "middle_name"):
-            continue
-        x, y = a.values.get(name), b.values.get(name)
-        if x is None or y is None:
-            continue
-        if kind == "date":
-            sim = _date_similarity(str(x), str(y))
-        elif kind in ("phone", "email", "street_number"):
-            sim = 1.0 if x == y else 0.0
-        else:
-            sim = _similarity(str(x), str(y))
-        w = _level(_WEIGHTS.get(kind, _WEIGHTS["text"]), sim)
-        weight += w
-        if w > 0 and kind in ("phone", "email", "date", "id_number"):
-            reasons.append({"date": "birthday"}.get(kind, kind) if kind != "phone" else "phone")
-    score = 1.0 / (1.0 + math.pow(2.0, -(weight - _MIDPOINT) / _SCALE))
-    if ("phone" in reasons or "email" in reasons) and _different_first_names(a, b):
-        # One phone (or mailbox) and two first names: a family or a shared line, however
-        # much else agrees (twins share surname, birthday and patronymic).
-        score = min(score, _FAMILY_CAP)
-    return score, sorted(set(reasons))
+def _field_similarity(kind: str, x: object, y: object) -> float:
+    if kind == "date":
+        return _date_similarity(str(x), str(y))
+    if kind in ("phone", "email", "street_number"):
+        return 1.0 if x == y else 0.0
+    return _similarity(str(x), str(y))
 
 
-def _different_first_names(a: _Person, b: _Person) -> bool:
-    if not a.given or not b.given or a.tokens == b.tokens:
-        return False  # the same words in another order ("Иван Романович Поляков") are one name
-    return max(_similarity(a.given, b.given), _swapped_similarity(a, b, "given")) < _NEAR
+class _Scorer:
+    """Scores pairs of rows in 0..1, with the fields that agreed.
+
+    ``sharing`` counts the rows carrying each phone and email: an office line on 100 rows
+    says less about who is who than a phone on two rows (Splink's term-frequency
+    adjustment), so its agreement weight falls by a bit each time the count doubles.
+    """
+
+    def __init__(self, kinds: Mapping[str, FieldKind], sharing: Mapping[str, int]) -> None:
+        self.fields = [
+            (name, kind, _WEIGHTS.get(kind, _WEIGHTS["text"]))
+            for name, kind in kinds.items()
+            if kind not in _NAME_KINDS
+        ]
+        self.sharing = sharing
+
+    def __call__(self, a: _Person, b: _Person) -> tuple[float, list[str]]:
+        weight, name_agrees = _name_weight(a, b)
+        reasons = ["name"] if name_agrees else []
+        for name, kind, weights in self.fields:
+            x, y = a.values.get(name), b.values.get(name)
+            if x is None or y is None:
+                continue
+            w = _level(weights, _field_similarity(kind, x, y))
+            if w > 0 and kind in ("phone", "email"):
+                shared_by = self.sharing.get(f"{kind}:{x}", 2)
+                w = max(1.0, w - math.log2(max(shared_by, 2) / 2))
+            weight += w
+            if w > 0 and kind in ("phone", "email", "date", "id_number"):
+                reasons.append(_REASON.get(kind, kind))
+        score = _logistic(weight)
+        if ("phone" in reasons or "email" in reasons) and _named_apart(a, b):
+            # One phone (or mailbox) and two first names or patronymics: a family or a
+            # shared line, however much else agrees (twins share surname, birthday and
+            # patronymic).
+            score = min(score, _FAMILY_CAP)
+        return score, reasons
 
 
-def _swapped_similarity(a: _Person, b: _Person, part: str) -> float:
-    """Surname and first name typed in the other order in one of the rows."""
-    other = "given" if part == "surname" else "surname"
-    x, y = getattr(a, part), getattr(b, other)
-    return _similarity(x, y) if x and y else 0.0
+def _named_apart(a: _Person, b: _Person) -> bool:
+    """Whether the names say two people: another first name or another patronymic."""
+    if a.tokens and a.tokens == b.tokens:
+        return False
+    if a.middle and b.middle and not _same_first_name(a.middle, b.middle):
+        return True
+    if not a.given or not b.given or _same_first_name(a.given, b.given):
+        return False
+    # a two-word name split the other way round in one row ("Ivanova Maria" / "Мария Иванова")
+    return not (
+        (a.surname and _same_first_name(a.surname, b.given))
+        or (b.surname and _same_first_name(a.given, b.surname))
+    )
+
+
+# --------------------------------------------------------------------------- clustering
 
 
 class _Clusters:
     """Greedy complete-link clustering over scored pairs."""
 
-    def __init__(self, score_of: dict[tuple[int, int], float]) -> None:
+    def __init__(
+        self, score_of: dict[tuple[int, int], float], score_fn: Callable[[int, int], float]
+    ) -> None:
         self.score_of = score_of
+        self.score_fn = score_fn
         self.group_of: dict[int, int] = {}
         self.members: dict[int, list[int]] = {}
 
-    def try_join(self, a: int, b: int, score_fn: object) -> None:
+    def score(self, x: int, y: int) -> float:
+        key = (x, y) if x < y else (y, x)
+        s = self.score_of.get(key)
+        if s is None:
+            s = self.score_of[key] = self.score_fn(*key)
+        return s
+
+    def try_join(self, a: int, b: int) -> None:
         ga, gb = self.group_of.get(a, a), self.group_of.get(b, b)
         if ga == gb:
             return
         ma, mb = self.members.get(ga, [a]), self.members.get(gb, [b])
-        for x in ma:
-            for y in mb:
-                key = (x, y) if x < y else (y, x)
-                s = self.score_of.get(key)
-                if s is None:
-                    s = score_fn(x, y)  # type: ignore[operator]
-                    self.score_of[key] = s
-                if s < LINK_FLOOR:
-                    return
+        if any(self.score(x, y) < LINK_FLOOR for x in ma for y in mb):
+            return
         merged = ma + mb
         self.members[ga] = merged
         self.members.pop(gb, None)
@@ -275,42 +469,27 @@ class _Clusters:
 class _LazyPeople:
     """Rows prepared for comparison only when a candidate pair needs them (most never do)."""
 
-    def __init__(self, position: dict[int, int], person: Callable[[int], _Person]) -> None:
-        self.position = position
-        self.person = person
+    def __init__(
+        self,
+        rows: Sequence[int],
+        columns: Mapping[str, Sequence[object]],
+        kinds: Mapping[str, FieldKind],
+    ) -> None:
+        self.position = {row: i for i, row in enumerate(rows)}
+        self.columns = columns
+        self.kinds = kinds
+        self.prepared: dict[int, _Person] = {}
 
     def __getitem__(self, row: int) -> _Person:
-        return self.person(self.position[row])
+        p = self.prepared.get(row)
+        if p is None:
+            i = self.position[row]
+            values = {n: c[i] for n, c in self.columns.items()}
+            p = self.prepared[row] = _prepare(row, values, self.kinds)
+        return p
 
 
-def _contact_blocks(
-    rows: Sequence[int],
-    columns: Mapping[str, Sequence[object]],
-    kinds: Mapping[str, FieldKind],
-    blocks: dict[str, list[int]],
-) -> None:
-    """Block keys of a client base, column by column: phone, email, ID, name + birthday."""
-    name_col = date_col = None
-    for field, kind in kinds.items():
-        column = columns.get(field)
-        if column is None:
-            continue
-        if kind in ("phone", "email", "id_number"):
-            for row, v in zip(rows, column, strict=True):
-                if v is not None:
-                    blocks[f"{kind}:{str(v).strip().lower()}"].append(row)
-        elif kind == "date":
-            date_col = column
-        elif kind == "full_name":
-            name_col = column
-    if name_col is None or date_col is None:
-        return
-    for row, name, date in zip(rows, name_col, date_col, strict=True):
-        if name is None or date is None:
-            continue
-        words = sorted(str(name).casefold().replace("ё", "е").split()[:2])
-        day = date.isoformat() if isinstance(date, dt.date) else str(date).strip()
-        blocks[f"nd:{'|'.join(words)}|{day}"].append(row)
+# --------------------------------------------------------------------------- entry point
 
 
 def find_duplicates(
@@ -320,65 +499,67 @@ def find_duplicates(
     *,
     threshold: float = 0.80,
 ) -> DedupeResult:
-    """Group rows that are the same person; list phones shared by different people."""
+    """Group rows that are the same person; list phones shared by different people.
+
+    ``rows`` are sheet row numbers; ``fields[name][i]`` is the normalised value for
+    ``rows[i]`` (``None`` when empty or invalid); ``kinds`` says what each field holds.
+    """
     columns = {name: fields[name] for name in kinds if name in fields}
-    prepared: dict[int, _Person] = {}
-
-    def person(i: int) -> _Person:
-        p = prepared.get(i)
-        if p is None:
-            p = prepared[i] = _prepare(rows[i], {n: c[i] for n, c in columns.items()}, kinds)
-        return p
-
-    blocks: dict[str, list[int]] = defaultdict(list)
-    has_contacts = any(k in ("phone", "email") for k in kinds.values())
-    if has_contacts:
-        _contact_blocks(rows, columns, kinds, blocks)
+    people = _LazyPeople(rows, columns, kinds)
+    if any(k in ("phone", "email") for k in kinds.values()):
+        raw, contactless = _contact_blocks(rows, columns, kinds)
     else:
-        for i, row in enumerate(rows):
-            for key in _block_keys(person(i), kinds, has_contacts):
-                blocks[key].append(row)
-    position = {row: i for i, row in enumerate(rows)}
-    by_row = _LazyPeople(position, person)
+        raw, contactless = defaultdict(list), set()
+        for row in rows:
+            for key in _person_blocks(people[row], kinds):
+                raw[key].append(row)
     # almost every key is unique to one row; only shared keys matter from here on (a row
     # can reach one block twice, through phone and phone2)
-    blocks = {key: sorted(set(members)) for key, members in blocks.items() if len(members) > 1}
+    blocks = {key: sorted(set(members)) for key, members in raw.items() if len(members) > 1}
     blocks = {key: members for key, members in blocks.items() if len(members) > 1}
-    candidates: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) <= MAX_BLOCK:
-            candidates.update(combinations(members, 2))
+    sharing = {key: len(members) for key, members in blocks.items()}
     pair_scores: dict[tuple[int, int], float] = {}
     pair_reasons: dict[tuple[int, int], list[str]] = {}
-    for a, b in candidates:
-        pair_scores[(a, b)], pair_reasons[(a, b)] = _score(by_row[a], by_row[b], kinds)
-
-    def score_fn(x: int, y: int) -> float:
-        return _score(by_row[x], by_row[y], kinds)[0]
-
-    clusters = _Clusters(dict(pair_scores))
+    score = _Scorer(kinds, sharing)
+    for a, b in _candidate_pairs(blocks, contactless, people):
+        pair_scores[(a, b)], pair_reasons[(a, b)] = score(people[a], people[b])
+    clusters = _Clusters(dict(pair_scores), lambda x, y: score(people[x], people[y])[0])
     for (a, b), s in sorted(pair_scores.items(), key=lambda kv: (-kv[1], kv[0])):
         if s >= threshold:
-            clusters.try_join(a, b, score_fn)
+            clusters.try_join(a, b)
+    groups = _numbered_groups(clusters, pair_scores, pair_reasons, threshold)
+    return DedupeResult(groups, _shared_phones(blocks, groups), pair_scores)
+
+
+def _numbered_groups(
+    clusters: _Clusters,
+    pair_scores: Mapping[tuple[int, int], float],
+    pair_reasons: Mapping[tuple[int, int], list[str]],
+    threshold: float,
+) -> list[DuplicateGroup]:
+    """Groups numbered by their first row; score = the weakest pair inside the group."""
     groups: list[DuplicateGroup] = []
-    for members in sorted(
-        (sorted(m) for m in clusters.members.values() if len(m) > 1), key=lambda m: m[0]
-    ):
+    found = (sorted(m) for m in clusters.members.values() if len(m) > 1)
+    for members in sorted(found, key=lambda m: m[0]):
         pairs = list(combinations(members, 2))
-        scores = [clusters.score_of[p] for p in pairs]
         reasons: set[str] = set()
         for pair in pairs:
-            if pair in pair_reasons and pair_scores[pair] >= threshold:
+            if pair_scores.get(pair, 0.0) >= threshold:
                 reasons.update(pair_reasons[pair])
+        score = min(clusters.score(a, b) for a, b in pairs)
         groups.append(
-            DuplicateGroup(len(groups) + 1, tuple(members), min(scores), tuple(sorted(reasons)))
+            DuplicateGroup(len(groups) + 1, tuple(members), score, tuple(sorted(reasons)))
         )
+    return groups
+
+
+def _shared_phones(
+    blocks: Mapping[str, list[int]], groups: Sequence[DuplicateGroup]
+) -> list[tuple[int, ...]]:
+    """One tuple of rows per phone typed on rows of two or more different people."""
     group_of = {row: g.group for g in groups for row in g.rows}
-    shared: list[tuple[int, ...]] = []
-    for key, members in sorted(blocks.items()):
-        if not key.startswith("phone:"):
-            continue
-        people_on_line = {group_of.get(r, -r) for r in members}
-        if len(people_on_line) > 1:
-            shared.append(tuple(members))
-    return DedupeResult(groups, sorted(set(shared)), pair_scores)
+    shared: set[tuple[int, ...]] = set()
+    for key, members in blocks.items():
+        if key.startswith("phone:") and len({group_of.get(r, -r) for r in members}) > 1:
+            shared.add(tuple(members))
+    return sorted(shared)

@@ -73,27 +73,112 @@ _LATIN_FOLDS = (
     ("yi", "i"),
     ("ii", "i"),
     ("j", "i"),
+    ("ie", "e"),  # Григорьев: Grigoryev, Grigoriev, Grigorjev, Grigorev
     ("w", "v"),
     ("x", "ks"),
 )
 _NON_ALPHA = re.compile(r"[^a-z ]+")
+_Y_AS_I = re.compile(r"y(?=[^aeiou]|$)")  # final/consonant y: Dmitriy ~ Dmitrii ~ Дмитрий
+_DOUBLED = re.compile(r"(.)\1+")  # doubled letters: Anna ~ Ana, Alla ~ Ala
 
 
-@lru_cache(maxsize=200_000)
-def fold(text: str) -> str:
-    """A lower-case Latin matching key for a name in Cyrillic or Latin."""
-    s = text.casefold().translate(_CYR_TABLE)
+# Ukrainian forms of first names, folded, mapped to the folded Russian form: one client is
+# "Олексій" to one clerk and "Алексей" to another.
+_UKRAINIAN_FORMS = {
+    "oleksi": "aleksei",
+    "oleksandr": "aleksandr",
+    "olena": "elena",
+    "tetiana": "tatiana",
+    "mikola": "nikolai",
+    "dmitro": "dmitri",
+    "petro": "petr",
+    "andri": "andrei",
+    "sergi": "sergei",
+    "gana": "ana",
+    "vasil": "vasili",
+    "evgen": "evgeni",
+    "katerina": "ekaterina",
+    "mihailo": "mihail",
+    "pavlo": "pavel",
+    "volodimir": "vladimir",
+    "fedir": "fedor",
+    "kirilo": "kiril",
+}
+_PATRONYMIC_ENDINGS = ("vich", "vna", "ichna")  # folded -ович/-евич, -овна/-ївна, -инична
+_PATRONYMICS = frozenset({"ilich"})  # Ильич
+
+
+@lru_cache(maxsize=100_000)
+def _fold_word(word: str) -> str:
+    s = word.casefold().translate(_CYR_TABLE)
     if not s.isascii():
         s = unicodedata.normalize("NFKD", s)
         s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = _NON_ALPHA.sub(" ", s)
-    for a, b in _LATIN_FOLDS:
-        s = s.replace(a, b)
-    s = re.sub(r"y(?=[^aeiou ]|$)", "i", s)  # final/consonant y: Dmitriy ~ Dmitrii ~ Дмитрий
-    s = re.sub(r"(.)\1+", r"\1", s)  # doubled letters: Anna ~ Ana is a typo away anyway
-    return " ".join(s.split())
+    # until nothing changes: one fold can expose another ("yj" -> "yi" -> "i")
+    previous = None
+    while s != previous:
+        previous = s
+        for a, b in _LATIN_FOLDS:
+            s = s.replace(a, b)
+        s = _Y_AS_I.sub("i", s)
+        s = _DOUBLED.sub(r"\1", s)
+    return " ".join(_UKRAINIAN_FORMS.get(w, w) for w in s.split())
+
+
+def fold(text: str) -> str:
+    """A lower-case Latin matching key for a name in Cyrillic or Latin.
+
+    Words are folded one at a time and cached: a client base repeats a few thousand
+    surnames and first names, so 100 000 names cost a few thousand real foldings.
+    Latin look-alike letters inside a Cyrillic word fold to the same key as the
+    Cyrillic ones, so ``Иванoв`` (Latin o) matches ``Иванов``.
+    """
+    return " ".join(w for w in map(_fold_word, text.split()) if w)
 
 
 def name_tokens(text: str) -> tuple[str, ...]:
     """Folded words of a name, sorted, so word order does not matter."""
-    return tuple(sorted(w for w in fold(text).split() if w))
+    return tuple(sorted(fold(text).split()))
+
+
+def is_patronymic(token: str) -> bool:
+    """Whether a folded word is a patronymic (Петрович, Олексіївна, Ильинична)."""
+    return token.endswith(_PATRONYMIC_ENDINGS) or token in _PATRONYMICS
+
+
+@lru_cache(maxsize=100_000)
+def _key_words(word: str) -> tuple[str, ...]:
+    return tuple(t for t in _fold_word(word).split() if not is_patronymic(t))
+
+
+def name_key(text: str) -> str:
+    """A blocking key: the folded words of a name except the patronymic, sorted.
+
+    ``Иванова Мария Петровна``, ``Мария Иванова`` and ``Ivanova Mariya`` share it. Built
+    from cached words because it is computed for every row of the sheet.
+    """
+    kept = [t for word in text.split() for t in _key_words(word)]
+    if not kept:
+        return " ".join(name_tokens(text))  # a name made only of a patronymic-like word
+    kept.sort()
+    return " ".join(kept)
+
+
+_COMMON_FIRST_NAMES_TEXT = """
+    Александр Алексей Анатолий Андрей Антон Аркадий Арсений Артём Артур Богдан Борис Вадим
+    Валентин Валерий Василий Виктор Виталий Владимир Владислав Вячеслав Геннадий Георгий
+    Глеб Григорий Даниил Денис Дмитрий Евгений Егор Иван Игорь Илья Кирилл Константин Лев
+    Леонид Максим Марк Матвей Михаил Никита Николай Олег Павел Пётр Роман Руслан Святослав
+    Семён Сергей Станислав Степан Тарас Тимофей Тимур Фёдор Юлий Юрий Ярослав Назар Остап
+    Олексій Андрій Сергій Юрій Дмитро Петро Микола Василь Іван Олесь Данило
+    Александра Алёна Алина Алла Анастасия Ангелина Анна Валентина Валерия Варвара Вера
+    Вероника Виктория Галина Дарья Диана Ева Евгения Екатерина Елена Елизавета Жанна Зинаида
+    Зоя Инна Ирина Карина Кира Кристина Ксения Лариса Лидия Любовь Людмила Маргарита Марина
+    Мария Милана Надежда Наталья Нина Оксана Олеся Ольга Полина Раиса Светлана София Софья
+    Таисия Тамара Татьяна Ульяна Юлия Яна Олена Оксана Ганна Тетяна Наталія Людмила Богдана
+    Іванна Христина Соломія
+"""
+# Frequent first names (folded): two different ones are two names, however alike (Мария and
+# Марина differ by one letter, as a typo would).
+COMMON_FIRST_NAMES = frozenset(fold(n) for n in _COMMON_FIRST_NAMES_TEXT.split())

@@ -108,20 +108,49 @@ _CURRENCY = re.compile(r"(?i)(₽|руб\.?|р\.|грн\.?|₴|uah|rub|usd|\$|�
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 
+def _decimal_point(text: str) -> str | None:
+    """``1 200,50`` / ``1.200,50`` / ``1,200.50`` / ``1,200,000`` with ``.`` as the only mark.
+
+    With both marks, the last one is the decimal mark (European and US styles alike). A single
+    comma is the decimal mark (the Russian / Ukrainian habit); a mark that repeats groups
+    thousands, and then every group must have three digits (``12,5,5`` is not a number).
+    """
+    comma, dot = text.rfind(","), text.rfind(".")
+    if comma >= 0 and dot >= 0:
+        thousands, decimal = (".", ",") if comma > dot else (",", ".")
+    elif text.count(",") > 1 or text.count(".") > 1:
+        thousands, decimal = ("," if comma >= 0 else "."), ""
+    else:
+        return text.replace(",", ".")
+    whole, _, fraction = text.rpartition(decimal) if decimal else (text, "", "")
+    if not re.fullmatch(r"[-+]?\d{1,3}(?:" + re.escape(thousands) + r"\d{3})*", whole):
+        return None
+    return whole.replace(thousands, "") + ("." + fraction if decimal else "")
+
+
 def parse_amount(value: object) -> float | None:
     """A money amount from a number cell or text like ``1 200,50 ₽``; ``None`` if not one."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    if not isinstance(value, str):
+        return _finite(value)
+    if not isinstance(value, str) or len(value) > 100:
         return None
-    text = _SPACES.sub("", _CURRENCY.sub("", value))
-    # "1,200.50": the comma groups thousands; "1200,50": the comma is the decimal mark
-    text = text.replace(",", "") if "," in text and "." in text else text.replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(?:\.\d+)?", text):
+    text = _SPACES.sub("", _CURRENCY.sub("", value)).replace("\u2212", "-")
+    number = _decimal_point(text)
+    if number is None:
         return None
-    return float(text)
+    if not re.fullmatch(r"[-+]?[0-9]+(?:\.[0-9]+)?", number):
+        return None
+    return _finite(float(number))
+
+
+def _finite(number: float) -> float | None:
+    try:
+        result = float(number)
+    except OverflowError:  # an int beyond float range
+        return None
+    return result if math.isfinite(result) else None
 
 
 def _amount(value: object) -> FieldCheck:
@@ -136,14 +165,8 @@ def _amount(value: object) -> FieldCheck:
 def check_amounts(values: Sequence[object]) -> list[FieldCheck]:
     """Amounts as floats (negative = a return); anything else is ``number.invalid``."""
     # Number cells are the rule in an orders sheet and are all distinct: skip the cache.
-    numbers = [
-        v if type(v) in (int, float) and math.isfinite(v) else None  # type: ignore[arg-type]
-        for v in values
-    ]
+    numbers = [_finite(v) if type(v) is float or type(v) is int else None for v in values]
     out = map_cached(
         [None if n is not None else v for v, n in zip(values, numbers, strict=True)], _amount
     )
-    return [
-        FieldCheck(float(n)) if isinstance(n, int | float) else check
-        for n, check in zip(numbers, out, strict=True)
-    ]
+    return [check if n is None else FieldCheck(n) for n, check in zip(numbers, out, strict=True)]

@@ -13,7 +13,9 @@ from validators.base import EMPTY, FieldCheck, Finding, map_cached
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's fake 1900-02-29
 _MIN_SERIAL, _MAX_SERIAL = 1, 2958465  # 9999-12-31
 
-_NUMERIC = re.compile(r"^(\d{1,2})[./\-](\d{1,2})[./\-](\d{2}|\d{4})(?:\s*г\.?)?$")
+# "01.05.1990 0:00:00": a date cell exported as text keeps its (empty) time
+_TIME = r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+_NUMERIC = re.compile(r"^(\d{1,2})[./\-](\d{1,2})[./\-](\d{2}|\d{4})(?:\s*г\.?)?" + _TIME + "$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?$")
 _WORDS = re.compile(r"^(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4})(?:\s*г\.?)?$")
 _EN_WORDS = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
@@ -52,6 +54,17 @@ def serial_to_date(serial: float) -> dt.date | None:
     return _EXCEL_EPOCH + dt.timedelta(days=day)
 
 
+def _serial_or_false(serial: float) -> dt.date | Literal[False]:
+    """A serial number as a date, when it plausibly is one.
+
+    Serial 1990 is 1905-06-12: nobody means that, but staff do type a birth year alone; and a
+    number below 1000 (serials of 1900-1902) is an age, a day or a count, not a date.
+    """
+    if serial < 1000 or (1800 <= serial <= 2200 and serial.is_integer()):
+        return False
+    return serial_to_date(serial) or False
+
+
 def _year(text: str, two_digit_pivot: int) -> int:
     year = int(text)
     if len(text) == 2:
@@ -66,8 +79,14 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def parse_date(value: object, pivot: int) -> dt.date | Literal[False] | None:
-    """The date in ``value``; ``None`` for empty, ``False`` when it is not a date."""
+def parse_date(
+    value: object, pivot: int, latest: dt.date | None = None
+) -> dt.date | Literal[False] | None:
+    """The date in ``value``; ``None`` for empty, ``False`` when it is not a date.
+
+    A two-digit year ``yy`` is ``20yy`` up to ``pivot``, else ``19yy``; and a century earlier
+    when that would put the date after ``latest`` (a birthday is never in the future).
+    """
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -76,18 +95,23 @@ def parse_date(value: object, pivot: int) -> dt.date | Literal[False] | None:
         return value
     if isinstance(value, bool):
         return False
-    if isinstance(value, int | float):
-        return serial_to_date(float(value)) or False
+    if isinstance(value, int):
+        return _serial_or_false(float(value)) if abs(value) <= _MAX_SERIAL else False
+    if isinstance(value, float):
+        return _serial_or_false(value)
     if not isinstance(value, str):
         return False
     text = value.strip().lower()
     if not text:
         return None
-    if len(text) > 40:
+    if len(text) > 40:  # a note, not a date
         return False
     if m := _NUMERIC.match(text):
         d, mo, y = m.groups()
-        return _make(_year(y, pivot), int(mo), int(d)) or False
+        day = _make(_year(y, pivot), int(mo), int(d))
+        if day is not None and len(y) == 2 and latest is not None and day > latest:
+            day = _make(day.year - 100, day.month, day.day)  # 29.02 of 2000 vs 1900: invalid
+        return day or False
     if m := _ISO.match(text):
         return _make(int(m.group(1)), int(m.group(2)), int(m.group(3))) or False
     if m := _WORDS.match(text):
@@ -96,15 +120,17 @@ def parse_date(value: object, pivot: int) -> dt.date | Literal[False] | None:
     if m := _EN_WORDS.match(text):
         month = _MONTHS.get(m.group(1))
         return (_make(int(m.group(3)), month, int(m.group(2))) if month else None) or False
-    if text.isdigit() and 4 <= len(text) <= 7:
-        return serial_to_date(float(text)) or False
+    if text.isascii() and text.isdigit() and len(text) <= 7:
+        return _serial_or_false(float(text))
     return False
 
 
 def _check_one(value: object, as_of: dt.date, kind: str) -> FieldCheck:
     # A two-digit year is 20xx while that is not in the future (for birthdays), else 19xx.
-    pivot = as_of.year % 100 if kind == "birthday" else (as_of.year % 100) + 10
-    parsed = parse_date(value, pivot)
+    if kind == "birthday":
+        parsed = parse_date(value, as_of.year % 100, as_of)
+    else:  # an order or a call may be entered a little ahead of time
+        parsed = parse_date(value, as_of.year % 100 + 10)
     if parsed is None:
         return EMPTY
     if parsed is False:

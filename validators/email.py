@@ -6,18 +6,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz.distance import DamerauLevenshtein
 
 from validators.base import EMPTY, FieldCheck, Finding, map_cached
+from validators.name import repair_look_alikes
 
 _MAX_LEN = 254  # RFC 5321 path limit
 
 
 def _data_lines(name: str) -> list[str]:
-    text = resources.files("validators").joinpath("data", name).read_text("utf-8")
+    # next to this module, not via importlib.resources("validators"): that name can resolve to
+    # another distribution's or a namespace package (see the README on the PyPI "validators")
+    text = (Path(__file__).parent / "data" / name).read_text("utf-8")
     return [s.strip().lower() for s in text.splitlines() if s.strip() and not s.startswith("#")]
 
 
@@ -31,6 +34,7 @@ def common_domains() -> tuple[str, ...]:
     return tuple(_data_lines("common_domains.txt"))
 
 
+@lru_cache(maxsize=4096)  # a client base has few distinct domains
 def _domain_suggestion(domain: str, extra: frozenset[str]) -> str | None:
     """A common domain that ``domain`` is almost surely a typo of, or ``None``."""
     domains = common_domains()
@@ -45,21 +49,24 @@ def _domain_suggestion(domain: str, extra: frozenset[str]) -> str | None:
             best, best_distance = candidate, distance
     if best is None:
         return None
-    if len(domain) <= 7 and domain.rsplit(".", maxsplit=1)[-1] == best.split(".")[-1]:
-        # same TLD, one letter off in a short name (mk.ru, ok.ru) is likely a real site
-        head, best_head = domain.split(".", maxsplit=1)[0], best.split(".")[0]
-        if len(head) <= 3 and head != best_head:
-            return None
-    return best
+    name, _, tld = domain.rpartition(".")
+    best_name, _, best_tld = best.rpartition(".")
+    if name == best_name and best_distance > 1 and tld in known_tlds():
+        # the provider's name is right and the TLD is a real, different one: inbox.lv,
+        # rambler.ua, mail.by are real services, not typos of inbox.ru / mail.ru
+        return None
+    # same TLD, one letter off in a short name (mk.ru, ok.ru): likely a real site
+    short_real_site = len(domain) <= 7 and tld == best_tld and len(name) <= 3
+    return None if short_real_site and name != best_name else best
 
 
 def _tidy(text: str) -> str:
-    """What staff meant: no spaces, no trailing dot, lower case.
+    """The address as it should be stored: trimmed, no trailing dot, lower case.
 
     The local part is lower-cased too: providers our users use (mail.ru, gmail, ukr.net …)
     treat it case-insensitively, and matching duplicates needs one spelling.
     """
-    return re.sub(r"\s+", "", text).rstrip(".,;").lower()
+    return text.strip().rstrip(".,;").lower()
 
 
 # The plain ASCII address (letters, digits, . _ % + - in the local part; dotted LDH labels
@@ -73,9 +80,30 @@ _SIMPLE = re.compile(
 
 def _split_valid(address: str, check_dns: bool) -> tuple[str, str] | None:
     """(local part, domain) of a valid address, else ``None``."""
-    if not check_dns and _SIMPLE.match(address):
+    if check_dns:
+        return _validate(address, check_dns=True)
+    if _SIMPLE.match(address):
         local, domain = address.rsplit("@", 1)
         return local, domain
+    if len(address) > _MAX_LEN:
+        return None
+    # The two halves are checked apart so that each distinct domain is parsed once: IDNA
+    # processing of "почта.рф" costs more than all the rest, and a client base has few domains.
+    local, _, domain = address.rpartition("@")
+    valid_domain = _valid_domain(domain)
+    valid_local = _validate(f"{local}@example.com", check_dns=False) if valid_domain else None
+    if valid_domain is None or valid_local is None:
+        return None
+    return valid_local[0], valid_domain
+
+
+@lru_cache(maxsize=4096)
+def _valid_domain(domain: str) -> str | None:
+    parts = _validate(f"x@{domain}", check_dns=False)
+    return None if parts is None else parts[1]
+
+
+def _validate(address: str, check_dns: bool) -> tuple[str, str] | None:
     try:
         result = validate_email(address, check_deliverability=check_dns)
     except EmailNotValidError:
@@ -85,32 +113,75 @@ def _split_valid(address: str, check_dns: bool) -> tuple[str, str] | None:
     return result.local_part.lower(), result.domain.lower()
 
 
+def _typing_repair(text: str, check_dns: bool) -> str | None:
+    """What staff most likely meant by an invalid address, when there is one clear guess.
+
+    ``ivan @mail.ru`` (a space), ``ivan@mail,ru`` (comma for dot), ``ivan.mail.ru`` (the @
+    forgotten before a well-known domain).
+    """
+    guess = re.sub(r"\s+", "", text).replace(",", ".")
+    if "@" not in guess:
+        for domain in sorted(common_domains(), key=len, reverse=True):
+            if guess.endswith("." + domain) and len(guess) > len(domain) + 1:
+                guess = f"{guess[: -len(domain) - 1]}@{domain}"
+                break
+    if guess == text or guess.count("@") != 1:
+        return None
+    parts = _split_valid(guess, check_dns)
+    return None if parts is None else "@".join(parts)
+
+
+def _one_script(address: str) -> str:
+    """The address with look-alike letters of the other script replaced inside each part.
+
+    A Russian keyboard layout left on gives ``ivаn@mаil.ru`` with Cyrillic ``а``: it looks
+    right and bounces. ``иван@почта.рф`` or ``ivan@почта.рф`` (one script per part) is fine.
+    """
+    if address.isascii():  # nearly every address: nothing to mix
+        return address
+    local, _, domain = address.rpartition("@")
+    labels = [local, *domain.split(".")]
+    fixed = [repair_look_alikes(label) or label for label in labels]
+    return f"{fixed[0]}@{'.'.join(fixed[1:])}"
+
+
+def _invalid(suggestion: str | None = None) -> FieldCheck:
+    return FieldCheck(None, None, (Finding("email.invalid", "error", suggestion),))
+
+
 def _check_one(value: object, check_dns: bool, extra: frozenset[str]) -> FieldCheck:
     if value is None:
         return EMPTY
     if not isinstance(value, str):
-        return FieldCheck(None, None, (Finding("email.invalid", "error"),))
-    raw = value
-    if not raw.strip():
+        return _invalid()
+    if not value.strip():
         return EMPTY
-    if len(raw) > _MAX_LEN or "@" not in raw:
-        return FieldCheck(None, None, (Finding("email.invalid", "error"),))
-    tidy = _tidy(raw)
-    tidy = tidy.replace(",", ".")  # "ivan@mail,ru"
-    parts = _split_valid(tidy, check_dns)
+    if len(value) > _MAX_LEN + 10:
+        return _invalid()
+    tidy = _tidy(value)
+    if len(tidy) > _MAX_LEN:
+        return _invalid()
+    parts = _split_valid(tidy, check_dns) if "@" in tidy else None
     if parts is None:
-        return FieldCheck(None, None, (Finding("email.invalid", "error"),))
-    local, domain = parts
-    normalized = f"{local}@{domain}"
-    tld = domain.rsplit(".", 1)[-1]
+        return _invalid(_typing_repair(tidy, check_dns))
+    normalized = "@".join(parts)
+    return _verdict(value, normalized, extra)
+
+
+def _verdict(raw: str, normalized: str, extra: frozenset[str]) -> FieldCheck:
+    """Suspect (with the fix), fixed (case / spaces) or clean, for a valid address."""
+    one_script = _one_script(normalized)
+    if one_script != normalized:
+        return FieldCheck(normalized, None, (Finding("email.suspect", "warning", one_script),))
+    local, _, domain = normalized.rpartition("@")
     suggestion_domain = _domain_suggestion(domain, extra)
     if suggestion_domain is not None:
         fixed = f"{local}@{suggestion_domain}"
         return FieldCheck(normalized, None, (Finding("email.suspect", "warning", fixed),))
-    if tld not in known_tlds() and tld.encode("ascii", "ignore").decode() not in known_tlds():
-        return FieldCheck(
-            normalized, None, (Finding("email.suspect", "warning", None, (("tld", tld),)),)
-        )
+    tld = domain.rsplit(".", 1)[-1]
+    if tld not in known_tlds() and domain not in extra:
+        finding = Finding("email.suspect", "warning", None, (("tld", tld),))
+        return FieldCheck(normalized, None, (finding,))
     if raw != normalized:
         return FieldCheck(normalized, normalized, (Finding("email.fixed", "info", normalized),))
     return FieldCheck(normalized)

@@ -80,8 +80,11 @@ def _script(ch: str) -> str | None:
     return "other"
 
 
-def _repair_word(word: str) -> str | None:
-    """The word in one script when it mixes look-alikes, else ``None``."""
+def repair_look_alikes(word: str) -> str | None:
+    """The word in one script when it mixes look-alikes, else ``None``.
+
+    The script with more letters in the word wins: ``Иванoв`` → Cyrillic, ``Ivаnov`` → Latin.
+    """
     scripts = [s for s in map(_script, word) if s]
     cyr, lat = scripts.count("cyr"), scripts.count("lat")
     if not cyr or not lat:
@@ -94,18 +97,34 @@ def _repair_word(word: str) -> str | None:
     return word.translate(_CYR_TO_LAT)
 
 
+# After an apostrophe Ukrainian has only iotated vowels (В'ячеслав, Мар'яна): they stay small.
+# Any other letter after a one-letter prefix is a new capital (О'Коннор, D'Artagnan).
+_IOTATED = frozenset("яюєїЯЮЄЇ")
+_APOSTROPHE_SPLIT = re.compile("([" + _APOSTROPHES + "])")
+_INITIALS = re.compile(r"^(?:[^\W\d_]\.)+$")  # "И." or "И.П."
+
+
+def _capitalise_part(part: str) -> str:
+    """One hyphen-free part of a word, written in a single case, with proper capitals."""
+    pieces = _APOSTROPHE_SPLIT.split(part)
+    out = [pieces[0][:1].upper() + pieces[0][1:].lower()]
+    for i in range(1, len(pieces) - 1, 2):
+        mark, piece = pieces[i], pieces[i + 1]
+        if len(pieces[i - 1]) == 1 and piece[:1] not in _IOTATED:
+            out.append(mark + piece[:1].upper() + piece[1:].lower())
+        else:
+            out.append(mark + piece.lower())
+    return "".join(out)
+
+
 def _capitalise(word: str) -> str:
     """``иванов`` → ``Иванов``, ``РИМСКИЙ-КОРСАКОВ`` → ``Римский-Корсаков``, ``мар'яна`` →
-    ``Мар'яна``; words staff wrote in mixed case on purpose (``МакДональд``) are kept."""
+    ``Мар'яна``, ``о'коннор`` → ``О'Коннор``, ``и.п.`` → ``И.П.``; words staff wrote in mixed
+    case on purpose (``МакДональд``) are kept."""
+    if _INITIALS.match(word):
+        return word.upper()
     if word.islower() or word.isupper():
-        parts = re.split(r"(-)", word)
-        out = []
-        for part in parts:
-            if part == "-" or not part:
-                out.append(part)
-            else:
-                out.append(part[0].upper() + part[1:].lower())
-        return "".join(out)
+        return "-".join(_capitalise_part(p) for p in word.split("-"))
     # mixed case (МакДональд) is kept; only a lower-case start of a part is raised
     raised = "-".join(p[:1].upper() + p[1:] if p[:1].islower() else p for p in word.split("-"))
     return _capitalise(raised) if raised.isupper() else raised
@@ -129,11 +148,13 @@ def _check_one(value: object) -> FieldCheck:
         return EMPTY
     if len(value) > _MAX_LEN:
         return FieldCheck(None, None, (Finding("name.invalid", "warning"),))
-    words = value.split()
-    if not all(_WORD_CHARS.match(w) for w in words):
-        return FieldCheck(" ".join(words), None, (Finding("name.invalid", "warning"),))
-    if _HAS_CYR.search(value) and _HAS_LAT.search(value):
-        repaired = [(_repair_word(w) or w) for w in words]
+    # a name pasted from a Mac or a web page may carry "й" as "и" + combining breve
+    text = unicodedata.normalize("NFC", value)
+    words = text.split()
+    if not all(_WORD_CHARS.match(w) or _INITIALS.match(w) for w in words):
+        return FieldCheck(None, None, (Finding("name.invalid", "warning"),))
+    if _HAS_CYR.search(text) and _HAS_LAT.search(text):
+        repaired = [(repair_look_alikes(w) or w) for w in words]
     else:
         repaired = words  # one script only: nothing to repair (the common case, and fast)
     tidy = tidy_name(" ".join(repaired))
@@ -148,3 +169,62 @@ def check_names(values: Sequence[object]) -> list[FieldCheck]:
     """One verdict per value: ``name.mixed_scripts`` (with the repaired spelling),
     ``name.fixed`` (spaces / capitals) or ``name.invalid`` (digits, symbols)."""
     return map_cached(values, _check_one)
+
+
+# Patronymic endings: -вич covers -ович / -евич / -йович; -ич covers Ильич, Кузьмич; -вна,
+# -ична (Никитична), -івна / -ївна for Ukrainian women; оглы / кызы / улы follow the father's
+# name as a separate word in Azerbaijani, Kazakh and Turkic patronymics.
+_PATRONYMIC = re.compile(r"(?:ич|вна|ична|івна|ївна)$")
+_TURKIC_PATRONYMIC = frozenset({"оглы", "кызы", "улы", "огли", "кизи", "ұлы", "қызы"})
+# Common surname endings, used only to order two words without a patronymic. The weak ones
+# are also endings of first names (Валентин, Ирина, Марина), so they count for less.
+_SURNAME_STRONG = re.compile(
+    r"(?:ов|ев|ёв|ова|ева|ёва|ский|ская|цкий|цкая|енко|чук|юк"
+    r"|ov|ev|ova|eva|sky|skiy|skaya|enko|chuk|yuk)$"  # the same, transliterated
+)
+_SURNAME_WEAK = re.compile(r"(?:ин|ын|ина|ына|ук)$")
+
+
+def _surname_score(word: str) -> int:
+    lower = word.lower()
+    return 2 if _SURNAME_STRONG.search(lower) else 1 if _SURNAME_WEAK.search(lower) else 0
+
+
+def _is_patronymic(word: str) -> bool:
+    return bool(_PATRONYMIC.search(word.lower()))
+
+
+def split_full_name(s: str) -> tuple[str | None, str | None, str | None]:
+    """(last, first, middle) of a full name, each tidied; ``None`` where absent.
+
+    The heuristic, in order:
+
+    - three or more words: "Фамилия Имя Отчество" (the rest after the second word is the
+      middle name, so "Мамедов Ильхам Гейдар оглы" keeps "Гейдар Оглы"); when the *second*
+      word is the patronymic and the last is not, the order is "Имя Отчество Фамилия";
+    - two words: "Имя Отчество" when the second is a patronymic (ending -вич, -вна, -ична,
+      -ич, -івна, -ївна); "Фамилия Имя" when the first looks more like a surname than the
+      second (-ов, -ева, -ский, -енко, -чук beat -ин, -ина, which first names share: "Петрова
+      Ирина", "Пушкин Александр"); otherwise "Имя Фамилия";
+    - one word: a surname if it has a strong surname ending, else a first name.
+
+    A surname that itself ends like a patronymic ("Дмитрий Шостакович") is read as a
+    patronymic when there are only two words: the words cannot tell them apart.
+    """
+    words = tidy_name(unicodedata.normalize("NFC", s)).split() if isinstance(s, str) else []
+    if not words:
+        return None, None, None
+    if len(words) == 1:
+        only = words[0]
+        return (only, None, None) if _surname_score(only) == 2 else (None, only, None)
+    if len(words) == 2:
+        first, second = words
+        if _is_patronymic(second):
+            return None, first, second
+        if _surname_score(first) > _surname_score(second):
+            return first, second, None
+        return second, first, None
+    turkic = words[-1].lower() in _TURKIC_PATRONYMIC
+    if len(words) == 3 and _is_patronymic(words[1]) and not (_is_patronymic(words[2]) or turkic):
+        return words[2], words[0], words[1]
+    return words[0], words[1], " ".join(words[2:])

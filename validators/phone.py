@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Literal
 
@@ -26,7 +27,15 @@ _FORMATS = {
     "national": PhoneNumberFormat.NATIONAL,
 }
 _SEPARATORS = re.compile(r"\s*(?:[;,/\n]|\s{2,}|\bили\b|\bабо\b|\bor\b)\s*")
-_ALLOWED = re.compile(r"^[\d\s()+\-.]+$")
+_ALLOWED = re.compile(r"^[0-9 ()+\-.]+$")
+# Text pasted from Word, a website or a messenger: no-break and thin spaces, tabs, en/em dashes
+# and minus signs look like ordinary separators to staff, so they must count as such.
+# A line break stays: it separates several numbers in one cell.
+_ODD_SPACES = re.compile(r"[^\S\n]")
+_ODD_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+# Number cells stored as text by an export: "79123456789.0", "7.9123456789E+10"
+# (digits only is left alone: "0671234567" must keep its leading zero)
+_NUMBER_TEXT = re.compile(r"^[0-9]+\.0+$|^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]{1,2}$")
 _MAX_LEN = 40  # longer text is not a phone number (and is not worth parsing)
 
 
@@ -37,18 +46,28 @@ def format_phone(e164: str, fmt: PhoneFormat = "international") -> str:
 
 
 def _digits_text(value: object) -> str | None:
-    """The cell as text; number cells (``79123456789.0``) become their digits."""
+    """The cell as text; number cells (``79123456789.0``) become their digits.
+
+    ``None`` when the value cannot hold a phone number at all (a bool, an error cell).
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value) or not value.is_integer():
+        if not math.isfinite(value) or not value.is_integer():
             return None
         return str(int(value))
-    if isinstance(value, str):
-        return value.strip()
-    return None
+    if not isinstance(value, str):
+        return None
+    # full-width digits (an IME) become ASCII ones; then every kind of space / dash is plain
+    text = unicodedata.normalize("NFKC", value) if not value.isascii() else value
+    text = _ODD_DASHES.sub("-", _ODD_SPACES.sub(" ", text)).strip()
+    if _NUMBER_TEXT.match(text):
+        number = float(text.replace(",", "."))
+        if number.is_integer() and number < 1e16:
+            return str(int(number))
+    return text
 
 
 def parse_phone(text: str, regions: Sequence[str]) -> str | None:
@@ -71,8 +90,9 @@ def _parse_number(text: str, regions: Sequence[str]) -> phonenumbers.PhoneNumber
     if not text.startswith("+"):
         if text.startswith("00"):
             candidates.insert(0, "+" + digits[2:])
-        else:
-            # "79123456789" or "380671234567" typed without the plus
+        elif _country_code_of(digits, regions):
+            # "79123456789" or "380671234567" typed without the plus; only for the configured
+            # countries, or a mistyped local number would pass as one from Austria or Tonga
             candidates.append("+" + digits)
     for candidate in candidates:
         for region in regions if not candidate.startswith("+") else (None,):
@@ -85,27 +105,35 @@ def _parse_number(text: str, regions: Sequence[str]) -> phonenumbers.PhoneNumber
     return None
 
 
+def _country_code_of(digits: str, regions: Sequence[str]) -> bool:
+    """Whether ``digits`` start with the country calling code of one of ``regions``."""
+    codes = (phonenumbers.country_code_for_region(r) for r in regions)
+    return any(code and digits.startswith(str(code)) for code in codes)
+
+
 # Validity and layout of a number depend on its leading digits and its length, not on its last
 # digits (phonenumbers' patterns end in \d{n}). So the verdict for "8 912 345-67-89" holds for
-# every number that shares its leading digits, length and plus sign: parse once per such shape,
-# then fill the remaining digits into the cached layout. A test checks this against a full
-# phonenumbers parse on many random numbers.
+# every number of 10+ digits that shares its leading digits, length and plus sign: parse once
+# per such shape, then fill the remaining digits into the cached layout. A test checks this
+# against a full phonenumbers parse on many random numbers.
 _FREE_DIGITS = 5
+# Shorter numbers (short landlines, toll-free numbers) have variable-length patterns whose
+# validity can depend on the last digits: they always get a full parse.
+_SHAPE_MIN_DIGITS = 10
+_SHAPE_MIN_NSN = 9  # national numbers of RU / KZ (10), UA / BY (9)
 _NOT_DIGITS = str.maketrans("", "", " ()+-.")
 _Shape = tuple[bool, str, int, tuple[str, ...], str]
 _Layout = tuple[str, int, str] | None  # (country code, national length, template) or invalid
-_layouts: dict[_Shape, _Layout] = {}
+_layouts: dict[_Shape, tuple[str, int, str]] = {}
+_MAX_LAYOUTS = 100_000  # a daemon runs for months: keep the cache bounded
 
 
-def _layout_for(text: str, digits: str, regions: tuple[str, ...], fmt: PhoneFormat) -> _Layout:
-    number = _parse_number(text, regions)
-    if number is None:
-        return None
-    cc = str(number.country_code)
+def _layout_of(number: phonenumbers.PhoneNumber, digits: str, shown: str) -> _Layout:
+    """The cacheable layout of a valid number, or ``None`` when its digits cannot be slotted
+    (the national number is not the tail of what was typed)."""
     nsn = _nsn(number)
     if not digits.endswith(nsn):
         return None
-    shown = str(phonenumbers.format_number(number, _FORMATS[fmt]))
     # replace the national number's digits (the last ones in the text) by slots
     template, remaining = [], len(nsn)
     for ch in reversed(shown.replace("{", "{{").replace("}", "}}")):
@@ -116,7 +144,7 @@ def _layout_for(text: str, digits: str, regions: tuple[str, ...], fmt: PhoneForm
             template.append(ch)
     if remaining:
         return None
-    return cc, len(nsn), "".join(reversed(template))
+    return str(number.country_code), len(nsn), "".join(reversed(template))
 
 
 def fast_parse(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> tuple[str, str] | None:
@@ -124,19 +152,24 @@ def fast_parse(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> tuple[s
     if not text or len(text) > _MAX_LEN or not _ALLOWED.match(text):
         return None
     digits = text.translate(_NOT_DIGITS)
-    if len(digits) <= _FREE_DIGITS + 2:
-        layout = _layout_for(text, digits, regions, fmt)
-    else:
-        shape = (text.lstrip().startswith("+"), digits[:-_FREE_DIGITS], len(digits), regions, fmt)
-        if shape in _layouts:
-            layout = _layouts[shape]
-        else:
-            layout = _layouts[shape] = _layout_for(text, digits, regions, fmt)
-    if layout is None:
+    shape = (text.lstrip().startswith("+"), digits[:-_FREE_DIGITS], len(digits), regions, fmt)
+    layout = _layouts.get(shape) if len(digits) >= _SHAPE_MIN_DIGITS else None
+    if layout is not None:
+        cc, nsn_len, template = layout
+        nsn = digits[-nsn_len:]
+        return f"+{cc}{nsn}", template.format(*nsn)
+    number = _parse_number(text, regions)
+    if number is None:
         return None
-    cc, nsn_len, template = layout
-    nsn = digits[-nsn_len:]
-    return f"+{cc}{nsn}", template.format(*nsn)
+    shown = str(phonenumbers.format_number(number, _FORMATS[fmt]))
+    layout = _layout_of(number, digits, shown)
+    # Only full-length numbers that proved valid are cached: an invalid one says nothing for
+    # its neighbours (a short toll-free number may hide behind the same shape).
+    if layout is not None and len(digits) >= _SHAPE_MIN_DIGITS and layout[1] >= _SHAPE_MIN_NSN:
+        if len(_layouts) >= _MAX_LAYOUTS:
+            _layouts.clear()
+        _layouts[shape] = layout
+    return f"+{number.country_code}{_nsn(number)}", shown
 
 
 def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> FieldCheck:
@@ -144,8 +177,6 @@ def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> Fie
         return EMPTY
     text = _digits_text(value)
     if text is None:
-        if isinstance(value, str | int | float):
-            return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
         return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
     if not text:
         return EMPTY
@@ -155,12 +186,25 @@ def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> Fie
         if isinstance(value, str) and value == shown:
             return FieldCheck(e164)
         return FieldCheck(e164, shown, (Finding("phone.fixed", "info", shown),))
-    parts = [p for p in _SEPARATORS.split(text) if p.strip()]
-    if len(parts) > 1:
-        numbers = [parse_phone(p.strip(), regions) for p in parts]
-        if numbers[0] is not None:
-            shown = format_phone(numbers[0], fmt)
-            return FieldCheck(numbers[0], None, (Finding("phone.multiple", "warning", shown),))
+    if len(text) > 5 * _MAX_LEN:  # a note pasted into the column, not numbers
+        return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
+    return _check_several(text, regions, fmt)
+
+
+def _check_several(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> FieldCheck:
+    """A cell with several numbers (``8 912 …, 8 913 …``; one per line; ``или``).
+
+    Staff keep a client's second number next to the first on purpose, so the cell is not
+    rewritten (nothing typed is lost): it is flagged ``phone.multiple`` and the first number is
+    used for matching. Every part must be a valid number; "8 912 …, доб. 12" is invalid.
+    """
+    parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
+    if 1 < len(parts) <= 5:
+        numbers = [parse_phone(p, regions) for p in parts]
+        first = numbers[0]
+        if first is not None and all(numbers):
+            shown = format_phone(first, fmt)
+            return FieldCheck(first, None, (Finding("phone.multiple", "warning", shown),))
     return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
 
 

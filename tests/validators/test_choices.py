@@ -22,6 +22,20 @@ from validators.choices import check_amounts, check_choices, check_consent
         (True, True),
         ("  Да ", True),
         ("согласен", True),
+        ("згоден", True),
+        ("Так.", True),
+        ("✔", True),
+        ("+", True),
+        ("-", False),
+        ("TRUE", True),
+        ("false", False),
+        ("y", True),
+        ("N", False),
+        ("д", True),
+        ("н", False),
+        (1.0, True),
+        (0.0, False),
+        (False, False),
     ],
 )
 def test_consent_answers(raw: object, value: bool) -> None:
@@ -29,16 +43,22 @@ def test_consent_answers(raw: object, value: bool) -> None:
     assert check.normalized is value and check.findings == ()
 
 
-@pytest.mark.parametrize("raw", ["может быть", "?", 2, "не знаю"])
+@pytest.mark.parametrize("raw", ["может быть", "?", 2, "не знаю", 0.5, float("nan")])
 def test_unclear_consent_is_not_allowed(raw: object) -> None:
     assert check_consent([raw])[0].findings[0].code == "value.not_allowed"
 
 
 def test_choices_match_case_insensitively_and_suggest_the_closest() -> None:
-    ok, typo, other = check_choices(["Звонок ", "звонак", "телепатия"], ["звонок", "встреча"])
-    assert ok.normalized == "звонок" and ok.findings == ()
-    assert typo.findings[0].code == "value.not_allowed" and typo.findings[0].suggestion == "звонок"
-    assert other.findings[0].suggestion is None
+    allowed = ["Звонок", "Встреча", "Письмо"]
+    ok, spaced, typo, other = check_choices(
+        ["звонок", "  ВСТРЕЧА ", "звонак", "телепатия"], allowed
+    )
+    assert (ok.normalized, ok.findings) == ("Звонок", ())  # the canonical spelling, no finding
+    assert (spaced.normalized, spaced.findings) == ("Встреча", ())
+    assert [(f.code, f.severity, f.suggestion) for f in typo.findings] == [
+        ("value.not_allowed", "warning", "Звонок")
+    ]
+    assert other.normalized is None and other.findings[0].suggestion is None
 
 
 @pytest.mark.parametrize(
@@ -51,12 +71,22 @@ def test_choices_match_case_insensitively_and_suggest_the_closest() -> None:
         ("-300", -300.0),
         ("1,200.50", 1200.5),
         ("1\u00a0200", 1200.0),
+        ("1\u202f200,50\u00a0₽", 1200.5),
+        ("1.200,50", 1200.5),  # European style
+        ("1,200,000", 1200000.0),
+        ("−300 грн", -300.0),  # a Unicode minus: a return
+        (-300, -300.0),
+        ("$15.99", 15.99),
+        ("1500 руб.", 1500.0),
+        (1200.5, 1200.5),
     ],
 )
 def test_amounts(raw: object, amount: float) -> None:
     assert check_amounts([raw])[0].normalized == amount
 
 
-@pytest.mark.parametrize("raw", ["abc", "12 руб 50 коп", True])
+@pytest.mark.parametrize(
+    "raw", ["abc", "12 руб 50 коп", True, "12,5,5", "1.2.3", "1e5", float("inf"), "-"]
+)
 def test_not_amounts(raw: object) -> None:
     assert check_amounts([raw])[0].findings[0].code == "number.invalid"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validators.name import check_names
+from validators.name import check_names, split_full_name
 
 
 @pytest.mark.parametrize(
@@ -20,6 +20,13 @@ from validators.name import check_names
         "Ivanov Ivan",
         "Анна Smith",
         "МакДональд Пётр",
+        "Мар’яна Шевчук",
+        "В'ячеслав Ковальчук",
+        "О'Коннор Патрик",
+        "Иванов И.П.",
+        "Иванов И. П.",
+        "Їжакевич Ґанна Євгенівна",
+        "Алёна Сёмина",
     ],
 )
 def test_tidy_names_are_clean(raw: str) -> None:
@@ -33,6 +40,14 @@ def test_tidy_names_are_clean(raw: str) -> None:
         ("ИВАНОВ ИВАН", "Иванов Иван"),
         (" петрова анна ", "Петрова Анна"),
         ("римский-корсаков", "Римский-Корсаков"),
+        ("иванов  пётр", "Иванов Пётр"),
+        ("МАР'ЯНА", "Мар'яна"),
+        ("в'ячеслав", "В'ячеслав"),
+        ("о'коннор", "О'Коннор"),
+        ("иванов и.п.", "Иванов И.П."),
+        ("ШЕВЧЕНКО ТАРАС ГРИГОРОВИЧ", "Шевченко Тарас Григорович"),
+        ("Иванов\u00a0Иван", "Иванов Иван"),  # no-break space from a web form
+        ("Йоган".replace("Й", "И\u0306"), "Йоган"),  # й as и + combining breve (macOS)
     ],
 )
 def test_spaces_and_capitals_are_fixed(raw: str, tidy: str) -> None:
@@ -48,6 +63,10 @@ def test_spaces_and_capitals_are_fixed(raw: str, tidy: str) -> None:
         ("CЕРГЕЙ", "Сергей"),  # Latin C, all caps
         ("Олeксій", "Олексій"),  # Ukrainian word
         ("Ivаnov", "Ivanov"),  # Cyrillic а in a Latin word
+        ("Василь Петрiв", "Василь Петрів"),  # Latin i in a Ukrainian word → і
+        ("Рыбiн", "Рыбин"),  # ... but и in a word that only Russian spells with ы / э / ё
+        ("иванoв иван", "Иванов Иван"),  # repaired and tidied at once
+        ("Аnna Smith", "Anna Smith"),  # Cyrillic А at the start of a Latin name
     ],
 )
 def test_look_alike_letters_are_found_and_repaired(raw: str, repaired: str) -> None:
@@ -58,9 +77,36 @@ def test_look_alike_letters_are_found_and_repaired(raw: str, repaired: str) -> N
     assert check.normalized == repaired
 
 
-@pytest.mark.parametrize("raw", ["Иван123", "???", "Иван 😀", 5])
+@pytest.mark.parametrize(
+    "raw", ["Иван123", "???", "Иван 😀", "Петров (VIP)", "Иван\x00", "=HYPERLINK()", 5, True]
+)
 def test_digits_and_symbols(raw: object) -> None:
-    assert check_names([raw])[0].findings[0].code == "name.invalid"
+    check = check_names([raw])[0]
+    assert [(f.code, f.severity) for f in check.findings] == [("name.invalid", "warning")]
+
+
+@pytest.mark.parametrize(
+    ("raw", "parts"),
+    [
+        ("Иванов Иван Петрович", ("Иванов", "Иван", "Петрович")),
+        ("шевченко оксана іванівна", ("Шевченко", "Оксана", "Іванівна")),
+        ("Петрова Анна Ильинична", ("Петрова", "Анна", "Ильинична")),
+        ("Иван Петрович Сидоров", ("Сидоров", "Иван", "Петрович")),
+        ("Мамедов Ильхам Гейдар оглы", ("Мамедов", "Ильхам", "Гейдар Оглы")),
+        ("Иван Петров", ("Петров", "Иван", None)),
+        ("Петров Иван", ("Петров", "Иван", None)),
+        ("Петрова Ирина", ("Петрова", "Ирина", None)),
+        ("Ирина Пушкина", ("Пушкина", "Ирина", None)),
+        ("Оксана Шевчук", ("Шевчук", "Оксана", None)),
+        ("Anna Smith", ("Smith", "Anna", None)),
+        ("Иван Ильич", (None, "Иван", "Ильич")),
+        ("Анна", (None, "Анна", None)),
+        ("Коваленко", ("Коваленко", None, None)),
+        ("  ", (None, None, None)),
+    ],
+)
+def test_split_full_name(raw: str, parts: tuple[str | None, ...]) -> None:
+    assert split_full_name(raw) == parts
 
 
 @given(
@@ -78,3 +124,13 @@ def test_normalising_a_normalised_name_changes_nothing(text: str) -> None:
         return
     again = check_names([first.normalized])[0]
     assert again.normalized == first.normalized and again.findings == ()
+
+
+@given(st.text(alphabet="аеорсхуіaeopcxyiАВЕКМНОРСТХAEKMHOPCTXIЫё '-", min_size=1, max_size=30))
+def test_repaired_names_are_clean_on_the_next_pass(text: str) -> None:
+    first = check_names([text])[0]
+    if not isinstance(first.normalized, str):
+        return
+    again = check_names([first.normalized])[0]
+    assert again.normalized == first.normalized
+    assert [f.code for f in again.findings if f.code != "name.mixed_scripts"] == []

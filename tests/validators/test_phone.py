@@ -30,6 +30,19 @@ REGIONS = ("RU", "UA", "BY", "KZ")
         ("+375 29 123-45-67", "+375291234567"),
         ("8 701 123 45 67", "+77011234567"),
         ("+7 (495) 123-45-67", "+74951234567"),
+        ("8 727 250 12 34", "+77272501234"),  # Almaty landline: +7 7xx is Kazakhstan
+        ("+7 701 123 45 67", "+77011234567"),
+        ("8 017 123-45-67", "+375171234567"),  # Minsk landline
+        ("0 44 123 45 67", "+380441234567"),  # Kyiv landline
+        ("380671234567", "+380671234567"),
+        ("375291234567", "+375291234567"),
+        ("7.9123456789E+10", "+79123456789"),  # a number cell exported as text
+        ("79123456789.0", "+79123456789"),
+        (7.9123456789e10, "+79123456789"),
+        ("8\u00a0912\u00a0345\u201167\u201189", "+79123456789"),  # no-break spaces, dashes
+        ("8 – 912 – 345 – 67 – 89", "+79123456789"),  # en dashes from Word
+        ("８ ９１２ ３４５ ６７ ８９", "+79123456789"),  # full-width digits
+        ("0671234567", "+380671234567"),  # the leading zero is kept
     ],
 )
 def test_valid_numbers_in_any_configured_form(raw: object, e164: str) -> None:
@@ -57,6 +70,12 @@ def test_number_already_in_the_configured_format_is_clean() -> None:
         "тел. уточнить",
         "8 912 345 67 89 доб. 12",
         "+1 000 000 0000",
+        "8 912 345 67 89, доб. 12",
+        "тел 8 912 345-67-89",
+        "8 9I2 345 67 89",  # Latin I for 1
+        "79123456789.5",
+        79123456789.5,
+        float("nan"),
         True,
         "x" * 30000,
     ],
@@ -72,10 +91,29 @@ def test_empty_cells_are_not_problems() -> None:
     assert [c.findings for c in check_phones([None, "", "   "])] == [(), (), ()]
 
 
-def test_several_numbers_in_one_cell_use_the_first() -> None:
-    check = check_phones(["8 912 345-67-89, 8 913 111-22-33"])[0]
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "8 912 345-67-89, 8 913 111-22-33",
+        "8 912 345-67-89; 067 123 45 67",
+        "8 912 345-67-89\n+7 913 111 22 33",
+        "8 912 345-67-89 или 8 913 111-22-33",
+    ],
+)
+def test_several_numbers_in_one_cell_keep_the_cell_and_use_the_first(raw: str) -> None:
+    check = check_phones([raw], REGIONS)[0]
     assert check.normalized == "+79123456789"
-    assert check.findings[0].code == "phone.multiple"
+    assert check.display is None  # the second number is not thrown away
+    assert [(f.code, f.severity, f.suggestion) for f in check.findings] == [
+        ("phone.multiple", "warning", "+7 912 345-67-89")
+    ]
+
+
+def test_foreign_numbers_need_their_plus() -> None:
+    with_plus, without = check_phones(["+44 20 7946 0958", "442079460958"], REGIONS)
+    assert with_plus.normalized == "+442079460958"
+    # without the plus, digits are only read as a configured country's code
+    assert without.normalized is None
 
 
 def test_region_order_decides_ambiguous_national_numbers() -> None:
@@ -87,8 +125,8 @@ def test_region_order_decides_ambiguous_national_numbers() -> None:
 def test_fast_path_agrees_with_a_full_parse_on_random_numbers() -> None:
     rng = random.Random(7)
     values = [
-        rng.choice(["8", "+7", "7", "0", "+380", "+375", "8 0", "", "00380"])
-        + "".join(str(rng.randrange(10)) for _ in range(rng.choice([9, 10, 11])))
+        rng.choice(["8", "+7", "7", "0", "+380", "380", "+375", "375", "8 0", "", "00380", "87"])
+        + "".join(str(rng.randrange(10)) for _ in range(rng.choice([7, 8, 9, 10, 11])))
         for _ in range(5000)
     ]
     checks = check_phones(values, REGIONS)
@@ -108,7 +146,21 @@ def test_normalising_a_normalised_number_changes_nothing(e164: str, fmt: str) ->
     assert again.normalized == e164 and again.findings == ()
 
 
+@given(
+    st.sampled_from(["8", "+7 ", "7", "", "(8", "+7-"]),
+    st.integers(min_value=900_000_0000, max_value=999_999_9999),
+    st.sampled_from(["e164", "international", "national"]),
+)
+def test_any_typed_mobile_number_reaches_a_fixed_point(prefix: str, rest: int, fmt: str) -> None:
+    first = check_phones([f"{prefix}{rest}"], REGIONS, fmt)[0]  # type: ignore[arg-type]
+    if first.normalized is None:
+        return
+    written = first.display or f"{prefix}{rest}"
+    again = check_phones([written], REGIONS, fmt)[0]  # type: ignore[arg-type]
+    assert again.normalized == first.normalized and again.findings == ()
+
+
 @given(st.one_of(st.text(max_size=60), st.integers(), st.floats(), st.none()))
-def test_no_input_raises(value: object) -> None:
+def test_a_valid_verdict_is_always_e164(value: object) -> None:
     check = check_phones([value])[0]
-    assert check.normalized is None or check.normalized.startswith("+")
+    assert check.normalized is None or str(check.normalized).startswith("+")
