@@ -57,7 +57,7 @@ from sync.sources.ooxml_toolsheet import (
     build_tool_sheet,
     check_sheet_name,
 )
-from sync.sources.ooxml_zip import Package, PartOut, write_package
+from sync.sources.ooxml_zip import Deflater, Package, PartOut, write_package
 
 __all__ = ["PackageWriteStats", "write_plan"]
 
@@ -66,6 +66,7 @@ _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
 _DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
 _RECORD_PART = re.compile(r"customXml/item\d+\.xml")
+_DEFLATE_AHEAD = 1 << 20  # parts this big are compressed in the background once final
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,11 +190,20 @@ class _Writer:
     # ----------------------------------------------------------------- the pass
 
     def run(self, dst: BinaryIO) -> PackageWriteStats | None:
+        with Deflater() as deflater:
+            return self._run(dst, deflater)
+
+    def _run(self, dst: BinaryIO, deflater: Deflater) -> PackageWriteStats | None:
         self._check_tool_sheets()
+        self.pkg.prefetch(
+            self.sheets[e.sheet][0] for e in self.plan.edits if e.sheet in self.sheets
+        )
         for edits in self.plan.edits:
             self._edit_sheet(edits)
+            self._deflate_ahead(deflater)
         for sheet in self.plan.tool_sheets:
             self._write_tool_sheet(sheet)
+            self._deflate_ahead(deflater)
         if self.styles.dirty:
             self.out[self.styles_part] = self.styles.to_bytes()
         if self.ct.changed:
@@ -217,7 +227,9 @@ class _Writer:
             if i.filename not in self.removed
         ]
         parts += [PartOut(n, None, d) for n, d in self.out.items() if not self.pkg.has(n)]
-        write_package(dst, parts, self.pkg)
+        for name, data in self.out.items():
+            deflater.submit(name, data)
+        write_package(dst, parts, self.pkg, deflater)
         return PackageWriteStats(
             cells_changed=self.stats.cells_changed,
             fills_set=self.stats.fills_set,
@@ -227,6 +239,12 @@ class _Writer:
             parts_rewritten=tuple(sorted(set(self.out) | self.removed)),
             notes_skipped=self.notes[2],
         )
+
+    def _deflate_ahead(self, deflater: Deflater) -> None:
+        """Big parts are final once written here: compress them while the rest is built."""
+        for name, data in self.out.items():
+            if len(data) > _DEFLATE_AHEAD:
+                deflater.submit(name, data)
 
     def _check_tool_sheets(self) -> None:
         for sheet in self.plan.tool_sheets:

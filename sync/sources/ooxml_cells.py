@@ -9,6 +9,7 @@ by us as an inline string, or by Excel as a shared string) is recognised and lef
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -69,6 +70,8 @@ def encode_value(value: CellValue, date1904: bool) -> Encoded:
     """How ``value`` is stored; raises ValueError for NaN / infinity (not storable)."""
     if value is None:
         return Encoded(None, b"", None)
+    if type(value) is str:
+        return encode_text(value)
     if isinstance(value, bool):
         flag = "1" if value else "0"
         return Encoded("b", f"<v>{flag}</v>".encode(), ("b", flag))
@@ -91,7 +94,13 @@ def encode_value(value: CellValue, date1904: bool) -> Encoded:
     if isinstance(value, dt.timedelta):
         text = _number_text(round(value.total_seconds() / 86400, 10))
         return Encoded(None, f"<v>{text}</v>".encode(), ("n", text), 46)
-    text = excel_text(str(value))
+    return encode_text(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def encode_text(value: str) -> Encoded:
+    """A string as an inline-string cell (cached: tool values and messages repeat)."""
+    text = excel_text(value)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     inner = f"<is><t{space}>{escape(text)}</t></is>".encode()
     return Encoded("inlineStr", inner, ("s", text))
@@ -151,6 +160,7 @@ def current_key(
         return ("n", raw.decode("ascii", "replace"))
 
 
+@functools.lru_cache(maxsize=4096)
 def column_letters(col: int) -> str:
     out = ""
     while col > 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -224,33 +225,31 @@ class VmlPart:
         if b'id="_x0000_t202"' not in self.data:
             at = self._after_layout()
             self.data = self.data[:at] + _SHAPETYPE + self.data[at:]
-        mine = self._blocks()
-        ids: list[int] = []
-        candidate = 0
-        for _ in cells:
-            while True:
-                candidate = self._next_free(candidate, mine, used, blocks)
-                if candidate not in used:
-                    break
-            used.add(candidate)
-            ids.append(candidate)
+        free = self._free_ids(self._blocks(), used, blocks)
+        ids = [next(free) for _ in cells]
         shapes = b"".join(_note_shape(i, r, c) for i, (r, c) in zip(ids, cells, strict=True))
         at = self.data.rfind(b"</xml>")
         self.data = self.data[:at] + shapes + b"\n" + self.data[at:]
 
-    def _next_free(self, after: int, mine: list[int], used: set[int], blocks: set[int]) -> int:
-        for block in mine:
-            lo = max(block * _BLOCK + 1, after + 1)
-            for i in range(lo, (block + 1) * _BLOCK):
+    def _free_ids(self, mine: list[int], used: set[int], blocks: set[int]) -> Iterator[int]:
+        """Unused shape ids, ascending: first in this drawing's idmap blocks, then in new
+        blocks claimed for it (ids are unique across the workbook)."""
+        for block in list(mine):
+            for i in range(block * _BLOCK + 1, (block + 1) * _BLOCK):
                 if i not in used:
-                    return i
-        block = 1
-        while block in blocks:
-            block += 1
-        blocks.add(block)
-        mine.append(block)
-        self._set_blocks(mine)
-        return block * _BLOCK + 1
+                    used.add(i)
+                    yield i
+        while True:
+            block = 1
+            while block in blocks:
+                block += 1
+            blocks.add(block)
+            mine.append(block)
+            self._set_blocks(mine)
+            for i in range(block * _BLOCK + 1, (block + 1) * _BLOCK):
+                if i not in used:
+                    used.add(i)
+                    yield i
 
     def _blocks(self) -> list[int]:
         m = _IDMAP.search(self.data)

@@ -32,26 +32,40 @@ def build_tool_sheet(sheet: ToolSheet, styles: StyleBook, date1904: bool) -> byt
     """The worksheet XML of a tool sheet: values, bold header rows, fills, links, widths,
     first row frozen."""
     bold_rows = set(sheet.bold_rows)
+    fills = sheet.fills
     rows_xml: list[str] = []
     max_col = 0
+    styled: dict[tuple[bool, int | None, str | None], str] = {}
+
+    def style_attr(bold: bool, number_format: int | None, fill: str | None) -> str:
+        key = (bold, number_format, fill)
+        found = styled.get(key)
+        if found is None:
+            style = styles.bold() if bold else 0
+            if number_format is not None:
+                style = styles.with_number_format(style, number_format)
+            if fill is not None:
+                style = styles.clone(style, fill)
+            found = styled[key] = f' s="{style}"' if style else ""
+        return found
+
     for r, values in enumerate(sheet.rows, start=1):
         cells: list[str] = []
+        bold = r in bold_rows
+        suffix = f'{r}"'
         for c, value in enumerate(values, start=1):
-            fill = sheet.fills.get((r, c))
-            if value is None and fill is None and r not in bold_rows:
+            fill = fills.get((r, c)) if fills else None
+            if value is None and fill is None and not bold:
                 continue
             try:
                 enc = encode_value(value, date1904)
             except ValueError:
                 enc = encode_value(str(value), date1904)
-            style = styles.bold() if r in bold_rows else 0
-            if enc.number_format is not None:
-                style = styles.with_number_format(style, enc.number_format)
-            if fill is not None:
-                style = styles.clone(style, fill)
-            attrs = f'r="{column_letters(c)}{r}"'
-            attrs += f' s="{style}"' if style else ""
-            attrs += f' t="{enc.t}"' if enc.t else ""
+            attrs = f'r="{column_letters(c)}{suffix}'
+            if bold or fill is not None or enc.number_format is not None:
+                attrs += style_attr(bold, enc.number_format, fill)
+            if enc.t:
+                attrs += f' t="{enc.t}"'
             inner = enc.inner.decode()
             cells.append(f"<c {attrs}>{inner}</c>" if inner else f"<c {attrs}/>")
             max_col = max(max_col, c)

@@ -14,6 +14,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -55,8 +56,21 @@ class Package:
         self.infos = self._zip.infolist()
         self._by_name = {i.filename: i for i in self.infos}
         self._cache: dict[str, bytes] = {}
+        self._pending: dict[str, Future[bytes]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Start decompressing ``names`` in a background thread (zlib releases the GIL, so a
+        big sheet inflates while the caller edits another one)."""
+        for name in names:
+            if name in self._by_name and name not in self._cache and name not in self._pending:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(1, thread_name_prefix="clientbase-inflate")
+                self._pending[name] = self._pool.submit(self._zip.read, name)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         self._zip.close()
         self._fh.close()
 
@@ -81,7 +95,9 @@ class Package:
             return cached
         try:
             # cached: the writer compares what it produced with the original more than once
-            self._cache[name] = data = self._zip.read(name)
+            pending = self._pending.pop(name, None)
+            data = pending.result() if pending is not None else self._zip.read(name)
+            self._cache[name] = data
             return data
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
             raise SourceError(f"{self.label}: part '{name}' is damaged") from exc
@@ -92,6 +108,8 @@ class Package:
 
     def raw_entry(self, info: zipfile.ZipInfo) -> bytes:
         """Local header + compressed data (+ data descriptor) of an entry, as stored."""
+        for pending in self._pending.values():  # the file position is shared with them
+            pending.exception()
         fh = self._fh
         try:
             fh.seek(info.header_offset)
@@ -142,7 +160,39 @@ def _compress(data: bytes, method: int) -> bytes:
     return comp.compress(data) + comp.flush()
 
 
-def write_package(dst: BinaryIO, parts: Iterable[PartOut], pkg: Package) -> None:
+class Deflater:
+    """Compresses finished parts in background threads while the writer builds the next ones
+    (zlib releases the GIL); :func:`write_package` picks the results up."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="clientbase-deflate")
+        self._jobs: dict[str, tuple[bytes, Future[bytes]]] = {}
+
+    def submit(self, name: str, data: bytes) -> None:
+        job = self._jobs.get(name)
+        if job is not None and job[0] is data:
+            return
+        self._jobs[name] = (data, self._pool.submit(_compress, data, zipfile.ZIP_DEFLATED))
+
+    def compressed(self, name: str, data: bytes, method: int) -> bytes:
+        job = self._jobs.get(name)
+        if job is not None and job[0] is data and method == zipfile.ZIP_DEFLATED:
+            return job[1].result()
+        return _compress(data, method)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Deflater:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_package(
+    dst: BinaryIO, parts: Iterable[PartOut], pkg: Package, deflater: Deflater | None = None
+) -> None:
     """Write ``parts`` in order as a complete zip to ``dst``."""
     central = bytearray()
     count = 0
@@ -163,7 +213,10 @@ def write_package(dst: BinaryIO, parts: Iterable[PartOut], pkg: Package) -> None
             crc, csize, usize = info.CRC, info.compress_size, info.file_size
         else:
             method = info.compress_type if info.compress_type in (0, 8) else zipfile.ZIP_DEFLATED
-            comp = _compress(part.data, method)
+            if deflater is not None:
+                comp = deflater.compressed(part.name, part.data, method)
+            else:
+                comp = _compress(part.data, method)
             flags = utf8 | (info.flag_bits & _UTF8_FLAG)
             crc, csize, usize = zlib.crc32(part.data), len(comp), len(part.data)
             t, d = _dos_time(info.date_time)
