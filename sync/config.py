@@ -105,6 +105,17 @@ TOOL_COLUMNS = (
     "revenue",
     "orders",
     "last_order",
+    "flags",
+    "gender",
+    "age",
+    "age_group",
+    "city",
+    "country",
+    "region",
+    "interactions",
+    "contacts",
+    "last_contact",
+    "mailable",
 )
 
 

@@ -605,7 +605,16 @@ def _marketing(
         normalized("consent"),
         verified,
     )
-    enrich(records, facts, orders, interactions, config.segments, as_of, config.segments.rules)
+    enrich(
+        records,
+        facts,
+        orders,
+        interactions,
+        config.segments,
+        as_of,
+        config.segments.rules,
+        config.language,
+    )
     mean = mean_buyer_revenue(records)
     lang = config.language
     info = table.info

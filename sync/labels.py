@@ -18,7 +18,37 @@ COLUMN_HEADERS: dict[str, tuple[str, str, str]] = {
     "revenue": ("Выручка", "Виручка", "Revenue"),
     "orders": ("Заказов", "Замовлень", "Orders"),
     "last_order": ("Последний заказ", "Останнє замовлення", "Last order"),
+    "flags": ("Флаги", "Прапорці", "Flags"),
+    "gender": ("Пол по ФИО", "Стать за ПІБ", "Gender by name"),
+    "age": ("Полных лет", "Повних років", "Age, years"),
+    "age_group": ("Возрастная группа", "Вікова група", "Age group"),
+    "city": ("Город (единое написание)", "Місто (єдине написання)", "City (canonical)"),
+    "country": ("Страна по телефону", "Країна за телефоном", "Country by phone"),
+    "region": ("Регион по телефону", "Регіон за телефоном", "Region (from phone)"),
+    "interactions": ("Контактов всего", "Контактів усього", "Contacts total"),
+    "contacts": ("Контакты по типам", "Контакти за типами", "Contacts by kind"),
+    "last_contact": (
+        "Последний контакт по журналу",
+        "Останній контакт за журналом",
+        "Last logged contact",
+    ),
+    "mailable": ("Можно писать", "Можна писати", "Mailable"),
+    "segment_rules": ("Свои сегменты", "Власні сегменти", "Own segments"),
 }
+
+# Flags shown in the "flags" column (VIP and temperature have columns of their own).
+FLAG_LABELS: dict[str, tuple[str, str, str]] = {
+    "birthday": ("день рождения скоро", "день народження скоро", "birthday soon"),
+    "stale": ("данные устарели", "дані застаріли", "data stale"),
+    "lapsed": ("перестал покупать", "перестав купувати", "lapsed"),
+}
+
+GENDERS: dict[str, tuple[str, str, str]] = {
+    "m": ("м", "ч", "m"),
+    "f": ("ж", "ж", "f"),
+}
+
+YES: tuple[str, str, str] = ("да", "так", "yes")
 
 SHEET_TITLES: dict[str, tuple[str, str, str]] = {
     "problems": ("Проблемы", "Проблеми", "Problems"),
@@ -60,8 +90,18 @@ def pick(entry: tuple[str, str, str], lang: str) -> str:
     return entry[_LANGS.index(lang)] if lang in _LANGS else entry[2]
 
 
+RULE_PREFIX = "rule:"
+
+
 def column_header(key: str, config: Config) -> str:
-    """The header of a tool-owned column: the config's override, else the localised default."""
+    """The header of a tool-owned column: the config's override, else the localised default.
+
+    A rule column (``rule:NAME``, from ``[[segments.rules]] column``) is headed by its name, or
+    the localised "own segments" for the default ``segment_rules``."""
+    if key.startswith(RULE_PREFIX):
+        key = key[len(RULE_PREFIX) :]
+        if key not in COLUMN_HEADERS:
+            return key
     override = config.output.headers.get(key)
     return override if override else pick(COLUMN_HEADERS[key], config.language)
 

@@ -21,7 +21,7 @@ from sync.demographics import (
     split_name,
     staff_gender,
 )
-from sync.geo import canonical_city
+from sync.geo import canonical_city, phone_place
 from sync.lapsed import interaction_history, lapsed_regulars
 from sync.model import ClientRecord
 from sync.rules import CompiledRule, Type, compile_rule
@@ -66,6 +66,8 @@ RULE_FIELDS: dict[str, Type] = {
     "stale": "bool",
     "lapsed": "bool",
     "mailable": "bool",
+    "country": "string",
+    "region": "string",
 }
 
 
@@ -99,6 +101,7 @@ def enrich(
     cfg: SegmentsConfig,
     as_of: dt.date,
     rules: Sequence[RuleConfig] = (),
+    language: str = "ru",
 ) -> None:
     """Add demographics, geography, birthdays, stale, lapsed, history and rule flags."""
     lapses = lapsed_regulars(
@@ -127,6 +130,10 @@ def enrich(
         x["birthday"] = birthday
         city = raw_city if isinstance(raw_city, str) else None
         x["city"] = canonical_city(city) or (city.strip() if city else None)
+        country, region = phone_place(rec.phone, language) if rec.phone else (None, None)
+        x["country"] = country
+        # the geocoder's "г. Санкт-Петербург" / "м. Київ" as the city synonyms spell them
+        x["region"] = (canonical_city(region) or region) if region else None
         flags: list[str] = []
         if rec.vip:
             flags.append("VIP")
@@ -197,6 +204,8 @@ def _apply_rules(
         "stale",
         "lapsed",
         "mailable",
+        "country",
+        "region",
     ):
         fields[key] = x.get(key)
     columns: dict[str, list[str]] = x.setdefault("rule_columns", {})  # type: ignore[assignment]

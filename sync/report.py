@@ -36,6 +36,14 @@ def _record(rec: ClientRecord, outcome: Outcome) -> dict[str, Any]:
     out["age"] = x.get("age")
     out["gender"] = x.get("gender")
     out["gender_inferred"] = bool(x.get("gender_inferred", False))
+    out["age_group"] = x.get("age_group")
+    out["city"] = x.get("city")
+    out["country"] = x.get("country")
+    out["region"] = x.get("region")
+    out["interactions"] = x.get("interactions", 0)
+    last_contact = x.get("last_contact")
+    out["last_contact"] = last_contact.isoformat() if isinstance(last_contact, dt.date) else None
+    out["mailable"] = bool(x.get("mailable", False))
     out["flags"] = list(x.get("flags", ()))  # type: ignore[call-overload]
     out["reasons"] = outcome.explain(rec) if outcome.explain else []
     if rec.duplicate_group is not None:

@@ -94,6 +94,12 @@ def build_summary_sheet(outcome: Outcome, config: Config) -> ToolSheet:
     for key in ("hot", "warm", "cold"):
         rows.append((temperature_label(key, lang), temps.get(key, 0)))
 
+    rules = config.segments.rules
+    if rules:
+        heading(t("rules"))
+        for name, count in rule_counts(outcome.records, rules).items():
+            rows.append((name, count))
+
     vips = sorted((r for r in outcome.records if r.vip), key=lambda r: -r.revenue)
     heading(f"{t('vip')}: {len(vips)}")
     rows.append((t("row"), "ID", t("revenue")))
@@ -105,12 +111,6 @@ def build_summary_sheet(outcome: Outcome, config: Config) -> ToolSheet:
     heading(f"{t('hot')}: {len(hot)}")
     for r in hot[:MAX_LISTED]:
         rows.append((r.row, r.id))
-
-    rules = config.segments.rules
-    if rules:
-        heading(t("rules"))
-        for name, count in rule_counts(outcome.records, rules).items():
-            rows.append((name, count))
 
     birthdays = sorted(
         (r for r in outcome.records if "birthday" in _flags(r)),

@@ -16,7 +16,12 @@ from typing import cast
 
 from sync.config import Config
 from sync.labels import (
+    FLAG_LABELS,
+    GENDERS,
+    RULE_PREFIX,
+    YES,
     column_header,
+    pick,
     problems_headers,
     segment_label,
     sheet_title,
@@ -130,6 +135,10 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
 def _tool_columns(table: TableInfo, config: Config) -> dict[str, int]:
     """Column (1-based) of each tool-owned column, found by header or appended at the right."""
     wanted = list(config.output.columns)
+    for rule in config.segments.rules:
+        key = RULE_PREFIX + rule.column
+        if key not in wanted:
+            wanted.append(key)
     if "id" not in table.field_columns:
         wanted.insert(0, "id")  # orders need IDs; the tool adds the column when there is none
     found: dict[str, int] = {}
@@ -203,6 +212,27 @@ def _value_of(rec: ClientRecord, key: str, lang: str) -> CellValue:
         return rec.orders or None
     if key == "last_order":
         return rec.last_order
+    x = rec.extra
+    if key.startswith(RULE_PREFIX):
+        hits = x.get("rule_columns", {}).get(key[len(RULE_PREFIX) :])  # type: ignore[attr-defined]
+        return ", ".join(hits) if hits else None
+    if key == "flags":
+        flags = [pick(FLAG_LABELS[f], lang) for f in x.get("flags", ()) if f in FLAG_LABELS]  # type: ignore[attr-defined]
+        return ", ".join(flags) or None
+    if key == "gender":
+        gender = x.get("gender")
+        return (
+            pick(GENDERS[gender], lang) if isinstance(gender, str) and gender in GENDERS else None
+        )
+    if key == "mailable":
+        return pick(YES, lang) if x.get("mailable") else None
+    if key == "interactions":
+        return x.get("interactions") or None  # type: ignore[return-value]
+    if key == "contacts":
+        counts = x.get("interaction_counts") or {}
+        return ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or None  # type: ignore[attr-defined]
+    if key in ("age", "age_group", "city", "country", "region", "last_contact"):
+        return x.get(key)  # type: ignore[return-value]
     raise ValueError(f"unknown tool column {key!r}")
 
 
