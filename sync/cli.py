@@ -329,8 +329,11 @@ def export(
     """Export one row per client (duplicates once) with normalised phone (E.164) and email."""
     from sync.export import export_records, write_csv
 
-    outcome = _check(source, _load(config_path, source), as_of)
-    rows = export_records(outcome, segment=segment, mailable=mailable)
+    config = _load(config_path, source)
+    outcome = _check(source, config, as_of)
+    rows = export_records(
+        outcome, segment=segment, mailable=mailable, requires=config.segments.mailable
+    )
     with open(out_path, "w", encoding="utf-8-sig", newline="") as fh:
         n = write_csv(rows, fh)
     click.echo(f"Exported {n} clients to {out_path}.")

@@ -85,6 +85,8 @@ class SegmentsConfig:
     lapsed_min_orders: int = 4
     lapsed_factor: float = 2.0  # silence longer than this x the client's median gap
     age_groups: tuple[int, ...] = (18, 25, 35, 45, 55, 65)  # lower edges
+    # what "mailable" requires: consent given, a valid phone or email, contact data not stale
+    mailable: tuple[str, ...] = ("consent", "contact", "fresh")
     rules: tuple[Any, ...] = ()  # sync.marketing.RuleConfig, in order
 
 
@@ -93,6 +95,8 @@ class DedupeConfig:
     enabled: bool = True
     threshold: float = 0.80  # minimum pair score for two rows to be the same person
 
+
+MAILABLE_REQUIREMENTS = ("consent", "contact", "fresh")
 
 TOOL_COLUMNS = (
     "segment",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.config import (
+    MAILABLE_REQUIREMENTS,
     ROLE_FIELDS,
     TOOL_COLUMNS,
     BackupConfig,
@@ -448,6 +449,7 @@ SCHEMA = Section(
                 "lapsed_min_orders": _number(2, 100_000, integer=True),
                 "lapsed_factor": _number(1.0, 100.0),
                 "age_groups": _age_groups,
+                "mailable": _texts(MAILABLE_REQUIREMENTS),
                 "rules": _rules,
             },
         ),

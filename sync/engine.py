@@ -604,6 +604,7 @@ def _marketing(
         table.raw.get("gender", [None] * n),
         normalized("consent"),
         verified,
+        normalized("consent_date") if "consent_date" in checks else (),
     )
     enrich(
         records,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from sync.config import MAILABLE_REQUIREMENTS
+from sync.marketing import is_mailable
 from sync.model import ClientRecord, Outcome
 
 EXPORT_COLUMNS = (
@@ -40,7 +42,11 @@ def _matches(rec: ClientRecord, segment: str) -> bool:
 
 
 def export_records(
-    outcome: Outcome, *, segment: str | None = None, mailable: bool = False
+    outcome: Outcome,
+    *,
+    segment: str | None = None,
+    mailable: bool = False,
+    requires: Sequence[str] = MAILABLE_REQUIREMENTS,
 ) -> list[dict[str, object]]:
     """Rows for the export. A duplicate group is exported once, as its first (oldest) row,
     with a contact missing there taken from the other rows of the group."""
@@ -59,9 +65,13 @@ def export_records(
         phone = rec.phone or next((o.phone for o in others if o.phone), None)
         email = rec.email or next((o.email for o in others if o.email), None)
         consent = rec.consent
+        if consent is None:  # a consent date column gives consent too
+            found = rec.extra.get("consent")
+            consent = found if isinstance(found, bool) else None
         if consent is None:
             consent = next((o.consent for o in others if o.consent is not None), None)
-        if mailable and not (consent and (phone or email)):
+        stale = bool(rec.extra.get("stale"))
+        if mailable and not is_mailable(consent, bool(phone or email), stale, requires):
             continue
         if segment and not _matches(rec, segment):
             continue

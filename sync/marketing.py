@@ -59,6 +59,7 @@ RULE_FIELDS: dict[str, Type] = {
     "gender": "string",
     "birthday": "date",
     "consent": "bool",
+    "consent_date": "date",
     "interactions": "number",
     "last_contact": "date",
     "days_since_last_contact": "number",
@@ -91,6 +92,7 @@ class ClientFacts:
     staff_genders: Sequence[object]
     consents: Sequence[object]
     verified: Sequence[object]  # "last verified" dates, else the date added
+    consent_dates: Sequence[object] = ()  # empty: no consent-date column
 
 
 def enrich(
@@ -162,11 +164,25 @@ def enrich(
         if contacts and contacts.last_contact:
             x["days_since_contact"] = (as_of - contacts.last_contact).days
         consent = facts.consents[i]
-        x["consent"] = consent if isinstance(consent, bool) else None
-        x["mailable"] = bool(consent is True and (rec.phone or rec.email) and not stale)
+        consent_date = facts.consent_dates[i] if facts.consent_dates else None
+        consent_date = consent_date if isinstance(consent_date, dt.date) else None
+        x["consent_date"] = consent_date
+        if not isinstance(consent, bool):
+            # a consent date without a yes/no column: consent given on that day
+            consent = True if consent_date is not None and consent_date <= as_of else None
+        x["consent"] = consent
+        x["mailable"] = is_mailable(consent, bool(rec.phone or rec.email), stale, cfg.mailable)
         x["flags"] = flags
         if compiled:
             _apply_rules(rec, compiled, rules, as_of)
+
+
+def is_mailable(
+    consent: bool | None, has_contact: bool, stale: bool, requires: Sequence[str]
+) -> bool:
+    """May the client be written to: what ``[segments] mailable`` requires, all of it."""
+    checks = {"consent": consent is True, "contact": has_contact, "fresh": not stale}
+    return all(checks[r] for r in requires)
 
 
 def _apply_rules(
@@ -199,6 +215,7 @@ def _apply_rules(
         "gender",
         "birthday",
         "consent",
+        "consent_date",
         "interactions",
         "last_contact",
         "stale",

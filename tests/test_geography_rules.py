@@ -18,6 +18,8 @@ from sync.config import default_config
 from sync.config_load import load_config, parse_config
 from sync.demo import generate_base, write_demo_workbook
 from sync.engine import run_pass
+from sync.errors import ConfigError
+from sync.export import export_records
 from sync.geo import phone_place
 from sync.model import CellValue
 from sync.report import build_report
@@ -207,3 +209,37 @@ def test_default_config_writes_no_rule_columns() -> None:
     result = service.sync(snapshot, default_config(), AS_OF)
     assert "Свои сегменты" not in snapshot.sheets["Клиенты"][0]
     assert result.applied is not None
+
+
+def _consent_base() -> MemorySource:
+    rows: list[list[CellValue]] = [
+        ["ФИО", "Телефон", "Дата согласия", "Дата проверки"],
+        ["Иванов Иван Петрович", "89123456780", dt.date(2025, 3, 1), dt.date(2026, 1, 1)],
+        ["Петрова Анна Сергеевна", "89123456781", None, dt.date(2026, 1, 1)],
+        ["Сидоров Олег Ильич", "89123456782", dt.date(2027, 1, 1), dt.date(2026, 1, 1)],
+        ["Орлова Вера Павловна", "89123456783", dt.date(2020, 5, 5), dt.date(2019, 1, 1)],
+    ]
+    return MemorySource({"Клиенты": rows})
+
+
+def test_a_consent_date_means_consent_and_mailable_is_configurable() -> None:
+    snapshot = _consent_base().read(["Клиенты"])
+    outcome = run_pass(snapshot, default_config(), AS_OF)
+    consent = [r.extra["consent"] for r in outcome.records]
+    # a date in the future is not a consent given yet
+    assert consent == [True, None, None, True]
+    # the last one consented, but her contact data was last verified in 2019: stale
+    assert [r.extra["mailable"] for r in outcome.records] == [True, False, False, False]
+
+    lenient = parse_config('[segments]\nmailable = ["consent", "contact"]', "m.toml")
+    outcome = run_pass(snapshot, lenient, AS_OF)
+    assert [r.extra["mailable"] for r in outcome.records] == [True, False, False, True]
+    exported = export_records(outcome, mailable=True, requires=lenient.segments.mailable)
+    assert [r["name"] for r in exported] == ["Иванов Иван Петрович", "Орлова Вера Павловна"]
+    strict_rows = export_records(run_pass(snapshot, default_config(), AS_OF), mailable=True)
+    assert [r["name"] for r in strict_rows] == ["Иванов Иван Петрович"]
+
+
+def test_unknown_mailable_requirement_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"segments\.mailable"):
+        parse_config('[segments]\nmailable = ["consent", "opt_in"]', "m.toml")
