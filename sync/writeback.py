@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import cast
+from typing import Any
 
 from sync.config import Config
 from sync.labels import (
@@ -41,7 +40,6 @@ from sync.model import (
     TableInfo,
     ToolSheet,
     WritePlan,
-    _Keep,
 )
 from sync.severity import worst
 from sync.summary import build_summary_sheet
@@ -58,21 +56,43 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
     grid = snapshot.sheets[clients.sheet]
     rewrite = config.fix == "rewrite"
 
-    cells: dict[str, dict[tuple[int, int], dict[str, object]]] = defaultdict(dict)
+    # per sheet: (row, col) -> [value, fill, note]; KEEP / None are "leave" / "not ours"
+    cells: dict[str, dict[tuple[int, int], list[Any]]] = defaultdict(dict)
     client_cells = cells[clients.sheet]
+
+    def spec(by_cell: dict[tuple[int, int], list[Any]], row: int, col: int) -> list[Any]:
+        found = by_cell.get((row, col))
+        if found is None:
+            found = by_cell[(row, col)] = [KEEP, None, None]
+        return found
 
     columns = _tool_columns(clients, config)
     for (row, col), value in _header_edits(clients, grid, columns, config).items():
-        client_cells.setdefault((row, col), {})["value"] = value
+        spec(client_cells, row, col)[0] = value
     ids = _assign_ids(outcome, clients, grid)
     id_col = clients.field_columns.get("id") or columns.get("id")
     if id_col is not None:
         for row, new_id in ids.items():
-            client_cells.setdefault((row, id_col), {})["value"] = new_id
+            spec(client_cells, row, id_col)[0] = new_id
     group_rows = {g.group: g.rows for g in outcome.duplicates}
-    for row, col, value in _tool_values(outcome.records, columns, lang, group_rows):
-        if _differs(grid.cell(row, col), value):
-            client_cells.setdefault((row, col), {})["value"] = value
+    grid_rows = grid.rows
+    for key, col in columns.items():
+        if key == "id":
+            continue
+        for rec in outcome.records:
+            if key == "duplicate":
+                value = _duplicate_link(rec, group_rows)
+            else:
+                value = _value_of(rec, key, lang)
+            line = grid_rows[rec.row - 1] if rec.row <= len(grid_rows) else ()
+            current = line[col - 1] if col <= len(line) else None
+            if (current is None and value is None) or not _differs(current, value):
+                continue
+            found = client_cells.get((rec.row, col))
+            if found is None:
+                client_cells[(rec.row, col)] = [value, None, None]
+            else:
+                found[0] = value
     explain_col = columns.get("segment") or columns.get("vip")
     if config.output.notes and outcome.explain and explain_col:
         # why the client has this segment / VIP / temperature, as the tool cell's note
@@ -82,37 +102,26 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
                 continue
             why = outcome.explain(rec)
             if why:
-                client_cells.setdefault((rec.row, explain_col), {})["note"] = "\n".join(why)
+                spec(client_cells, rec.row, explain_col)[2] = "\n".join(why)
 
     rewrites: list[Fix] = []
     if rewrite:
         for fix in outcome.fixes:
             if _differs(snapshot.sheets[fix.sheet].cell(fix.row, fix.col_index), fix.new):
-                cells[fix.sheet].setdefault((fix.row, fix.col_index), {})["value"] = fix.new
+                spec(cells[fix.sheet], fix.row, fix.col_index)[0] = fix.new
                 rewrites.append(fix)
 
+    fill_of = {"error": colors.error, "warning": colors.warning, "info": colors.info}
     for (sheet, row, col), found in _problems_by_cell(outcome.problems, rewrite).items():
-        severity = worst([p.severity for p in found])
-        mark = cells[sheet].setdefault((row, col), {})
-        mark["fill"] = {"error": colors.error, "warning": colors.warning, "info": colors.info}[
-            severity
-        ]
+        mark = spec(cells[sheet], row, col)
+        mark[1] = fill_of[worst([p.severity for p in found])]
         if config.output.notes:
-            mark["note"] = "\n".join(f"• {p.message}" for p in found)
+            mark[2] = "\n".join(f"• {p.message}" for p in found)
 
     edits = tuple(
         SheetEdits(
             sheet,
-            tuple(
-                CellEdit(
-                    row,
-                    col,
-                    value=cast("CellValue | _Keep", spec.get("value", KEEP)),
-                    fill=cast("str | None", spec.get("fill")),
-                    note=cast("str | None", spec.get("note")),
-                )
-                for (row, col), spec in sorted(by_cell.items())
-            ),
+            tuple(CellEdit(row, col, *by_cell[(row, col)]) for row, col in sorted(by_cell)),
         )
         for sheet, by_cell in cells.items()
     )
@@ -167,22 +176,6 @@ def _header_edits(
         if not (isinstance(current, str) and current.strip().casefold() == header.casefold()):
             out[(table.header_row, col)] = header
     return out
-
-
-def _tool_values(
-    records: Iterable[ClientRecord],
-    columns: dict[str, int],
-    lang: str,
-    group_rows: dict[int, tuple[int, ...]],
-) -> Iterable[tuple[int, int, CellValue]]:
-    for rec in records:
-        for key, col in columns.items():
-            if key == "id":
-                continue
-            if key == "duplicate":
-                yield rec.row, col, _duplicate_link(rec, group_rows)
-            else:
-                yield rec.row, col, _value_of(rec, key, lang)
 
 
 def _duplicate_link(rec: ClientRecord, group_rows: dict[int, tuple[int, ...]]) -> CellValue:
