@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 from xml.sax.saxutils import escape
@@ -56,6 +57,8 @@ from sync.sources.ooxml_toolsheet import (
     add_sheet_entry,
     build_tool_sheet,
     check_sheet_name,
+    edits_digest,
+    tool_sheet_digest,
 )
 from sync.sources.ooxml_zip import Deflater, Package, PartOut, write_package
 
@@ -195,10 +198,10 @@ class _Writer:
 
     def _run(self, dst: BinaryIO, deflater: Deflater) -> PackageWriteStats | None:
         self._check_tool_sheets()
-        self.pkg.prefetch(
-            self.sheets[e.sheet][0] for e in self.plan.edits if e.sheet in self.sheets
-        )
-        for edits in self.plan.edits:
+        planned = {e.sheet: edits_digest(e) for e in self.plan.edits}
+        todo = [e for e in self.plan.edits if not self._unchanged_since_our_write(e, planned)]
+        self.pkg.prefetch(self.sheets[e.sheet][0] for e in todo if e.sheet in self.sheets)
+        for edits in todo:
             self._edit_sheet(edits)
             self._deflate_ahead(deflater)
         for sheet in self.plan.tool_sheets:
@@ -216,7 +219,7 @@ class _Writer:
             return None
         # Every package we write carries a record, even an empty one: "no record" then means
         # "never written by the tool" (or written and then stripped by another program).
-        self._write_record()
+        self._write_record({e.sheet: edits_digest(e, values=False) for e in self.plan.edits})
         if self.ct.changed:
             self.out[ContentTypes.NAME] = self.ct.data
         if self.wb_rels.changed:
@@ -352,7 +355,15 @@ class _Writer:
     # ----------------------------------------------------------------- tool sheets, record
 
     def _write_tool_sheet(self, sheet: ToolSheet) -> None:
+        digest = tool_sheet_digest(sheet, self.date1904)
+        if sheet.name in self.sheets:
+            part, _ = self.sheets[sheet.name]
+            if self.pkg.has(part):
+                unchanged = f"{digest}:{self.pkg.info(part).CRC:08x}"
+                if self.record.sheet_digests.get(sheet.name) == unchanged:
+                    return  # same content as our last write, and nobody touched the part
         xml = build_tool_sheet(sheet, self.styles, self.date1904)
+        self.record.sheet_digests[sheet.name] = f"{digest}:{zlib.crc32(xml):08x}"
         if sheet.name in self.sheets:
             part, _ = self.sheets[sheet.name]
             self.out[part] = xml
@@ -370,8 +381,50 @@ class _Writer:
         if new_app is not None:
             self.out["docProps/app.xml"] = new_app
 
-    def _write_record(self) -> None:
-        record = Record(self.styles.records(), self.record.tool_sheets, self.record.notes)
+    # ----------------------------------------------------------------- the no-op fast path
+
+    def _crc(self, name: str | None, after: bool) -> str:
+        if name is None:
+            return "-"
+        if after and name in self.out:
+            return f"{zlib.crc32(self.out[name]):08x}"
+        if (after and name in self.removed) or not self.pkg.has(name):
+            return "-"
+        return f"{self.pkg.info(name).CRC:08x}"
+
+    def _state(self, part: str, after: bool) -> str:
+        """CRC-32s of everything the result of editing ``part`` depends on besides the plan:
+        the sheet, its relationships, notes and drawing, styles, shared strings, workbook."""
+        rels_part = rels_name(part)
+        data = self.out.get(rels_part) if after else None
+        if data is None and self.pkg.has(rels_part) and not (after and rels_part in self.removed):
+            data = self.pkg.read(rels_part)
+        rels = Rels(data, "state")
+        related = sorted(
+            resolve(part, r.target) for t in (REL_COMMENTS, REL_VML) for r in rels.by_type(t)
+        )
+        names = [part, rels_part, self.styles_part, self._related(REL_SHARED), self.workbook]
+        return ".".join(self._crc(n, after) for n in [*names, *related])
+
+    def _unchanged_since_our_write(self, edits: SheetEdits, digests: dict[str, str]) -> bool:
+        """The same plan as our last write, over parts nobody touched since: the result would
+        be what is already there, so the sheet is not even decompressed."""
+        found = self.sheets.get(edits.sheet)
+        recorded = self.record.staff_digests.get(edits.sheet)
+        if found is None or recorded is None:
+            return False
+        return recorded == f"{digests[edits.sheet]}:{self._state(found[0], after=False)}"
+
+    def _write_record(self, digests: dict[str, str]) -> None:
+        staff = {
+            sheet: f"{digest}:{self._state(self.sheets[sheet][0], after=True)}"
+            for sheet, digest in digests.items()
+            if sheet in self.sheets
+        }
+        tool = {k: v for k, v in self.record.sheet_digests.items() if k in self.record.tool_sheets}
+        record = Record(
+            self.styles.records(), self.record.tool_sheets, self.record.notes, tool, staff
+        )
         data = record_xml(record)
         if data == self.old_record_bytes:
             return

@@ -31,6 +31,11 @@ class Record:
     clones: list[CloneRecord] = field(default_factory=list)
     tool_sheets: set[str] = field(default_factory=set)
     notes: dict[str, frozenset[str]] = field(default_factory=dict)  # sheet -> note keys
+    # tool sheet -> "content digest:CRC-32 of the part as written" (an unchanged plan over an
+    # untouched part is not rebuilt)
+    sheet_digests: dict[str, str] = field(default_factory=dict)
+    # staff sheet -> "plan digest:CRC-32s of the parts its result depends on", after our write
+    staff_digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -60,10 +65,17 @@ def parse_record(data: bytes) -> Record | None:
             return Record()  # unreadable entries: treat as stale, fall back to colours
     for el in root.iter(f"{_Q}notes"):
         record.notes[el.get("sheet", "")] = frozenset((el.text or "").split())
+    for el in root.iter(f"{_Q}staffSheet"):
+        name, digest = el.get("name"), el.get("digest")
+        if name and digest:
+            record.staff_digests[name] = digest
     for el in root.iter(f"{_Q}toolSheet"):
         name = el.get("name")
         if name:
             record.tool_sheets.add(name)
+            digest = el.get("digest")
+            if digest:
+                record.sheet_digests[name] = digest
     return record
 
 
@@ -77,7 +89,16 @@ def record_xml(record: Record) -> bytes:
         f' fingerprint="{c.fingerprint}"/>'
         for c in sorted(record.clones, key=lambda c: c.index)
     ]
-    lines += [f"<toolSheet name={quoteattr(n)}/>" for n in sorted(record.tool_sheets)]
+    lines += [
+        f"<toolSheet name={quoteattr(n)}"
+        + (f" digest={quoteattr(record.sheet_digests[n])}" if n in record.sheet_digests else "")
+        + "/>"
+        for n in sorted(record.tool_sheets)
+    ]
+    lines += [
+        f"<staffSheet name={quoteattr(n)} digest={quoteattr(d)}/>"
+        for n, d in sorted(record.staff_digests.items())
+    ]
     # tool notes by cell and text hash: LibreOffice drops note authors on save
     lines += [
         f"<notes sheet={quoteattr(sheet)}>{' '.join(sorted(keys))}</notes>"

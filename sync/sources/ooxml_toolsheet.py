@@ -6,13 +6,14 @@ is deterministic (same plan, same styles → same bytes) so that an unchanged pa
 
 from __future__ import annotations
 
+import hashlib
 import re
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
 from sync.errors import SourceError
-from sync.model import ToolSheet
+from sync.model import KEEP, SheetEdits, ToolSheet
 from sync.sources.ooxml_cells import column_letters, encode_value
 from sync.sources.ooxml_styles import StyleBook
 
@@ -26,6 +27,41 @@ _EP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties
 def check_sheet_name(name: str, label: str) -> None:
     if not name or len(name) > 31 or _BAD_NAME.search(name) or name.strip("'") != name:
         raise SourceError(f"{label}: '{name}' cannot be a sheet name")
+
+
+# Bump when the writer's output changes, so that sheets written before are redone.
+_BUILDER_VERSION = 1
+
+
+def tool_sheet_digest(sheet: ToolSheet, date1904: bool) -> str:
+    """A fingerprint of everything :func:`build_tool_sheet` makes the sheet from."""
+    content = (
+        _BUILDER_VERSION,
+        date1904,
+        sheet.rows,
+        sorted(sheet.links.items()),
+        sorted(sheet.fills.items()),
+        sheet.bold_rows,
+        sheet.column_widths,
+    )
+    # repr, not pickle: pickle's output depends on which equal strings share an object
+    text = repr(content).encode("utf-8", "surrogatepass")
+    return hashlib.sha1(text, usedforsecurity=False).hexdigest()[:16]
+
+
+def edits_digest(edits: SheetEdits, *, values: bool = True) -> str:
+    """A fingerprint of a staff sheet's part of the plan: its marks (fills, notes) and, with
+    ``values``, the values it changes. After a write the values are in the sheet, so the state
+    is recorded without them: a later plan that changes no value and marks the same cells
+    has the same fingerprint."""
+    marks = [
+        (e.row, e.col, e.fill, e.note)
+        for e in edits.cells
+        if e.fill is not None or e.note is not None
+    ]
+    changed = [(e.row, e.col, e.value) for e in edits.cells if values and e.value is not KEEP]
+    text = repr((_BUILDER_VERSION, edits.sheet, marks, changed)).encode("utf-8", "surrogatepass")
+    return hashlib.sha1(text, usedforsecurity=False).hexdigest()[:16]
 
 
 def build_tool_sheet(sheet: ToolSheet, styles: StyleBook, date1904: bool) -> bytes:

@@ -9,7 +9,9 @@ import random
 import signal
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -21,6 +23,7 @@ pytest.importorskip("sync.sources.ooxml", reason="the surgical xlsx writer is no
 from sync import service
 from sync.config import default_config
 from sync.errors import ConflictError
+from sync.model import ToolSheet
 from sync.sources.xlsx import BackupSettings, XlsxSource
 
 AS_OF = dt.date(2026, 11, 1)
@@ -173,3 +176,112 @@ def test_killed_at_random_moments_the_file_is_always_old_or_new(tmp_path: Path) 
     path.write_bytes(pristine.read_bytes())
     _sync(path)
     assert not list(tmp_path.glob(".~clientbase-*"))
+
+
+def _rezip(path: Path, name: str, edit: Callable[[bytes], bytes]) -> None:
+    """Rewrite one part of the package the way another program would (everything else kept)."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            z.writestr(info, edit(data) if info.filename == name else data)
+
+
+def test_tool_sheets_are_rebuilt_only_when_their_content_or_part_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.sources import ooxml
+
+    built: list[str] = []
+    real = ooxml.build_tool_sheet  # type: ignore[attr-defined]
+
+    def counting(sheet: ToolSheet, *args: Any) -> bytes:
+        built.append(sheet.name)
+        return real(sheet, *args)
+
+    monkeypatch.setattr(ooxml, "build_tool_sheet", counting)
+    path = _workbook(tmp_path / "clients.xlsx")
+    _sync(path)
+    assert sorted(built) == ["Проблемы", "Сводка"]
+
+    built.clear()
+    again = _sync(path).applied
+    assert again is not None and again.status == "unchanged"
+    assert built == []  # same plan, untouched parts: nothing rebuilt
+
+    # someone types over a message in the Problems sheet: the next sync puts it back
+    problems = openpyxl.load_workbook(path)["Проблемы"]
+    message = problems["F2"].value
+    with zipfile.ZipFile(path) as z:
+        part = next(
+            n
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/") and message in z.read(n).decode()
+        )
+    _rezip(path, part, lambda data: data.replace(message.encode(), "стёрто".encode()))
+    assert openpyxl.load_workbook(path)["Проблемы"]["F2"].value == "стёрто"
+    built.clear()
+    assert _sync(path).applied.status == "applied"  # type: ignore[union-attr]
+    assert built == ["Проблемы"]
+    assert openpyxl.load_workbook(path)["Проблемы"]["F2"].value == message
+
+
+def _shop(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Клиенты"
+    ws.append(["ID", "ФИО", "Телефон"])
+    ws.append(["C1", "Иванов Иван", "+7 912 345-67-89"])
+    ws.append(["C2", "Петрова Анна", "12345"])
+    orders = wb.create_sheet("Заказы")
+    orders.append(["Номер заказа", "Дата", "ID клиента", "Сумма"])
+    orders.append(["Z1", dt.datetime(2026, 10, 1), "C1", 1234])
+    orders.append(["Z2", dt.datetime(2026, 10, 2), "C2", 777])
+    wb.save(path)
+    return path
+
+
+def test_unchanged_sheets_are_skipped_but_values_from_other_sheets_still_arrive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.config_load import parse_config
+    from sync.sources import ooxml
+
+    edited: list[str] = []
+    real = ooxml._Writer._edit_sheet
+
+    def spy(self: Any, edits: Any) -> None:
+        edited.append(edits.sheet)
+        real(self, edits)
+
+    monkeypatch.setattr(ooxml._Writer, "_edit_sheet", spy)
+    config = parse_config('[output]\ncolumns = ["revenue", "abc"]', "c.toml")
+    path = _shop(tmp_path / "shop.xlsx")
+
+    def sync() -> str:
+        result = service.sync(XlsxSource(path), config, AS_OF).applied
+        assert result is not None
+        return result.status
+
+    def revenue() -> list[object]:
+        ws = openpyxl.load_workbook(path)["Клиенты"]
+        col = [c.value for c in ws[1]].index("Выручка") + 1
+        return [ws.cell(r, col).value for r in (2, 3)]
+
+    assert sync() == "applied" and revenue() == [1234, 777]
+    edited.clear()
+    written = path.read_bytes()
+    assert sync() == "unchanged" and path.read_bytes() == written
+    assert edited == []  # nothing changed since our write: no sheet is even decompressed
+
+    # an order amount is corrected in the orders sheet only (the clients part is untouched)
+    part = "xl/worksheets/sheet2.xml"  # openpyxl's name for the second sheet, Заказы
+    with zipfile.ZipFile(path) as z:
+        assert b"<v>1234</v>" in z.read(part)
+    _rezip(path, part, lambda data: data.replace(b"<v>1234</v>", b"<v>5000</v>"))
+    edited.clear()
+    assert sync() == "applied"
+    assert "Клиенты" in edited and revenue() == [5000, 777]
+    # and the highlight on the bad phone survived all of it
+    assert openpyxl.load_workbook(path)["Клиенты"]["C3"].fill.fgColor.rgb == "FFFFC7CE"
