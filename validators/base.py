@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 Severity = Literal["error", "warning", "info"]
 
@@ -47,13 +47,34 @@ EMPTY = FieldCheck(None)
 T = TypeVar("T")
 
 
-def map_cached(values: Sequence[object], fn: Callable[[object], T]) -> list[T]:
+# Verdicts kept for the life of the process, per validator and settings: the daemon's next pass
+# over a workbook re-validates only the values it has not seen (the ones staff just typed).
+_VERDICTS: dict[Hashable, dict[tuple[type, object], Any]] = {}
+VERDICT_CACHE_LIMIT = 400_000  # distinct values per validator; then the cache starts afresh
+
+
+def verdict_cache(*key: Hashable) -> dict[tuple[type, object], Any]:
+    """The process-wide verdict cache for a validator with these settings (``key``); only for
+    verdicts that depend on nothing but the value and the settings."""
+    cache = _VERDICTS.get(key)
+    if cache is None or len(cache) > VERDICT_CACHE_LIMIT:
+        cache = _VERDICTS[key] = {}
+    return cache
+
+
+def map_cached(
+    values: Sequence[object],
+    fn: Callable[[object], T],
+    cache: dict[tuple[type, object], Any] | None = None,
+) -> list[T]:
     """Apply ``fn`` to each value, computing each distinct (hashable) value only once.
 
     Customer columns repeat a lot (cities, consent, empty cells), and phone / email parsing
-    is the expensive part of a pass, so the cache is what makes the validators fast.
+    is the expensive part of a pass, so the cache is what makes the validators fast. With
+    ``cache`` (see :func:`verdict_cache`), values seen by earlier passes are not recomputed.
     """
-    cache: dict[tuple[type, object], T] = {}
+    if cache is None:
+        cache = {}
     out: list[T] = []
     empty: list[T] = []  # None is the most common value of all: no key, no hashing
     for v in values:

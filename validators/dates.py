@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from validators.base import EMPTY, FieldCheck, Finding, map_cached
+from validators.base import EMPTY, FieldCheck, Finding, map_cached, verdict_cache
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's fake 1900-02-29
 _MIN_SERIAL, _MAX_SERIAL = 1, 2958465  # 9999-12-31
@@ -157,5 +157,6 @@ def check_dates(
     slow = map_cached(
         [None if ok else v for v, ok in zip(values, fast, strict=True)],
         lambda v: _check_one(v, as_of, kind),
+        verdict_cache("date", as_of, kind),
     )
     return [FieldCheck(v) if ok else check for v, ok, check in zip(values, fast, slow, strict=True)]

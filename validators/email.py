@@ -11,7 +11,7 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz.distance import DamerauLevenshtein
 
-from validators.base import EMPTY, FieldCheck, Finding, map_cached
+from validators.base import EMPTY, FieldCheck, Finding, map_cached, verdict_cache
 from validators.name import repair_look_alikes
 
 _MAX_LEN = 254  # RFC 5321 path limit
@@ -193,4 +193,6 @@ def check_emails(
     """One verdict per value: ``email.invalid``, ``email.suspect`` (with the likely fix) or
     ``email.fixed`` (case / spaces)."""
     extra = frozenset(d.lower() for d in extra_domains)
-    return map_cached(values, lambda v: _check_one(v, check_dns, extra))
+    # DNS answers change over time: only offline verdicts outlive the pass
+    cache = None if check_dns else verdict_cache("email", tuple(sorted(extra)))
+    return map_cached(values, lambda v: _check_one(v, check_dns, extra), cache)

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from validators.base import EMPTY, FieldCheck, Finding, map_cached
+from validators.base import EMPTY, FieldCheck, Finding, map_cached, verdict_cache
 
 # Latin letters that look like Cyrillic ones, and back.
 _LAT_TO_CYR = str.maketrans(
@@ -168,7 +168,7 @@ def _check_one(value: object) -> FieldCheck:
 def check_names(values: Sequence[object]) -> list[FieldCheck]:
     """One verdict per value: ``name.mixed_scripts`` (with the repaired spelling),
     ``name.fixed`` (spaces / capitals) or ``name.invalid`` (digits, symbols)."""
-    return map_cached(values, _check_one)
+    return map_cached(values, _check_one, verdict_cache("name"))
 
 
 # Patronymic endings: -вич covers -ович / -евич / -йович; -ич covers Ильич, Кузьмич; -вна,

@@ -17,7 +17,7 @@ from typing import Literal
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
-from validators.base import EMPTY, FieldCheck, Finding, map_cached
+from validators.base import EMPTY, FieldCheck, Finding, map_cached, verdict_cache
 
 PhoneFormat = Literal["e164", "international", "national"]
 
@@ -216,4 +216,5 @@ def check_phones(
     """One verdict per value: ``phone.invalid``, ``phone.fixed`` (with the formatted number)
     or ``phone.multiple`` (several numbers in one cell: the first is used)."""
     regs = tuple(r.upper() for r in regions)
-    return map_cached(values, lambda v: _check_one(v, regs, fmt))
+    cache = verdict_cache("phone", tuple(regs), fmt)
+    return map_cached(values, lambda v: _check_one(v, regs, fmt), cache)
