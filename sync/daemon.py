@@ -206,6 +206,8 @@ class Daemon:
             log.error("%s: pass failed (%s); will retry", entry.path.name, type(exc).__name__)
             report = PassReport("retry", type(exc).__name__)
         self._reschedule(entry, report)
+        for other in report.also:
+            self.notify(Path(other), restart_quiet=False)
         return report
 
     def run_worker(self) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from sync import service
 from sync.config import Config
+from sync.crossfile import Elsewhere, Lookup, contact_keys
 from sync.errors import ClientbaseError, ConfigError, ConflictError, SourceLockedError
 from sync.model import CellValue, Outcome, WritePlan
 from sync.sources.xlsx import file_version, lock_files
@@ -42,6 +43,8 @@ class PassReport:
 
     action: Action
     detail: str = ""
+    # other workbooks whose "also in another workbook" notes this pass made out of date
+    also: tuple[str, ...] = ()
 
 
 def content_hash(version: str | None) -> str | None:
@@ -196,6 +199,7 @@ def process_file(
             log.info("%s: removed from the folder", path.name)
             state.status = "deleted"
             store.put_file(state)
+            return PassReport("deleted", also=_requeue(store, store.replace_contacts(key, [])))
         return PassReport("deleted")
     if handle_lock(path, state, store, stale_lock_hours):
         return PassReport("locked", state.lock_name or "")
@@ -221,7 +225,11 @@ def _run(
         source = service.open_source(str(path), config)
         try:
             result = service.sync(
-                source, config, today, progress=lambda step: log.debug("%s: %s", path.name, step)
+                source,
+                config,
+                today,
+                progress=lambda step: log.debug("%s: %s", path.name, step),
+                elsewhere=_lookup(store, path),
             )
         finally:
             source.close()
@@ -260,6 +268,8 @@ def _run(
         log.info("%s: updated (%s); %s", path.name, applied.detail, _problem_counts(result.outcome))
     else:
         log.info("%s: up to date; %s", path.name, _problem_counts(result.outcome))
+    keys = [(k.row, k.digest) for k in contact_keys(result.outcome.records)]
+    also = _requeue(store, store.replace_contacts(str(path), keys))
     state.status = "ok"
     state.seen_version = applied.new_version or version
     state.last_pass_at = now_text()
@@ -268,4 +278,31 @@ def _run(
     state.locked_since = None
     state.lock_name = None
     store.put_file(state)
-    return PassReport("applied" if applied.status == "applied" else "unchanged", applied.detail)
+    action: Action = "applied" if applied.status == "applied" else "unchanged"
+    return PassReport(action, applied.detail, also)
+
+
+def _lookup(store: StateStore, path: Path) -> Lookup:
+    def lookup(digests: Sequence[str]) -> dict[str, list[Elsewhere]]:
+        found = store.contacts_elsewhere(str(path), digests)
+        return {
+            d: [Elsewhere(Path(p).name, row) for p, row in places] for d, places in found.items()
+        }
+
+    return lookup
+
+
+def _requeue(store: StateStore, paths: set[str]) -> tuple[str, ...]:
+    """Workbooks whose cross-workbook notes changed get a pass although their content did not."""
+    out = []
+    for other in sorted(paths):
+        state = store.get_file(other)
+        if state is None or state.status in ("deleted", "error"):
+            continue
+        if state.status == "ok":
+            state.status = "pending"
+            store.put_file(state)
+        out.append(other)
+    if out:
+        log.info("%d other workbook(s) share clients with this one; re-checking them", len(out))
+    return tuple(out)

@@ -113,6 +113,11 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "Можливий дубль клієнта: рядки {rows} (група {group}, збігається: {reasons})",
         "Possible duplicate client: rows {rows} (group {group}, matching: {reasons})",
     ),
+    "duplicate.other_file": (
+        "Этот клиент есть и в другой таблице: {places}",
+        "Цей клієнт є і в іншій таблиці: {places}",
+        "This client is also in another workbook: {places}",
+    ),
     "city.fixed": (
         "Город записан по-разному; единое название: {suggestion}",
         "Місто записано по-різному; єдина назва: {suggestion}",
@@ -152,6 +157,7 @@ def message(code: str, language: str, params: Mapping[str, str] | None = None) -
         "group": "",
         "reasons": "",
         "days": "",
+        "places": "",
     }
     if params:
         values.update(params)
@@ -161,6 +167,14 @@ def message(code: str, language: str, params: Mapping[str, str] | None = None) -
 def reason_names(reasons: tuple[str, ...], language: str) -> str:
     """Localised, comma-separated names of the fields that matched."""
     return ", ".join(_pick(_REASONS[r], language) if r in _REASONS else r for r in reasons)
+
+
+_PLACE = ("{file}, строка {row}", "{file}, рядок {row}", "{file}, row {row}")
+
+
+def place(file: str, row: int, language: str) -> str:
+    """``branch2.xlsx, строка 14`` — a row of another workbook, for notes."""
+    return _pick(_PLACE, language).format(file=file, row=row)
 
 
 def known_codes() -> frozenset[str]:

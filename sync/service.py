@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sync.config import Config
+from sync.crossfile import Lookup, add_cross_file_duplicates
 from sync.engine import ProgressFn, run_pass
 from sync.errors import UsageError
 from sync.model import ApplyResult, Outcome, Snapshot, WritePlan
@@ -75,11 +76,15 @@ def sync(
     *,
     dry_run: bool = False,
     progress: ProgressFn | None = None,
+    elsewhere: Lookup | None = None,
 ) -> SyncResult:
-    """One pass, then write the plan back (unless ``dry_run``)."""
+    """One pass, then write the plan back (unless ``dry_run``). ``elsewhere`` looks up
+    contact keys in other workbooks (the daemon's index) to flag clients entered twice."""
     from sync.writeback import plan_writeback
 
     snapshot, outcome = check(source, config, as_of, progress)
+    if elsewhere is not None:
+        outcome = add_cross_file_duplicates(outcome, elsewhere)
     if progress:
         progress("planning")
     with without_gc():

@@ -115,6 +115,12 @@ class StateStore(Protocol):
 
     def prune(self, history_days: int, audit_days: int) -> int: ...
 
+    def contacts_elsewhere(
+        self, path: str, digests: Sequence[str]
+    ) -> dict[str, list[tuple[str, int]]]: ...
+
+    def replace_contacts(self, path: str, keys: Sequence[tuple[int, str]]) -> set[str]: ...
+
     def close(self) -> None: ...
 
 
@@ -154,6 +160,13 @@ CREATE TABLE IF NOT EXISTS audit (
     new_value TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_path ON audit (path, at);
+CREATE TABLE IF NOT EXISTS contacts (
+    path TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    digest TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contacts_digest ON contacts (digest);
+CREATE INDEX IF NOT EXISTS contacts_path ON contacts (path);
 CREATE TABLE IF NOT EXISTS daemon (
     one INTEGER PRIMARY KEY CHECK (one = 1),
     pid INTEGER NOT NULL,
@@ -356,6 +369,60 @@ class SqliteStateStore:
             ).rowcount
             n += db.execute("DELETE FROM audit WHERE at < ?", (audit_before,)).rowcount
         return n
+
+    # ------------------------------------------------------------------ cross-workbook index
+
+    def contacts_elsewhere(
+        self, path: str, digests: Sequence[str]
+    ) -> dict[str, list[tuple[str, int]]]:
+        """For each hashed contact key, the (workbook, row) pairs of *other* workbooks that
+        hold it."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        with self._tx() as db:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (digest TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM wanted")
+            db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((d,) for d in digests))
+            rows = db.execute(
+                "SELECT c.digest, c.path, c.row FROM contacts c JOIN wanted w USING (digest)"
+                " WHERE c.path != ? ORDER BY c.path, c.row",
+                (path,),
+            ).fetchall()
+            db.execute("DELETE FROM wanted")
+        for digest, other, row in rows:
+            out.setdefault(digest, []).append((other, row))
+        return out
+
+    def replace_contacts(self, path: str, keys: Sequence[tuple[int, str]]) -> set[str]:
+        """Make ``path``'s entries exactly ``keys`` ((row, digest) pairs); return the other
+        workbooks sharing a key that was added or removed (their notes are now out of date)."""
+        new = set(keys)
+        with self._tx() as db:
+            old = set(db.execute("SELECT row, digest FROM contacts WHERE path = ?", (path,)))
+            added, removed = new - old, old - new
+            if not added and not removed:
+                return set()
+            db.executemany(
+                "DELETE FROM contacts WHERE path = ? AND row = ? AND digest = ?",
+                ((path, r, d) for r, d in removed),
+            )
+            db.executemany(
+                "INSERT INTO contacts (path, row, digest) VALUES (?, ?, ?)",
+                ((path, r, d) for r, d in added),
+            )
+            changed = {d for _, d in added | removed}
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (digest TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM touched")
+            db.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((d,) for d in changed))
+            others = {
+                p
+                for (p,) in db.execute(
+                    "SELECT DISTINCT c.path FROM contacts c JOIN touched t USING (digest)"
+                    " WHERE c.path != ?",
+                    (path,),
+                )
+            }
+            db.execute("DELETE FROM touched")
+        return others
 
     def close(self) -> None:
         with self._lock:

@@ -500,14 +500,20 @@ def test_broken_files_get_clear_errors_while_others_are_served(
     # still serving: a workbook saved afterwards is processed
     save_excel_way(share / "later.xlsx", lambda p: write_clients(p, ROWS))
     assert wait_for(lambda: fill(share / "later.xlsx", "C3") == ERROR_FILL), daemon.log
-    result = CliRunner().invoke(status, ["--state", str(daemon.state)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    lines = {
-        line.split()[0]: line for line in result.output.splitlines()[2:] if line.startswith("  ")
-    }
+    # later.xlsx holds the same clients as good.xlsx: good.xlsx is re-checked for its notes
+    assert wait_for(lambda: "later.xlsx, строка 2" in _note(share / "good.xlsx", "C2"))
+
+    def status_lines() -> tuple[str, dict[str, str]]:
+        result = CliRunner().invoke(status, ["--state", str(daemon.state)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()[2:]
+        return result.output, {line.split()[0]: line for line in lines if line.startswith("  ")}
+
+    assert wait_for(lambda: " ok " in status_lines()[1]["good.xlsx"])
+    output, lines = status_lines()
     for name, word in expected.items():
-        assert "error" in lines[name] and word in lines[name], result.output
-    assert " ok " in lines["good.xlsx"] and "Daemon: running" in result.output
+        assert "error" in lines[name] and word in lines[name], output
+    assert " ok " in lines["later.xlsx"] and "Daemon: running" in output
 
 
 @posix_only
@@ -610,3 +616,49 @@ def test_status_without_a_state_database_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(status, ["--state", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 2
     assert "no state database" in result.output and "clientbase watch" in result.output
+
+
+def _note(path: Path, cell: str) -> str:
+    comment = openpyxl.load_workbook(path)["Клиенты"][cell].comment
+    return comment.text if comment is not None else ""
+
+
+def test_a_client_in_two_branch_workbooks_is_flagged_in_both(harness: Harness) -> None:
+    branch1, branch2 = harness.folder / "branch1.xlsx", harness.folder / "branch2.xlsx"
+    write_clients(branch1, ROWS)
+    # the same Ivanov typed differently in the other branch (row 3 there), plus a stranger
+    write_clients(
+        branch2,
+        [
+            ["B000001", "Коваленко Мария", "+380 67 765 4321", "m.k@ukr.net"],
+            ["B000002", "Иванов И. И.", "+7 912 345 67 89", None],
+        ],
+    )
+    harness.daemon.notify(branch1)
+    assert harness.settle() == ["applied"]
+    assert "другой таблице" not in _note(branch1, "C2")  # branch2 not seen yet
+
+    harness.daemon.notify(branch2)
+    actions = harness.settle()
+    # branch2 is flagged at once; branch1 is re-checked because it now shares a client
+    assert actions == ["applied", "applied"]
+    assert "branch1.xlsx, строка 2" in _note(branch2, "C3")
+    assert "branch2.xlsx, строка 3" in _note(branch1, "C2")
+    assert fill(branch1, "C2") == "FFFFEB9C"  # a warning
+    assert "другой таблице" not in _note(branch2, "C2")  # the stranger is left alone
+    assert harness.settle() == []  # and it settles: no endless re-checking
+
+    # the second branch fixes the phone of its row: branch1's note goes away
+    write_clients(
+        branch2,
+        [
+            ["B000001", "Коваленко Мария", "+380 67 765 4321", "m.k@ukr.net"],
+            ["B000002", "Иванов И. И.", "+7 912 000 00 01", None],
+        ],
+    )
+    harness.daemon.notify(branch2)
+    assert harness.settle() == ["applied", "applied"]
+    assert "другой таблице" not in _note(branch1, "C2")
+    # the index holds hashes, never the phones themselves
+    dump = "\n".join(harness.store._db.iterdump())
+    assert not any(s in dump for s in ("+7912", "79123456789", "ivanov@", "Иванов"))

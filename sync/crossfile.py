@@ -1,0 +1,110 @@
+"""Duplicates across workbooks: a client entered in two branch workbooks is flagged in both.
+
+Pure: the caller (the daemon) keeps an index of every served workbook's contact keys and asks
+it which other workbooks hold the keys of this one. Keys are hashed before they leave this
+module, so the index holds no phone, email or name in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from sync.messages import message, place
+from sync.model import ClientRecord, Outcome, Problem
+
+CODE = "duplicate.other_file"
+MAX_LISTED = 3  # places named in one note ("also in a.xlsx, row 4; b.xlsx, row 9 …")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactKey:
+    """One hashed contact key of one client row."""
+
+    row: int
+    kind: str  # "phone" | "email" | "name"
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Elsewhere:
+    """A row of another workbook holding the same key."""
+
+    file: str  # the workbook's file name (no folder: it goes into a note staff read)
+    row: int
+
+
+def _digest(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}\x00{value}".encode()).hexdigest()[:24]
+
+
+def _name_key(rec: ClientRecord) -> str | None:
+    """Name and birthday together: a name alone is too common to call two rows one person."""
+    birthday = rec.extra.get("birthday")
+    if not rec.name or birthday is None:
+        return None
+    words = sorted(rec.name.casefold().replace("ё", "е").split())
+    return " ".join(words) + f"|{birthday}"
+
+
+def contact_keys(records: Iterable[ClientRecord]) -> list[ContactKey]:
+    """The hashed phone, email and name+birthday keys of every client row."""
+    out: list[ContactKey] = []
+    for rec in records:
+        if rec.phone:
+            out.append(ContactKey(rec.row, "phone", _digest("phone", rec.phone)))
+        if rec.email:
+            out.append(ContactKey(rec.row, "email", _digest("email", rec.email.casefold())))
+        name = _name_key(rec)
+        if name:
+            out.append(ContactKey(rec.row, "name", _digest("name", name)))
+    return out
+
+
+Lookup = Callable[[Sequence[str]], Mapping[str, Sequence[Elsewhere]]]
+
+
+def add_cross_file_duplicates(outcome: Outcome, lookup: Lookup) -> Outcome:
+    """``outcome`` with a ``duplicate.other_file`` problem on each client row whose phone,
+    email or name+birthday is also in another workbook (``lookup`` maps key digests to the
+    rows of other workbooks holding them)."""
+    keys = contact_keys(outcome.records)
+    found = lookup(sorted({k.digest for k in keys}))
+    if not found:
+        return outcome
+    table = outcome.tables.get("clients")
+    if table is None:
+        return outcome
+    by_row: dict[int, dict[str, list[Elsewhere]]] = {}
+    for key in keys:
+        for other in found.get(key.digest, ()):
+            kinds = by_row.setdefault(key.row, {})
+            places = kinds.setdefault(key.kind, [])
+            if other not in places:
+                places.append(other)
+    problems: list[Problem] = []
+    for row, kinds in sorted(by_row.items()):
+        kind = next(k for k in ("phone", "email", "name") if k in kinds)
+        field = {"phone": "phone", "email": "email", "name": "name"}[kind]
+        col = table.field_columns.get(field) or (
+            table.field_columns.get("last_name") if field == "name" else None
+        )
+        places = sorted({p for ps in kinds.values() for p in ps}, key=lambda p: (p.file, p.row))
+        listed = "; ".join(place(p.file, p.row, outcome.language) for p in places[:MAX_LISTED])
+        if len(places) > MAX_LISTED:
+            listed += " …"
+        problems.append(
+            Problem(
+                table.sheet,
+                row,
+                table.headers[col - 1] if col else None,
+                field if col else None,
+                CODE,
+                "warning",
+                message(CODE, outcome.language, {"places": listed}),
+                None,
+                col,
+            )
+        )
+    return replace(outcome, problems=[*outcome.problems, *problems])

@@ -1,0 +1,67 @@
+"""Cross-workbook duplicates, the pure part: keys, and the problem a match becomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from sync.config import default_config
+from sync.config_load import parse_config
+from sync.crossfile import Elsewhere, add_cross_file_duplicates, contact_keys
+from sync.engine import run_pass
+from sync.model import CellValue, Outcome
+from sync.sources.memory import MemorySource
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+def _outcome(language: str = "ru") -> Outcome:
+    rows: list[list[CellValue]] = [
+        ["ФИО", "Телефон", "Email", "Дата рождения"],
+        ["Иванов Иван", "8 912 345 67 89", None, None],
+        ["Петрова Анна", None, "Anna@Mail.ru", dt.date(1990, 5, 1)],
+        ["Сидоров Олег", None, None, dt.date(1985, 1, 2)],
+    ]
+    config = (
+        default_config() if language == "ru" else parse_config(f'language = "{language}"', "c.toml")
+    )
+    return run_pass(MemorySource({"Клиенты": rows}).read(["Клиенты"]), config, AS_OF)
+
+
+def test_keys_are_hashed_and_name_needs_a_birthday() -> None:
+    keys = contact_keys(_outcome().records)
+    assert [(k.row, k.kind) for k in keys] == [(2, "phone"), (3, "email"), (3, "name"), (4, "name")]
+    assert all(len(k.digest) == 24 and set(k.digest) <= set("0123456789abcdef") for k in keys)
+    assert len({k.digest for k in keys}) == len(keys)
+    # same person, typed differently, gives the same keys
+    again = run_pass(
+        MemorySource(
+            {"Клиенты": [["ФИО", "Телефон", "Email"], ["ИВАНОВ  иван", "+7 (912) 345-67-89", None]]}
+        ).read(["Клиенты"]),
+        default_config(),
+        AS_OF,
+    )
+    assert contact_keys(again.records)[0].digest == keys[0].digest
+
+
+def test_a_match_elsewhere_becomes_a_warning_on_the_matching_cell() -> None:
+    outcome = _outcome("uk")
+    keys = {(k.row, k.kind): k.digest for k in contact_keys(outcome.records)}
+    places = [Elsewhere(f"branch{i}.xlsx", 10 + i) for i in range(5)]
+
+    def lookup(digests: Sequence[str]) -> Mapping[str, Sequence[Elsewhere]]:
+        return {keys[(3, "email")]: places, "unrelated": [Elsewhere("x.xlsx", 2)]}
+
+    result = add_cross_file_duplicates(outcome, lookup)
+    added = [p for p in result.problems if p.code == "duplicate.other_file"]
+    assert [(p.row, p.column, p.severity) for p in added] == [(3, "Email", "warning")]
+    assert added[0].message == (
+        "Цей клієнт є і в іншій таблиці: branch0.xlsx, рядок 10; branch1.xlsx, рядок 11; "
+        "branch2.xlsx, рядок 12 …"
+    )
+    assert len(result.problems) == len(outcome.problems) + 1
+
+
+def test_no_match_leaves_the_outcome_alone() -> None:
+    outcome = _outcome()
+    assert add_cross_file_duplicates(outcome, lambda digests: {}) is outcome
