@@ -31,7 +31,7 @@ def sniff_package(path: Path) -> None:
     """Raise a clear :class:`SourceError` when the file is not a readable xlsx package."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(8)
+            head = fh.read(512)
     except FileNotFoundError as exc:
         raise SourceError(f"{path.name}: file not found") from exc
     except OSError as exc:
@@ -53,11 +53,9 @@ def sniff_package(path: Path) -> None:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    """Text in any encoding a CSV export comes in (UTF-8, even with a letter cut at the end
+    of ``head``, or a one-byte Cyrillic code page): no control bytes but tab / CR / LF."""
+    return all(b >= 32 or b in (9, 10, 13) for b in head)
 
 
 def _open(path: Path) -> Any:

@@ -47,6 +47,10 @@ def test_values_keep_their_types_and_rows(tmp_path: Path) -> None:
     [
         (b"", "empty"),
         (b"ID;Name;Phone\n1;Ivan;+79123456789\n", "CSV"),
+        # Cyrillic headers: the 8th byte cuts a two-byte letter in half; and cp1251
+        ("ФИО;Телефон\nИванов;89123456789\n".encode(), "CSV"),
+        ("ФИО;Телефон\nИванов;89123456789\n".encode("cp1251"), "CSV"),
+        (bytes(range(256)) * 3, "not a zip package"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "password-protected"),
         (b"PK\x03\x04garbage", "damaged"),
     ],
