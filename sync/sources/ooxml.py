@@ -28,7 +28,7 @@ from lxml import etree
 
 from sync.errors import SheetNotFoundError, SourceError
 from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet, WritePlan
-from sync.sources.ooxml_notes import CommentsPart, VmlPart, used_shape_space
+from sync.sources.ooxml_notes import CommentsPart, FreshComments, VmlPart, used_shape_space
 from sync.sources.ooxml_parts import (
     CT_COMMENTS,
     CT_CUSTOM_XML_PROPS,
@@ -198,8 +198,8 @@ class _Writer:
 
     def _run(self, dst: BinaryIO, deflater: Deflater) -> PackageWriteStats | None:
         self._check_tool_sheets()
-        planned = {e.sheet: edits_digest(e) for e in self.plan.edits}
-        todo = [e for e in self.plan.edits if not self._unchanged_since_our_write(e, planned)]
+        digests = {e.sheet: edits_digest(e) for e in self.plan.edits}
+        todo = [e for e in self.plan.edits if not self._unchanged_since_our_write(e, digests)]
         self.pkg.prefetch(self.sheets[e.sheet][0] for e in todo if e.sheet in self.sheets)
         for edits in todo:
             self._edit_sheet(edits)
@@ -219,7 +219,7 @@ class _Writer:
             return None
         # Every package we write carries a record, even an empty one: "no record" then means
         # "never written by the tool" (or written and then stripped by another program).
-        self._write_record({e.sheet: edits_digest(e, values=False) for e in self.plan.edits})
+        self._write_record(digests)
         if self.ct.changed:
             self.out[ContentTypes.NAME] = self.ct.data
         if self.wb_rels.changed:
@@ -294,7 +294,7 @@ class _Writer:
             self.record.notes.pop(edits.sheet, None)
             return  # no notes there and none wanted: nothing to do
         old = self._maybe(comments_part) if comments_part else None
-        comments = CommentsPart(old, label)
+        comments = CommentsPart(old, label) if old is not None else FreshComments(label)
         recorded = self.record.notes.get(edits.sheet, frozenset())
         nstats = comments.apply(wanted, keep, self.author, recorded)
         self.record.notes[edits.sheet] = comments.tool_notes(self.author)
@@ -413,6 +413,8 @@ class _Writer:
         recorded = self.record.staff_digests.get(edits.sheet)
         if found is None or recorded is None:
             return False
+        if any(e.value is not KEEP for e in edits.cells):
+            return False  # a value to write: never skipped
         return recorded == f"{digests[edits.sheet]}:{self._state(found[0], after=False)}"
 
     def _write_record(self, digests: dict[str, str]) -> None:

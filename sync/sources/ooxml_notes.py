@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -63,6 +64,46 @@ def note_key(cell: tuple[int, int], text: str) -> str:
 
 def _text_of(comment: etree._Element) -> str:
     return "".join(t.text or "" for t in comment.iter(f"{_Q}t"))
+
+
+class FreshComments:
+    """A new comments part for a sheet that has none: built as text, as a first pass on a big
+    sheet adds tens of thousands of notes (same interface as :class:`CommentsPart`)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._author = ""
+        self._notes: dict[tuple[int, int], str] = {}
+
+    def apply(
+        self,
+        wanted: dict[tuple[int, int], str],
+        keep: set[tuple[int, int]],
+        author: str,
+        recorded: frozenset[str] = frozenset(),
+    ) -> NoteStats:
+        self._author = author
+        self._notes = {cell: excel_text(wanted[cell]) for cell in sorted(wanted)}
+        return NoteStats(notes_set=len(self._notes), added=list(self._notes))
+
+    def tool_notes(self, author: str) -> frozenset[str]:
+        return frozenset(note_key(cell, text) for cell, text in self._notes.items())
+
+    @property
+    def empty(self) -> bool:
+        return not self._notes
+
+    def to_bytes(self) -> bytes:
+        comments = "".join(
+            f'<comment ref="{column_letters(c)}{r}" authorId="0"><text>'
+            f'<t xml:space="preserve">{escape(text)}</t></text></comment>'
+            for (r, c), text in self._notes.items()
+        )
+        return (
+            "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            f'<comments xmlns="{NS}"><authors><author>{escape(self._author)}</author></authors>'
+            f"<commentList>{comments}</commentList></comments>"
+        ).encode()
 
 
 class CommentsPart:

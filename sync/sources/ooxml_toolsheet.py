@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from sync.errors import SourceError
-from sync.model import KEEP, SheetEdits, ToolSheet
+from sync.model import SheetEdits, ToolSheet
 from sync.sources.ooxml_cells import column_letters, encode_value
 from sync.sources.ooxml_styles import StyleBook
 
@@ -49,18 +49,17 @@ def tool_sheet_digest(sheet: ToolSheet, date1904: bool) -> str:
     return hashlib.sha1(text, usedforsecurity=False).hexdigest()[:16]
 
 
-def edits_digest(edits: SheetEdits, *, values: bool = True) -> str:
-    """A fingerprint of a staff sheet's part of the plan: its marks (fills, notes) and, with
-    ``values``, the values it changes. After a write the values are in the sheet, so the state
-    is recorded without them: a later plan that changes no value and marks the same cells
-    has the same fingerprint."""
+def edits_digest(edits: SheetEdits) -> str:
+    """A fingerprint of the marks (fills, notes) a staff sheet's part of the plan asks for.
+
+    Values are left out: after a write they are in the sheet, and a plan that changes a value
+    is never skipped anyway."""
     marks = [
         (e.row, e.col, e.fill, e.note)
         for e in edits.cells
         if e.fill is not None or e.note is not None
     ]
-    changed = [(e.row, e.col, e.value) for e in edits.cells if values and e.value is not KEEP]
-    text = repr((_BUILDER_VERSION, edits.sheet, marks, changed)).encode("utf-8", "surrogatepass")
+    text = repr((_BUILDER_VERSION, edits.sheet, marks)).encode("utf-8", "surrogatepass")
     return hashlib.sha1(text, usedforsecurity=False).hexdigest()[:16]
 
 
@@ -85,6 +84,27 @@ def build_tool_sheet(sheet: ToolSheet, styles: StyleBook, date1904: bool) -> byt
             found = styled[key] = f' s="{style}"' if style else ""
         return found
 
+    # value -> (number format, the cell's XML after its style attribute); values repeat a lot
+    encoded: dict[tuple[type, object], tuple[int | None, str]] = {}
+
+    def encode(value: object) -> tuple[int | None, str]:
+        key = (type(value), value)
+        found = encoded.get(key)
+        if found is None:
+            try:
+                enc = encode_value(value, date1904)  # type: ignore[arg-type]
+            except ValueError:
+                enc = encode_value(str(value), date1904)
+            t = f' t="{enc.t}"' if enc.t else ""
+            inner = enc.inner.decode()
+            found = (enc.number_format, f"{t}>{inner}</c>" if inner else f"{t}/>")
+            if len(encoded) < 200_000:
+                encoded[key] = found
+        return found
+
+    letters = [
+        column_letters(c) for c in range(1, 1 + max((len(v) for v in sheet.rows), default=0))
+    ]
     for r, values in enumerate(sheet.rows, start=1):
         cells: list[str] = []
         bold = r in bold_rows
@@ -93,17 +113,12 @@ def build_tool_sheet(sheet: ToolSheet, styles: StyleBook, date1904: bool) -> byt
             fill = fills.get((r, c)) if fills else None
             if value is None and fill is None and not bold:
                 continue
-            try:
-                enc = encode_value(value, date1904)
-            except ValueError:
-                enc = encode_value(str(value), date1904)
-            attrs = f'r="{column_letters(c)}{suffix}'
-            if bold or fill is not None or enc.number_format is not None:
-                attrs += style_attr(bold, enc.number_format, fill)
-            if enc.t:
-                attrs += f' t="{enc.t}"'
-            inner = enc.inner.decode()
-            cells.append(f"<c {attrs}>{inner}</c>" if inner else f"<c {attrs}/>")
+            number_format, tail = encode(value)
+            if bold or fill is not None or number_format is not None:
+                style = style_attr(bold, number_format, fill)
+            else:
+                style = ""
+            cells.append(f'<c r="{letters[c - 1]}{suffix}{style}{tail}')
             max_col = max(max_col, c)
         if cells:
             rows_xml.append(f'<row r="{r}">{"".join(cells)}</row>')
