@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -340,8 +342,30 @@ def export(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point.
+
+    A pass over 100 000 clients leaves millions of small objects; freeing them one by one at
+    interpreter exit took ~0.9 s after the work was done. Everything the commands write is
+    closed (and fsync'ed) by then, so the process ends right after flushing its output.
+    """
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        code = 1
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except SystemExit as exc:  # a command's own exit (sys.exit in a wrapper)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    _fast_exit(code if isinstance(code, int) else 0)
+
+
+def _fast_exit(code: int) -> NoReturn:
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _register_daemon_commands() -> None:

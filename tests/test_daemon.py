@@ -384,7 +384,7 @@ class DaemonProcess:
                 [
                     sys.executable,
                     "-m",
-                    "sync.cli_daemon",
+                    "sync",  # the console script's own entry point (and its exit path)
                     "watch",
                     str(folder),
                     "--quiet-period",

@@ -1,0 +1,5 @@
+"""``python -m sync`` is the ``clientbase`` command."""
+
+from sync.cli import main
+
+main()
