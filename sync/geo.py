@@ -139,6 +139,13 @@ def _shape(e164: str, language: str) -> tuple[str | None, bool, str | None]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _geodata() -> tuple[dict[str, dict[str, str]], int]:
+    from phonenumbers.geodata import GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
+
+    return GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
+
+
 def phone_place(e164: str, language: str) -> tuple[str | None, str | None]:
     """(country code like ``"RU"``, region or city name) for a normalised number.
 
@@ -146,15 +153,14 @@ def phone_place(e164: str, language: str) -> tuple[str | None, str | None]:
     prefix in its data, as the geocoder itself looks it up); mobile numbers in Russia and
     Ukraine are not geographical, so they give only the country and the region is ``None``.
     """
-    from phonenumbers.geodata import GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
-
+    data, longest = _geodata()
     lang = _GEO_LANG.get(language, "en")
     country, geographical, country_name = _shape(e164, lang)
     if country is None or not geographical:
         return country, None
     digits = e164[1:]
-    for size in range(min(GEOCODE_LONGEST_PREFIX, len(digits)), 0, -1):
-        names = GEOCODE_DATA.get(digits[:size])
+    for size in range(min(longest, len(digits)), 0, -1):
+        names = data.get(digits[:size])
         if names is not None:
             name = names.get(lang) or names.get("en")
             if name:

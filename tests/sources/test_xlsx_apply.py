@@ -285,3 +285,26 @@ def test_unchanged_sheets_are_skipped_but_values_from_other_sheets_still_arrive(
     assert "Клиенты" in edited and revenue() == [5000, 777]
     # and the highlight on the bad phone survived all of it
     assert openpyxl.load_workbook(path)["Клиенты"]["C3"].fill.fgColor.rgb == "FFFFC7CE"
+
+
+def test_a_write_that_does_not_read_back_is_never_put_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.errors import WriteError
+    from sync.sources import ooxml_zip
+
+    path = _workbook(tmp_path / "clients.xlsx")
+    before = path.read_bytes()
+    real = ooxml_zip._compress
+
+    def flipped(data: bytes, method: int) -> bytes:
+        out = bytearray(real(data, method))
+        if len(data) > 2000:  # the clients sheet: one bit flipped in its deflate stream
+            out[len(out) // 2] ^= 0x10
+        return bytes(out)
+
+    monkeypatch.setattr(ooxml_zip, "_compress", flipped)
+    with pytest.raises(WriteError, match="nothing written"):
+        _sync(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["clients.xlsx"]  # no temp file left
