@@ -28,7 +28,14 @@ from lxml import etree
 
 from sync.errors import SheetNotFoundError, SourceError
 from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet, WritePlan
-from sync.sources.ooxml_notes import CommentsPart, FreshComments, VmlPart, used_shape_space
+from sync.sources.ooxml_cells import excel_text
+from sync.sources.ooxml_notes import (
+    CommentsPart,
+    FreshComments,
+    VmlPart,
+    note_key,
+    used_shape_space,
+)
 from sync.sources.ooxml_parts import (
     CT_COMMENTS,
     CT_CUSTOM_XML_PROPS,
@@ -293,9 +300,13 @@ class _Writer:
         if comments_part is None and not wanted:
             self.record.notes.pop(edits.sheet, None)
             return  # no notes there and none wanted: nothing to do
+        recorded = self.record.notes.get(edits.sheet, frozenset())
+        if comments_part and not keep and self._notes_as_we_left_them(edits.sheet, part, rels):
+            wanted_keys = {note_key(cell, excel_text(text)) for cell, text in wanted.items()}
+            if wanted_keys == recorded:
+                return  # the same notes as our last write, in parts nobody touched since
         old = self._maybe(comments_part) if comments_part else None
         comments = CommentsPart(old, label) if old is not None else FreshComments(label)
-        recorded = self.record.notes.get(edits.sheet, frozenset())
         nstats = comments.apply(wanted, keep, self.author, recorded)
         self.record.notes[edits.sheet] = comments.tool_notes(self.author)
         self.notes[2] += nstats.notes_skipped
@@ -406,6 +417,18 @@ class _Writer:
         names = [part, rels_part, self.styles_part, self._related(REL_SHARED), self.workbook]
         return ".".join(self._crc(n, after) for n in [*names, *related])
 
+    def _note_state(self, part: str, rels: Rels, after: bool) -> str | None:
+        """CRCs of a sheet's comments part and VML drawing (None without a comments part)."""
+        comments = [resolve(part, r.target) for r in rels.by_type(REL_COMMENTS)]
+        if not comments:
+            return None
+        vml = [resolve(part, r.target) for r in rels.by_type(REL_VML)]
+        return f"{self._crc(comments[0], after)}:{self._crc(vml[0] if vml else None, after)}"
+
+    def _notes_as_we_left_them(self, sheet: str, part: str, rels: Rels) -> bool:
+        recorded = self.record.note_parts.get(sheet)
+        return recorded is not None and recorded == self._note_state(part, rels, after=False)
+
     def _unchanged_since_our_write(self, edits: SheetEdits, digests: dict[str, str]) -> bool:
         """The same plan as our last write, over parts nobody touched since: the result would
         be what is already there, so the sheet is not even decompressed."""
@@ -424,8 +447,25 @@ class _Writer:
             if sheet in self.sheets
         }
         tool = {k: v for k, v in self.record.sheet_digests.items() if k in self.record.tool_sheets}
+        note_parts: dict[str, str] = {}
+        for sheet in digests:
+            if sheet not in self.sheets:
+                continue
+            part = self.sheets[sheet][0]
+            rels_part = rels_name(part)
+            data = self.out.get(rels_part)
+            if data is None and self.pkg.has(rels_part) and rels_part not in self.removed:
+                data = self.pkg.read(rels_part)
+            state = self._note_state(part, Rels(data, "state"), after=True)
+            if state is not None:
+                note_parts[sheet] = state
         record = Record(
-            self.styles.records(), self.record.tool_sheets, self.record.notes, tool, staff
+            self.styles.records(),
+            self.record.tool_sheets,
+            self.record.notes,
+            tool,
+            staff,
+            note_parts,
         )
         data = record_xml(record)
         if data == self.old_record_bytes:

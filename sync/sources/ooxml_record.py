@@ -36,6 +36,8 @@ class Record:
     sheet_digests: dict[str, str] = field(default_factory=dict)
     # staff sheet -> "plan digest:CRC-32s of the parts its result depends on", after our write
     staff_digests: dict[str, str] = field(default_factory=dict)
+    # staff sheet -> "CRC of its comments part:CRC of its VML drawing" as the tool wrote them
+    note_parts: dict[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -65,6 +67,10 @@ def parse_record(data: bytes) -> Record | None:
             return Record()  # unreadable entries: treat as stale, fall back to colours
     for el in root.iter(f"{_Q}notes"):
         record.notes[el.get("sheet", "")] = frozenset((el.text or "").split())
+    for el in root.iter(f"{_Q}noteParts"):
+        name, crc = el.get("sheet"), el.get("crc")
+        if name and crc:
+            record.note_parts[name] = crc
     for el in root.iter(f"{_Q}staffSheet"):
         name, digest = el.get("name"), el.get("digest")
         if name and digest:
@@ -98,6 +104,10 @@ def record_xml(record: Record) -> bytes:
     lines += [
         f"<staffSheet name={quoteattr(n)} digest={quoteattr(d)}/>"
         for n, d in sorted(record.staff_digests.items())
+    ]
+    lines += [
+        f"<noteParts sheet={quoteattr(n)} crc={quoteattr(c)}/>"
+        for n, c in sorted(record.note_parts.items())
     ]
     # tool notes by cell and text hash: LibreOffice drops note authors on save
     lines += [

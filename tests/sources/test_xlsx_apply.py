@@ -308,3 +308,45 @@ def test_a_write_that_does_not_read_back_is_never_put_in_place(
         _sync(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["clients.xlsx"]  # no temp file left
+
+
+def test_notes_are_not_reparsed_when_an_edit_leaves_them_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.sources import ooxml
+
+    parsed: list[str] = []
+    real = ooxml.CommentsPart  # type: ignore[attr-defined]
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def __init__(self, data: bytes | None, label: str) -> None:
+            parsed.append(label)
+            super().__init__(data, label)
+
+    monkeypatch.setattr(ooxml, "CommentsPart", Counting)
+    path = _workbook(tmp_path / "clients.xlsx")
+    assert _sync(path).applied.status == "applied"  # type: ignore[union-attr]
+    sheet = "xl/worksheets/sheet1.xml"  # openpyxl's name for Клиенты
+    notes_before = {c.coordinate: c.comment.text for c in _commented(path)}
+    assert notes_before  # the invalid phones carry notes
+
+    # a person corrects an email (no problem there before or after): notes stay as they are
+    _rezip(path, sheet, lambda data: data.replace(b"user3@mail.ru", b"user33@mail.ru"))
+    assert openpyxl.load_workbook(path)["Клиенты"]["D5"].value == "user33@mail.ru"
+    parsed.clear()
+    _sync(path)
+    assert parsed == []
+    assert {c.coordinate: c.comment.text for c in _commented(path)} == notes_before
+
+    # a person breaks a phone: now the notes part is edited and the new note is there
+    _rezip(path, sheet, lambda data: data.replace(b"+7 912 003-45-67", b"003-45"))
+    assert openpyxl.load_workbook(path)["Клиенты"]["C5"].value == "003-45"
+    parsed.clear()
+    assert _sync(path).applied.status == "applied"  # type: ignore[union-attr]
+    assert len(parsed) == 1
+    assert set({c.coordinate for c in _commented(path)}) == set(notes_before) | {"C5"}
+
+
+def _commented(path: Path) -> list[Any]:
+    ws = openpyxl.load_workbook(path)["Клиенты"]
+    return [c for row in ws.iter_rows() for c in row if c.comment is not None]
