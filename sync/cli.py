@@ -230,6 +230,40 @@ def undo(source: str, config_path: str | None, force: bool) -> None:
 
 
 @cli.command()
+@click.argument("source", type=SOURCE)
+@click.option("--group", "group", type=int, required=True, help="Duplicate group number (#N).")
+@pass_options
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@handle_errors
+def merge(
+    source: str, group: int, config_path: str | None, as_of: dt.date | None, dry_run: bool
+) -> None:
+    """Merge duplicate group N into its oldest row; the other rows go to the archive sheet."""
+    if source.startswith(service.GSHEET_PREFIX):
+        raise click.UsageError("merge works on workbook files for now")
+    config = _load(config_path, source)
+    src = service.open_source(source, config)
+    try:
+        result = service.merge(src, config, group, as_of, dry_run=dry_run)
+    finally:
+        src.close()
+    plan = result.plan
+    click.echo(
+        f"Group {plan.group}: keep row {plan.keep_row}"
+        + (f" ({plan.kept_id})" if plan.kept_id else "")
+        + f", archive rows {', '.join(str(r) for r in plan.merged_rows)}; "
+        f"{len(plan.fill)} empty cells filled, {len(plan.conflicts)} conflicting values noted, "
+        f"{len(plan.repoint)} orders/contacts re-pointed."
+    )
+    if result.applied is None:
+        click.echo("Dry run: nothing written.")
+        return
+    click.echo(f"Write-back: {result.applied.status} {result.applied.detail}".rstrip())
+    if result.applied.status in ("conflict", "locked"):
+        sys.exit(3)
+
+
+@cli.command()
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
 @click.option(
     "--lang",

@@ -14,7 +14,8 @@ from sync.config import Config
 from sync.crossfile import Lookup, add_cross_file_duplicates
 from sync.engine import ProgressFn, run_pass
 from sync.errors import UsageError
-from sync.model import ApplyResult, Outcome, Snapshot, WritePlan
+from sync.merge import MergePlan
+from sync.model import ApplyResult, CellValue, Outcome, SheetGrid, Snapshot, WritePlan
 from sync.sources.base import Source
 
 GSHEET_PREFIX = "gsheet:"
@@ -94,3 +95,77 @@ def sync(
         if progress:
             progress("writing")
         return SyncResult(outcome, plan, source.apply(plan, snapshot.version))
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    plan: MergePlan
+    applied: ApplyResult | None  # None on --dry-run
+
+
+def merge(
+    source: Source,
+    config: Config,
+    group: int,
+    as_of: dt.date | None = None,
+    *,
+    dry_run: bool = False,
+) -> MergeResult:
+    """Merge duplicate group ``group`` into its oldest row, then write the merged state with a
+    fresh pass (highlights, tool columns, Problems, Summary) and the archive — in one write."""
+    from sync.labels import column_header
+    from sync.merge import ARCHIVE_TITLES, archive_header, conflict_note, plan_merge
+    from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet
+    from sync.writeback import plan_writeback
+
+    today = as_of or dt.date.today()
+    archive_name = ARCHIVE_TITLES.get(config.language, ARCHIVE_TITLES["en"])
+    with without_gc():
+        snapshot = source.read([*configured_sheets(config), archive_name])
+        outcome = run_pass(snapshot, config, today)
+        tool_headers = {column_header(k, config) for k in config.output.columns}
+        plan = plan_merge(snapshot, outcome, group, today, tool_headers)
+        # the merged state, in memory: the new pass sees what the workbook will hold
+        sheets = {n: SheetGrid(n, [list(r) for r in g.rows]) for n, g in snapshot.sheets.items()}
+        values: dict[tuple[str, int, int], CellValue] = {}
+        for col, value in plan.fill.items():
+            values[(plan.sheet, plan.keep_row, col)] = value
+        for row, cols in plan.cleared.items():
+            for col in cols:
+                values[(plan.sheet, row, col)] = None
+        values.update(plan.repoint)
+        for (sheet, row, col), value in values.items():
+            line = sheets[sheet].rows[row - 1]
+            while len(line) < col:
+                line.append(None)
+            line[col - 1] = value
+        merged = Snapshot(snapshot.source, sheets, snapshot.version, snapshot.missing_sheets)
+        after = run_pass(merged, config, today)
+        write = plan_writeback(after, merged, config)
+    note = conflict_note(plan, config.language)
+    edits: list[SheetEdits] = []
+    for sheet_edits in write.edits:
+        cells = {(e.row, e.col): e for e in sheet_edits.cells}
+        for (sheet, row, col), value in values.items():
+            if sheet == sheet_edits.sheet:
+                old = cells.get((row, col))
+                fill = old.fill if old else None
+                old_note = old.note if old else None
+                cells[(row, col)] = CellEdit(row, col, value, fill, old_note)
+        if note and sheet_edits.sheet == plan.sheet:
+            key = (plan.keep_row, plan.note_col)
+            old = cells.get(key)
+            text = f"{old.note}\n{note}" if old and isinstance(old.note, str) else note
+            kept_value = old.value if old else KEEP
+            cells[key] = CellEdit(key[0], key[1], kept_value, old.fill if old else None, text)
+        edits.append(SheetEdits(sheet_edits.sheet, tuple(cells[k] for k in sorted(cells))))
+    previous = snapshot.sheets.get(archive_name)
+    table = outcome.tables["clients"]
+    head = archive_header(outcome, table.headers)
+    kept = [tuple(r) for r in previous.rows[1:]] if previous and previous.rows else []
+    rows = (head, *kept, *plan.archive_rows)
+    archive = ToolSheet(archive_name, rows)
+    full = WritePlan(tuple(edits), (*write.tool_sheets, archive), write.tool_fills, write.rewrites)
+    if dry_run:
+        return MergeResult(plan, None)
+    return MergeResult(plan, source.apply(full, snapshot.version))

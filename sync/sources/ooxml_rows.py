@@ -176,7 +176,7 @@ class RowWriter:
         changed = False
         for c, m in found:
             new = self.cell(m, num, c, edits[c], 0)
-            pieces += (self._restore_all(row[pos : m.start()]), new or m.group(0))
+            pieces += (self._restore_all(row[pos : m.start()]), m.group(0) if new is None else new)
             pos = m.end()
             changed = changed or new is not None
         pieces.append(self._restore_all(row[pos:body_end]))

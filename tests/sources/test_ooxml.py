@@ -383,3 +383,18 @@ def _replace(data: bytes, name: str, content: bytes | None) -> bytes:
                 continue
             dst.writestr(info, src.read(info))
     return buf.getvalue()
+
+
+def test_a_value_the_plan_clears_is_gone_styled_or_not(
+    real_file: tuple[Path, str], ox: SimpleNamespace
+) -> None:
+    """A client who stops being VIP: the tool's cell is emptied, not left with the old value
+    (an unstyled cell is dropped from the row, a styled one keeps its style)."""
+    _, out, sheet = _written(real_file, ox)
+    again = out.with_name("again" + out.suffix)
+    clear = [CellEdit(2, 12, value=None), CellEdit(4, 12, value=None), CellEdit(9, 1, value=None)]
+    stats = ox.apply(out, _plan(sheet, *clear), again)
+    assert stats is not None
+    ws = openpyxl.load_workbook(again)[sheet]
+    assert ws["L2"].value is None and ws["L4"].value is None and ws["A9"].value is None
+    assert ws["L3"].value == INJECTION  # the rest of the plan still applies
