@@ -16,6 +16,10 @@ Sub ClientBaseRecomputeSegments()
     RunPython "import sync.buttons; sync.buttons.recompute_segments()"
 End Sub
 
+Sub ClientBaseMergeSelectedDuplicates()
+    RunPython "import sync.buttons; sync.buttons.merge_selected_duplicates()"
+End Sub
+
 Sub ClientBaseClearHighlights()
     RunPython "import sync.buttons; sync.buttons.clear_highlights()"
 End Sub

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sync import buttons
+from sync.errors import UsageError
 
 # xlwings' remote engine is PRO code, free for noncommercial use: the key is set for the tests
 # only, before xlwings is imported (it registers its engines at import time).
@@ -115,3 +116,49 @@ def test_every_runpython_in_the_vba_module_names_a_button() -> None:
     assert len(called) == len(re.findall(r"^\s*RunPython\b", text, re.M)) >= 4
     for name in called:
         assert callable(getattr(buttons, name, None)), name
+
+
+def test_merge_selected_duplicates_archives_the_other_row_and_repoints_its_orders() -> None:
+    clients = [list(r) for r in CLIENTS]
+    clients[4] = ["C4", "Иванов Иван Петрович", "8 (912) 345-67-89", "ivan@yandex.ru"]
+    orders: list[list[Any]] = [
+        ["Номер заказа", "Дата", "ID клиента", "Сумма"],
+        ["Z1", "2026-09-01T00:00:00.000Z", "C1", 1000],
+        ["Z2", "2026-10-01T00:00:00.000Z", "C4", 500],
+    ]
+    book = _book(_sheet("Клиенты", clients), _sheet("Заказы", orders))
+    book.api["book"]["selection"] = "B5"  # the person selected the second Ivanov
+    result = buttons.merge_selected_duplicates(book, AS_OF)
+    assert result.plan.keep_row == 2 and result.plan.merged_rows == (5,)
+    actions = _actions(book)
+    writes = {
+        (a["sheet_position"], a["start_row"] + i, a["start_column"] + j): v
+        for a in actions
+        if a["func"] == "setValues"
+        for i, row in enumerate(a["values"])
+        for j, v in enumerate(row)
+    }
+    assert all(writes[(0, 4, c)] == "" for c in range(4))  # row 5 emptied...
+    archive_pos = next(
+        a["args"][0] for a in actions if a["func"] == "addSheet" and a["args"][1] == "Архив дублей"
+    )
+    archived = [v for (s, r, _), v in sorted(writes.items()) if s == archive_pos and r == 1]
+    assert archived[2:9] == [
+        5,
+        2,
+        "C1",
+        "C4",
+        "Иванов Иван Петрович",
+        "8 (912) 345-67-89",
+        "ivan@yandex.ru",
+    ]
+    assert writes[(1, 2, 2)] == "C1"  # ...and its order now belongs to C1
+    note = next(a["args"][1] for a in actions if a["func"] == "addNote" and a["args"][0] == "$B$2")
+    assert "ivan@yandex.ru" in note  # the email the two rows disagreed on
+
+
+def test_merge_needs_a_selection_inside_one_group() -> None:
+    book = _book(_sheet("Клиенты", [list(r) for r in CLIENTS]))
+    book.api["book"]["selection"] = "B3"  # Petrova: no duplicate
+    with pytest.raises(UsageError, match="no duplicate group"):
+        buttons.merge_selected_duplicates(book, AS_OF)
