@@ -17,6 +17,29 @@ from typing import Any
 from sync.model import KEEP, ApplyResult, CellValue, SheetGrid, Snapshot, WritePlan
 
 RECORD_SHEET = "_clientbase"
+KINDS = ("fill", "note")
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _note_addresses(sheet: Any) -> set[str] | None:
+    """Cells holding a note, when the engine says so in bulk (xlwings' remote engine sends
+    them with the sheet); None: ask cell by cell."""
+    api = getattr(sheet, "api", None)
+    notes = api.get("notes") if isinstance(api, dict) else None
+    if not isinstance(notes, list):
+        return None
+    return {str(n.get("address", "")).replace("$", "").upper() for n in notes}
 
 
 def _cell_value(value: Any) -> CellValue:
@@ -83,18 +106,15 @@ class ExcelLiveSource:
         missing = tuple(n for n in sheets if n not in present)
         return Snapshot(self.name, grids, self._version(sheets), missing)
 
-    def _record(self) -> set[tuple[str, int, int, str]]:
+    def _record(self) -> dict[tuple[str, int, int, str], str]:
+        """(sheet, row, column, "fill" | "note") -> the colour / a hash of the note text."""
         if RECORD_SHEET not in self._names():
-            return set()
-        rows = _rows(self.book.sheets[RECORD_SHEET])
-        out = set()
-        for row in rows[1:]:
-            if (
-                len(row) >= 4
-                and isinstance(row[1], int | float)
-                and isinstance(row[2], int | float)
-            ):
-                out.add((str(row[0]), int(row[1]), int(row[2]), str(row[3])))
+            return {}
+        out = {}
+        for row in _rows(self.book.sheets[RECORD_SHEET])[1:]:
+            sheet, r, c, kind, value = (*row, None, None, None, None, None)[:5]
+            if isinstance(r, int | float) and isinstance(c, int | float) and kind in KINDS:
+                out[(str(sheet), int(r), int(c), str(kind))] = "" if value is None else str(value)
         return out
 
     def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
@@ -102,35 +122,46 @@ class ExcelLiveSource:
             return ApplyResult("conflict", "the workbook changed since it was read")
         before = self.actions
         old = self._record()
-        marks: set[tuple[str, int, int, str]] = set()
+        marks: dict[tuple[str, int, int, str], str] = {}
         present = self._names()
         for edits in plan.edits:
             if edits.sheet not in present:
                 continue
             sheet = self.book.sheets[edits.sheet]
+            existing = _note_addresses(sheet)
             columns: dict[int, dict[int, CellValue]] = {}
             for e in edits.cells:
                 if e.value is not KEEP:
                     columns.setdefault(e.col, {})[e.row] = e.value  # type: ignore[assignment]
                 if isinstance(e.fill, str):
-                    sheet.range((e.row, e.col)).color = _hex(e.fill)
-                    self.actions += 1
-                    marks.add((edits.sheet, e.row, e.col, "fill"))
+                    key = (edits.sheet, e.row, e.col, "fill")
+                    marks[key] = _hex(e.fill)
+                    if old.get(key) != marks[key]:
+                        sheet.range((e.row, e.col)).color = marks[key]
+                        self.actions += 1
                 if isinstance(e.note, str):
+                    key = (edits.sheet, e.row, e.col, "note")
+                    marks[key] = _text_hash(e.note)
+                    if old.get(key) == marks[key]:
+                        continue
                     cell = sheet.range((e.row, e.col))
-                    if cell.note is not None:
+                    ours = key in old
+                    there = ours if existing is None else f"{_letters(e.col)}{e.row}" in existing
+                    if there and not ours:
+                        del marks[key]  # a staff note sits there: it stays, ours is not added
+                        continue
+                    if there:
                         cell.note.text = e.note
                     else:
                         cell.add_note(e.note)
                     self.actions += 1
-                    marks.add((edits.sheet, e.row, e.col, "note"))
             for col, cells in columns.items():
                 for first, values in _runs(cells):
                     target = sheet.range((first, col), (first + len(values) - 1, col))
                     # text stays text: a leading "=" must not become a formula
                     target.value = [[_as_text(v)] for v in values]
                     self.actions += 1
-        for sheet_name, row, col, kind in sorted(old - marks):
+        for sheet_name, row, col, kind in sorted(set(old) - set(marks)):
             if sheet_name not in present:
                 continue
             cell = self.book.sheets[sheet_name].range((row, col))
@@ -152,15 +183,15 @@ class ExcelLiveSource:
         self._write_record(marks)
         return ApplyResult("applied", f"{self.actions - before} range writes", None)
 
-    def _write_record(self, marks: set[tuple[str, int, int, str]]) -> None:
+    def _write_record(self, marks: dict[tuple[str, int, int, str], str]) -> None:
         if RECORD_SHEET not in self._names():
             self.book.sheets.add(RECORD_SHEET, after=self.book.sheets[-1])
             self.book.sheets[RECORD_SHEET].visible = False
         sheet = self.book.sheets[RECORD_SHEET]
         sheet.clear_contents()
-        rows: list[list[Any]] = [["sheet", "row", "column", "kind"]]
-        rows += [[s, r, c, k] for s, r, c, k in sorted(marks)]
-        sheet.range((1, 1), (len(rows), 4)).value = rows
+        rows: list[list[Any]] = [["sheet", "row", "column", "kind", "value"]]
+        rows += [[s, r, c, k, v] for (s, r, c, k), v in sorted(marks.items())]
+        sheet.range((1, 1), (len(rows), 5)).value = rows
         self.actions += 1
 
     def close(self) -> None:
