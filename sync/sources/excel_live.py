@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sync.model import KEEP, ApplyResult, CellValue, SheetGrid, Snapshot, WritePlan
+from sync.sources.ooxml_cells import column_letters
 
 RECORD_SHEET = "_clientbase"
 KINDS = ("fill", "note")
@@ -22,14 +23,6 @@ KINDS = ("fill", "note")
 
 def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
-
-
-def _letters(col: int) -> str:
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _note_addresses(sheet: Any) -> set[str] | None:
@@ -146,7 +139,9 @@ class ExcelLiveSource:
                         continue
                     cell = sheet.range((e.row, e.col))
                     ours = key in old
-                    there = ours if existing is None else f"{_letters(e.col)}{e.row}" in existing
+                    there = (
+                        ours if existing is None else f"{column_letters(e.col)}{e.row}" in existing
+                    )
                     if there and not ours:
                         del marks[key]  # a staff note sits there: it stays, ours is not added
                         continue
