@@ -151,6 +151,17 @@ class BackupConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class GoogleSheetConfig:
+    """One ``[[google]]`` entry: a Google Sheet the daemon keeps clean (and the credentials
+    ``clientbase sync gsheet:ID`` uses for it)."""
+
+    spreadsheet: str  # the ID from the sheet's URL (docs.google.com/spreadsheets/d/<ID>/)
+    credentials: str | None = None  # path to a service-account or OAuth JSON; never copied
+    endpoint: str | None = None  # another Sheets API root (the local emulator); no credentials
+    poll_interval: float = 60.0  # seconds between Drive version checks in `watch`
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     language: Language = "ru"
     fix: FixMode = "suggest"
@@ -161,6 +172,7 @@ class Config:
     dedupe: DedupeConfig = field(default_factory=DedupeConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
+    google: tuple[GoogleSheetConfig, ...] = ()  # [[google]] tables
     path: str | None = None  # the file it was loaded from
 
 

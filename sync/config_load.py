@@ -362,6 +362,47 @@ def _rules(ctx: _Ctx, key: str, value: Any) -> tuple[Any, ...]:
     return tuple(rules)
 
 
+def _url(ctx: _Ctx, key: str, value: Any) -> str:
+    text = _text(ctx, key, value)
+    if not re.match(r"^https?://[^/\s]+", text):
+        raise ctx.fail(key, f"expected an http(s) URL, got {_show(value)}")
+    return text.rstrip("/")
+
+
+def _google(ctx: _Ctx, key: str, value: Any) -> tuple[Any, ...]:
+    from sync.config import GoogleSheetConfig
+
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ctx.fail(key, "expected [[google]] tables, one per spreadsheet")
+    keys: dict[str, Check] = {
+        "spreadsheet": _text,
+        "credentials": _text,
+        "endpoint": _url,
+        "poll_interval": _number(1.0, 86_400.0),
+    }
+    entries = []
+    for i, table in enumerate(value, 1):
+        where = f"{key}[{i}]"
+        if "spreadsheet" not in table:
+            raise ctx.fail(
+                where, "every [[google]] entry needs a 'spreadsheet' (the ID in its URL)"
+            )
+        entry = _section(ctx, where, table, Section(GoogleSheetConfig, keys))
+        ident = entry.spreadsheet.strip()
+        m = re.search(r"/spreadsheets/d/([A-Za-z0-9_-]+)", ident)
+        ident = m.group(1) if m else ident.removeprefix("gsheet:")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{10,}", ident):
+            raise ctx.fail(
+                f"{where}.spreadsheet",
+                f"not a spreadsheet ID: {_show(value[i - 1]['spreadsheet'])}",
+            )
+        credentials = entry.credentials
+        if credentials and not Path(credentials).is_absolute() and ctx.path:
+            credentials = str(Path(ctx.path).resolve().parent / credentials)
+        entries.append(dataclasses.replace(entry, spreadsheet=ident, credentials=credentials))
+    return tuple(entries)
+
+
 _SHEET_KEYS: dict[str, Check] = {
     "name": _text,
     "columns": _text_map,
@@ -469,6 +510,7 @@ SCHEMA = Section(
         ),
         "backup": Section(BackupConfig, {"dir": _text, "keep": _number(1, 10_000, integer=True)}),
         "watch": _delegated("the daemon, sync.daemon.load_watch_config"),
+        "google": _google,
     },
 )
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from sync.config import Config
 from sync.crossfile import Lookup, add_cross_file_duplicates
 from sync.engine import ProgressFn, run_pass
-from sync.errors import UsageError
 from sync.merge import MergePlan
 from sync.model import ApplyResult, CellValue, Outcome, SheetGrid, Snapshot, WritePlan
 from sync.sources.base import Source
@@ -24,7 +23,9 @@ GSHEET_PREFIX = "gsheet:"
 def open_source(spec: str, config: Config) -> Source:
     """A source for ``SOURCE`` as written on the command line (a path or ``gsheet:ID``)."""
     if spec.startswith(GSHEET_PREFIX):
-        raise UsageError(f"{spec}: Google Sheets sources are not available in this version yet")
+        from sync.sources.gsheets import open_gsheet
+
+        return open_gsheet(spec, config)
     from sync.sources.xlsx import BackupSettings, XlsxSource
 
     return XlsxSource(Path(spec), BackupSettings(config.backup.dir, config.backup.keep))

@@ -8,6 +8,7 @@ unchanged workbook produces a plan that changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
@@ -70,6 +71,16 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
     for (row, col), value in _header_edits(clients, grid, columns, config).items():
         spec(client_cells, row, col)[0] = value
     ids = _assign_ids(outcome, clients, grid)
+    if ids:
+        # the Summary lists clients by ID: show the IDs this write gives them, or the next
+        # pass would rewrite the Summary once more
+        outcome = dataclasses.replace(
+            outcome,
+            records=[
+                dataclasses.replace(r, id=ids[r.row]) if r.row in ids and not r.id else r
+                for r in outcome.records
+            ],
+        )
     id_col = clients.field_columns.get("id") or columns.get("id")
     if id_col is not None:
         for row, new_id in ids.items():

@@ -181,6 +181,11 @@ class SheetsEmulator:
         with self._lock:
             self._faults.append(_Fault(status, count, retry_after))
 
+    def clear_faults(self) -> None:
+        """Forget injected errors not yet served."""
+        with self._lock:
+            self._faults.clear()
+
     @property
     def request_log(self) -> list[LoggedRequest]:
         """Every request answered since the last :meth:`reset_counts`, oldest first."""
@@ -217,6 +222,16 @@ class SheetsEmulator:
         with self._lock:
             book = self._book(spreadsheet_id)
             book.write_values(range_, values, "ROWS", "USER_ENTERED")
+            book.touch()
+
+    def set_note(self, spreadsheet_id: str, range_: str, text: str) -> None:
+        """A person adds a note to a cell (Insert > Note); bumps the version."""
+        with self._lock:
+            book = self._book(spreadsheet_id)
+            sheet, box = book.read_box(range_)
+            cell = dict(sheet.cells.get((box.start_row, box.start_col), {}))
+            cell["note"] = text
+            sheet.set_cell(box.start_row, box.start_col, cell)
             book.touch()
 
     def cell(self, spreadsheet_id: str, range_: str) -> JSON:
