@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from sync import service
-from sync.config import Config
+from sync.config import Config, default_config
 from sync.config_load import find_config
 from sync.errors import ClientbaseError
 from sync.model import Outcome
@@ -306,13 +306,29 @@ def init(directory: str, lang: str) -> None:
     is_flag=True,
     help="Replace a demo made earlier in DIRECTORY (clients.xlsx, clientbase.toml).",
 )
+@click.option(
+    "--google",
+    is_flag=True,
+    help="Google Sheets mode, offline: put the base in a local Sheets API emulator and sync it "
+    "through the real gspread client (no credentials, no network).",
+)
 @handle_errors
-def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None, replace: bool) -> None:
+def demo(
+    directory: str,
+    n_clients: int,
+    seed: int,
+    as_of: dt.date | None,
+    replace: bool,
+    google: bool,
+) -> None:
     """Generate a realistic messy sample base in DIRECTORY and run a pass over it."""
     from sync.demo import generate_base, write_demo_workbook
     from sync.template import template_config_text
 
     today = as_of or dt.date.today()
+    if google:
+        _google_demo(Path(directory), n_clients, seed, today)
+        return
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     workbook, config_file = folder / "clients.xlsx", folder / "clientbase.toml"
@@ -331,6 +347,45 @@ def demo(directory: str, n_clients: int, seed: int, as_of: dt.date | None, repla
         click.echo(line)
     report = folder / "report.json"
     report.write_text(dumps_report(outcome), "utf-8")
+    click.echo(f"Report: {report}")
+
+
+def _google_demo(folder: Path, n_clients: int, seed: int, today: dt.date) -> None:
+    """The demo base in a Google Sheet served by the local emulator: one sync, then a second
+    one that finds nothing to write; the API calls of each are counted by the emulator."""
+    from sync.demo import generate_base
+    from sync.sources.gsheets import GSheetSource
+    from sync.sources.gsheets_emulator import SheetsEmulator
+    from sync.sources.gspread_local import local_client
+
+    config = default_config()
+    base = generate_base(n_clients, seed=seed, as_of=today)
+    names = [t.name for t in config.sheets.values()]
+    with SheetsEmulator() as emu:
+        sid = emu.create_spreadsheet(
+            "clientbase demo", dict(zip(names, (base.clients, base.orders, base.interactions)))
+        )
+        click.echo(f"Generated {n_clients} clients in gsheet:{sid} (local emulator {emu.base_url})")
+        for attempt in ("first sync", "second sync"):
+            emu.reset_counts()
+            source = GSheetSource(sid, local_client(emu.base_url), config)
+            result = service.sync(source, config, today)
+            log = emu.request_log
+            writes = sum(r.method == "POST" for r in log)
+            status = result.applied.status if result.applied else "dry run"
+            click.echo(f"{attempt}: {status}, {len(log)} API calls ({writes} writes)")
+            if attempt == "first sync":
+                for line in summary_lines(result.outcome):
+                    click.echo(line)
+        marked = sum(
+            1
+            for row in range(2, len(base.clients) + 1)
+            if emu.cell(sid, f"'{names[0]}'!C{row}").get("note")
+        )
+        click.echo(f"Phone cells with a note in the sheet: {marked}")
+    folder.mkdir(parents=True, exist_ok=True)
+    report = folder / "report-google.json"
+    report.write_text(dumps_report(result.outcome), "utf-8")
     click.echo(f"Report: {report}")
 
 

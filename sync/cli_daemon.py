@@ -158,10 +158,31 @@ def watch(
     daemon = Daemon(paths, settings, store, lambda p: find_config(config_path, str(p)))
     stop = threading.Event()
     _install_signals(stop)
+    google = _google_thread(config_file, store, stop)
     try:
         daemon.serve(stop)
     finally:
+        stop.set()
+        if google is not None:
+            google.join(timeout=120)
         store.close()
+
+
+def _google_thread(
+    config_file: str | None, store: SqliteStateStore, stop: threading.Event
+) -> threading.Thread | None:
+    """Poll the config's [[google]] sheets on a thread of their own (slow networks do not
+    hold up the folders)."""
+    if not config_file or not load_config(config_file).google:
+        return None
+    from sync.daemon_google import GooglePoller
+
+    poller = GooglePoller(lambda: load_config(config_file), store)
+    sheets = len(load_config(config_file).google)
+    logging.getLogger("clientbase.watch").info("watching %d Google Sheet(s)", sheets)
+    thread = threading.Thread(target=poller.run, args=(stop,), name="clientbase-google")
+    thread.start()
+    return thread
 
 
 # ---------------------------------------------------------------------- status

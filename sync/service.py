@@ -53,13 +53,19 @@ def without_gc() -> Iterator[None]:
 
 
 def check(
-    source: Source, config: Config, as_of: dt.date | None = None, progress: ProgressFn | None = None
+    source: Source,
+    config: Config,
+    as_of: dt.date | None = None,
+    progress: ProgressFn | None = None,
+    snapshot: Snapshot | None = None,
 ) -> tuple[Snapshot, Outcome]:
-    """Read and run one pass; writes nothing."""
+    """Read (unless ``snapshot`` was just read from ``source``) and run one pass; writes
+    nothing."""
     if progress:
         progress("reading")
     with without_gc():
-        snapshot = source.read(configured_sheets(config))
+        if snapshot is None:
+            snapshot = source.read(configured_sheets(config))
         outcome = run_pass(snapshot, config, as_of or dt.date.today(), progress)
     return snapshot, outcome
 
@@ -79,12 +85,13 @@ def sync(
     dry_run: bool = False,
     progress: ProgressFn | None = None,
     elsewhere: Lookup | None = None,
+    snapshot: Snapshot | None = None,
 ) -> SyncResult:
     """One pass, then write the plan back (unless ``dry_run``). ``elsewhere`` looks up
     contact keys in other workbooks (the daemon's index) to flag clients entered twice."""
     from sync.writeback import plan_writeback
 
-    snapshot, outcome = check(source, config, as_of, progress)
+    snapshot, outcome = check(source, config, as_of, progress, snapshot)
     if elsewhere is not None:
         outcome = add_cross_file_duplicates(outcome, elsewhere)
     if progress:
