@@ -363,7 +363,8 @@ def _google_demo(folder: Path, n_clients: int, seed: int, today: dt.date) -> Non
     names = [t.name for t in config.sheets.values()]
     with SheetsEmulator() as emu:
         sid = emu.create_spreadsheet(
-            "clientbase demo", dict(zip(names, (base.clients, base.orders, base.interactions)))
+            "clientbase demo",
+            dict(zip(names, (base.clients, base.orders, base.interactions), strict=True)),
         )
         click.echo(f"Generated {n_clients} clients in gsheet:{sid} (local emulator {emu.base_url})")
         for attempt in ("first sync", "second sync"):

@@ -89,8 +89,8 @@ def poll_sheet(
     if applied.status == "applied":
         store.add_audit(audit_entries(Path(key), result.outcome, result.plan))
         state.written_version = applied.new_version
-        log.info("%s: updated%s; %d problems", key, f" ({applied.detail})" if applied.detail else "",
-                 problems)  # fmt: skip
+        note = f" ({applied.detail})" if applied.detail else ""
+        log.info("%s: updated%s; %d problems", key, note, problems)
     else:
         state.written_version = snapshot.version
         log.info("%s: up to date; %d problems", key, problems)
