@@ -17,6 +17,17 @@ from typing import Any
 
 JSON = dict[str, Any]
 
+
+def clone(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars): several times faster than
+    ``copy.deepcopy``, which the emulator would otherwise spend most of its time in."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
 EPOCH = dt.date(1899, 12, 30)  # Google Sheets (and Excel's 1900 system) serial day 0
 DATE_TYPES = frozenset({"DATE", "TIME", "DATE_TIME"})
 _COMMA_DECIMAL_LANGS = frozenset(

@@ -11,7 +11,7 @@ import copy
 import random
 from collections.abc import Callable, Iterator
 
-from sync.sources.gsheets_emulator_cells import JSON
+from sync.sources.gsheets_emulator_cells import JSON, clone
 from sync.sources.gsheets_emulator_fields import (
     MaskError,
     MaskTree,
@@ -150,7 +150,7 @@ def _prepare_cell(cell: JSON) -> JSON:
 
 
 def _update_cell(sheet: Sheet, row: int, col: int, source: JSON, tree: MaskTree) -> None:
-    cell = copy.deepcopy(sheet.cells.get((row, col), {}))
+    cell = clone(sheet.cells.get((row, col), {}))
     update_with_mask(cell, source, tree)
     sheet.set_cell(row, col, cell)
 
@@ -205,7 +205,7 @@ def update_borders(ss: Spreadsheet, body: JSON, ctx: RequestContext) -> JSON:
             "left": body.get("left") if c == c0 else body.get("innerVertical"),
             "right": body.get("right") if c == c1 - 1 else body.get("innerVertical"),
         }
-        cell = copy.deepcopy(sheet.cells.get((r, c), {}))
+        cell = clone(sheet.cells.get((r, c), {}))
         fmt = cell.setdefault("userEnteredFormat", {})
         borders = fmt.setdefault("borders", {})
         for side, style in sides.items():
@@ -229,7 +229,7 @@ def set_data_validation(ss: Spreadsheet, body: JSON, ctx: RequestContext) -> JSO
     sheet = ss.sheet_by_id(rng.get("sheetId", 0))
     rule = prune(body.get("rule")) if body.get("rule") else None
     for r, c in _cells_in(sheet, rng):
-        cell = copy.deepcopy(sheet.cells.get((r, c), {}))
+        cell = clone(sheet.cells.get((r, c), {}))
         if rule is None:
             cell.pop("dataValidation", None)
         else:

@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from sync.sources.gsheets_emulator_a1 import (
     A1Range,
@@ -22,6 +23,7 @@ from sync.sources.gsheets_emulator_a1 import (
 )
 from sync.sources.gsheets_emulator_cells import (
     JSON,
+    clone,
     effective_value,
     formatted_value,
     number_format,
@@ -145,6 +147,16 @@ class Sheet:
             self.grid["rowCount"] = rows
         if cols > self.col_count:
             self.grid["columnCount"] = cols
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Sheet:
+        return Sheet(
+            clone(self.properties),
+            {k: clone(v) for k, v in self.cells.items()},
+            {k: clone(v) for k, v in self.row_meta.items()},
+            {k: clone(v) for k, v in self.col_meta.items()},
+            clone(self.merges),
+            clone(self.protected_ranges),
+        )
 
     def set_cell(self, row: int, col: int, cell: JSON) -> None:
         """Store a cell; an empty one is dropped so the sheet stays sparse."""
@@ -560,7 +572,7 @@ def cell_json(cell: JSON) -> JSON:
     """CellData with the derived effective and formatted values."""
     if not cell:
         return {}
-    out = copy.deepcopy(cell)
+    out: JSON = clone(cell)
     effective = effective_value(cell)
     if effective is not None:
         out["effectiveValue"] = effective
@@ -573,14 +585,14 @@ def cell_json(cell: JSON) -> JSON:
 
 
 def _merge(base: JSON, over: JSON) -> JSON:
-    out = copy.deepcopy(base)
+    out: JSON = clone(base)
     for key, value in over.items():
         # A colour replaces the default colour whole: its missing components mean 0.
         atomic = "Color" in key or key == "rgbColor"
         if isinstance(value, dict) and isinstance(out.get(key), dict) and not atomic:
             out[key] = _merge(out[key], value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = clone(value)
     return out
 
 
