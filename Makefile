@@ -32,3 +32,4 @@ bench: setup
 	$(BIN)/python bench/check_speed.py
 	$(BIN)/python bench/sync_speed.py
 	$(BIN)/python bench/dedupe_febrl.py
+	$(BIN)/python bench/gsheets_pass.py

@@ -239,8 +239,6 @@ def merge(
     source: str, group: int, config_path: str | None, as_of: dt.date | None, dry_run: bool
 ) -> None:
     """Merge duplicate group N into its oldest row; the other rows go to the archive sheet."""
-    if source.startswith(service.GSHEET_PREFIX):
-        raise click.UsageError("merge works on workbook files for now")
     config = _load(config_path, source)
     src = service.open_source(source, config)
     try:

@@ -180,6 +180,12 @@ def test_sync_from_the_cli_reads_the_endpoint_from_the_config(
     )
     assert run.exit_code == 0, run.output
     assert "Сегмент" in emu.get_values(sid, "'Клиенты'!1:1")[0]
+    for command in (["check"], ["export", "--out", str(tmp_path / "out.csv")]):
+        run = CliRunner().invoke(
+            cli, [*command, f"gsheet:{sid}", "--config", str(conf), "--as-of", "2026-11-01"]
+        )
+        assert run.exit_code == 0, run.output
+    assert (tmp_path / "out.csv").read_text("utf-8-sig").count("\n") > 100
 
 
 # ------------------------------------------------------------------ staff's work is kept
