@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -87,4 +88,4 @@ def test_bands_cover_every_row_and_stay_few(rows: set[int]) -> None:
     bands = row_bands(rows, max_bands=50)
     assert len(bands) <= 50
     assert all(any(a <= r <= b for a, b in bands) for r in rows)
-    assert all(b1 < a2 for (_, b1), (a2, _) in zip(bands, bands[1:], strict=False))
+    assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(bands))
