@@ -122,13 +122,6 @@ class GooglePoller:
         self.clock = clock
         self._due: dict[str, float] = {}
 
-    def entries(self) -> tuple[GoogleSheetConfig, ...]:
-        try:
-            return self.load_config().google
-        except ClientbaseError as exc:
-            log.error("config error: %s", exc)
-            return ()
-
     def step(self) -> list[GooglePass]:
         """Look at the sheets that are due."""
         try:

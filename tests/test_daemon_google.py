@@ -9,10 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from sync.config import GoogleSheetConfig, default_config
 from sync.config_load import load_config
@@ -22,12 +19,6 @@ from sync.sources.gsheets_emulator import SheetsEmulator
 from sync.state import SqliteStateStore
 
 AS_OF = dt.date(2026, 11, 1)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SheetsEmulator]:
-    with SheetsEmulator() as emu:
-        yield emu
 
 
 def new_sheet(emu: SheetsEmulator, n: int = 200) -> str:

@@ -6,10 +6,10 @@ applies a :class:`WritePlan`, refusing (``conflict``) when the storage changed s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from sync.model import ApplyResult, Snapshot, WritePlan
+from sync.model import ApplyResult, CellValue, Snapshot, WritePlan
 
 
 class Source(Protocol):
@@ -31,3 +31,17 @@ class Source(Protocol):
     def close(self) -> None:
         """Release handles; the source must not be used afterwards."""
         ...
+
+
+def trimmed(rows: Iterable[Iterable[CellValue]]) -> list[list[CellValue]]:
+    """Rows without trailing empty cells, and without trailing empty rows (what a sheet's used
+    range holds, as the engine expects it)."""
+    out = []
+    for row in rows:
+        cells = list(row)
+        while cells and cells[-1] is None:
+            cells.pop()
+        out.append(cells)
+    while out and not out[-1]:
+        out.pop()
+    return out

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sync.model import KEEP, ApplyResult, CellValue, SheetGrid, Snapshot, WritePlan
+from sync.sources.base import trimmed
 from sync.sources.ooxml_cells import column_letters
 
 RECORD_SHEET = "_clientbase"
@@ -45,15 +46,7 @@ def _cell_value(value: Any) -> CellValue:
 
 def _rows(sheet: Any) -> list[list[CellValue]]:
     values = sheet.used_range.options(ndim=2).value or []
-    out = []
-    for row in values:
-        cells = [_cell_value(v) for v in row]
-        while cells and cells[-1] is None:
-            cells.pop()
-        out.append(cells)
-    while out and not out[-1]:
-        out.pop()
-    return out
+    return trimmed((_cell_value(v) for v in row) for row in values)
 
 
 def _hex(argb: str) -> str:

@@ -37,6 +37,7 @@ from sync.config import ROLE_FIELDS, Config, GoogleSheetConfig
 from sync.errors import ConfigError, SourceError, WriteError
 from sync.labels import column_header, sheet_title
 from sync.model import ApplyResult, CellValue, SheetGrid, Snapshot, ToolSheet, WritePlan, _Keep
+from sync.sources.base import trimmed
 from sync.sources.gsheets_plan import (
     RECORD_SHEET,
     Change,
@@ -242,7 +243,7 @@ class GSheetSource:
                 },
             )
             for name, block in zip(wanted, answer.get("valueRanges", []), strict=False):
-                grids[name] = _rows(block.get("values", []))
+                grids[name] = trimmed((from_api(v) for v in row) for row in block.get("values", []))
         record_rows = grids.pop(RECORD_SHEET, [])
         record = decode_record(r[0] if r else None for r in record_rows)
         tool_values = {t: grids.pop(t, []) for t in tools}
@@ -416,18 +417,6 @@ class GSheetSource:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _rows(values: list[list[object]]) -> list[list[CellValue]]:
-    out = []
-    for row in values:
-        cells = [from_api(v) for v in row]
-        while cells and cells[-1] is None:
-            cells.pop()
-        out.append(cells)
-    while out and not out[-1]:
-        out.pop()
-    return out
 
 
 def _tool_sheet_same(sheet: ToolSheet, state: _Read) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import gspread
@@ -30,18 +29,6 @@ CLIENTS = [
     ["C000001", "Иванов Иван", "8 (912) 345-67-89", "ivan@mail.ru"],
     ["C000002", "Петренко Олена", "067 123 45 67", "olena@ukr.net"],
 ]
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SheetsEmulator]:
-    with SheetsEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(emulator: SheetsEmulator) -> SheetsEmulator:
-    emulator.reset_counts()
-    return emulator
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,18 +23,6 @@ from sync.sources.gspread_local import local_client
 AS_OF = dt.date(2026, 11, 1)
 ERROR, WARNING = "FFFFC7CE", "FFFFEB9C"
 STAFF_GREEN = "FF9BC2E6"  # a staff colour (blue), none of the tool's
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SheetsEmulator]:
-    with SheetsEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(emulator: SheetsEmulator) -> SheetsEmulator:
-    emulator.reset_counts()
-    return emulator
 
 
 @pytest.fixture(scope="module")
