@@ -233,6 +233,9 @@ class WritePlan:
     tool_sheets: tuple[ToolSheet, ...] = ()
     tool_fills: tuple[str, ...] = ()  # every ARGB the tool may use (to recognise its own)
     rewrites: tuple[Fix, ...] = ()  # staff values replaced by normalised ones (for the audit log)
+    # (sheet, column) of the tool's own columns (segment, ABC, ...; not the ID): every cell
+    # below the header is the tool's, so a writer may rewrite an unchanged one in a bulk write
+    owned: tuple[tuple[str, int], ...] = ()
 
     @property
     def is_empty(self) -> bool:

@@ -146,7 +146,8 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
         _problems_sheet(outcome, config),
         build_summary_sheet(outcome, config),
     )
-    return WritePlan(edits, tool_sheets, tool_fills, tuple(rewrites))
+    owned = tuple((clients.sheet, col) for key, col in columns.items() if key != "id")
+    return WritePlan(edits, tool_sheets, tool_fills, tuple(rewrites), owned)
 
 
 # --------------------------------------------------------------------------- tool columns

@@ -3,6 +3,7 @@ that Excel's client sends, a button runs, and the actions it sends back are chec
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import re
@@ -10,9 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sync import buttons
 from sync.errors import UsageError
+from sync.sources.excel_live import color_blocks
+
+from .excel_client import replay
 
 # xlwings' remote engine is PRO code, free for noncommercial use: the key is set for the tests
 # only, before xlwings is imported (it registers its engines at import time).
@@ -35,15 +41,19 @@ def _sheet(name: str, values: list[list[Any]]) -> dict[str, Any]:
     return {"name": name, "values": values, "pictures": [], "tables": [], "notes": []}
 
 
-def _book(*sheets: dict[str, Any]) -> Any:
-    api = {
+def _api(*sheets: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Excel's client sends with a call."""
+    return {
         "version": xw.__version__,
         "client": "Office.js",
         "book": {"name": "clients.xlsx", "active_sheet_index": 0, "selection": "A1"},
         "names": [],
         "sheets": list(sheets),
     }
-    return xw.Book(json=api)
+
+
+def _book(*sheets: dict[str, Any]) -> Any:
+    return xw.Book(json=_api(*sheets))
 
 
 CLIENTS = [
@@ -59,18 +69,28 @@ def _actions(book: Any) -> list[dict[str, Any]]:
     return list(book.json()["actions"])
 
 
+def _colours(actions: list[dict[str, Any]], sheet: int = 0) -> dict[tuple[int, int], Any]:
+    """(row, column) -> the fill a colour matrix sets (None: removed); kept cells left out."""
+    out = {}
+    for a in actions:
+        if a["func"] == "setRangeColors" and a["sheet_position"] == sheet:
+            for i, row in enumerate(a["args"][0]):
+                for j, colour in enumerate(row):
+                    if colour != "keep":
+                        out[(a["start_row"] + 1 + i, a["start_column"] + 1 + j)] = colour
+    return out
+
+
 def test_check_now_paints_problems_and_writes_tool_columns_in_bulk() -> None:
     book = _book(_sheet("Клиенты", [list(r) for r in CLIENTS]))
     result = buttons.check_now(book, AS_OF)
     assert result is not None and result.status == "applied"
     actions = _actions(book)
-    colours = {
-        (a["start_row"] + 1, a["start_column"] + 1): a["args"][0]
-        for a in actions
-        if a["func"] == "setRangeColor" and a["sheet_position"] == 0
-    }
-    assert colours[(3, 3)] == "#FFC7CE"  # the bad phone, as an error
-    assert colours[(3, 4)] == "#FFEB9C"  # gmial.com: a warning with the fix
+    colours = _colours(actions)
+    # one colour matrix for the whole sheet, not one action per cell
+    assert sum(1 for a in actions if a["func"].startswith("setRangeColor")) == 1
+    assert colours[(3, 3)] == "#ffc7ce"  # the bad phone, as an error
+    assert colours[(3, 4)] == "#ffeb9c"  # gmial.com: a warning with the fix
     notes = {a["args"][0]: a["args"][1] for a in actions if a["func"] == "addNote"}
     assert "$C$3" in notes and "gmail.com" in notes["$D$3"]
     # tool columns: one range write per contiguous run of a column, never one per cell
@@ -104,8 +124,8 @@ def test_clear_highlights_touches_only_the_cells_the_tool_painted() -> None:
     buttons.clear_highlights(book)
     staff_sheet = [a for a in _actions(book) if a["sheet_position"] == 0]
     assert [(a["func"], a["args"]) for a in staff_sheet] == [
-        ("setRangeColor", [None]),
         ("deleteNote", ["$C$3"]),
+        ("setRangeColors", [[[None]]]),
     ]
     assert {(a["start_row"], a["start_column"]) for a in staff_sheet} == {(2, 2)}  # C3 only
 
@@ -162,3 +182,69 @@ def test_merge_needs_a_selection_inside_one_group() -> None:
     book.api["book"]["selection"] = "B3"  # Petrova: no duplicate
     with pytest.raises(UsageError, match="no duplicate group"):
         buttons.merge_selected_duplicates(book, AS_OF)
+
+
+@given(
+    st.sets(st.tuples(st.integers(1, 30_000), st.integers(1, 300)), min_size=1, max_size=400),
+    st.integers(1, 20_000),
+)
+def test_colour_blocks_cover_every_cell_once_within_the_limit(
+    cells: set[tuple[int, int]], limit: int
+) -> None:
+    blocks = color_blocks(cells, limit)
+    for top, left, bottom, right in blocks:
+        assert (bottom - top + 1) * (right - left + 1) <= limit
+    for row, col in cells:
+        covering = [b for b in blocks if b[0] <= row <= b[2] and b[1] <= col <= b[3]]
+        assert len(covering) == 1
+    # blocks start at a painted cell's row: no empty block
+    assert all(any(r == b[0] for r, c in cells if b[1] <= c <= b[3]) for b in blocks)
+
+
+def test_a_long_sheet_is_painted_in_a_few_matrices() -> None:
+    rows: list[list[Any]] = [["ID", "ФИО", "Телефон", "Email"]]
+    for i in range(3000):  # every row: a bad phone, every third a bad email too
+        email = "x@@mail" if i % 3 == 0 else f"client{i}@mail.ru"
+        rows.append([f"C{i + 1}", f"Клиент Номер {i}", f"12{i}", email])
+    book = _book(_sheet("Клиенты", rows))
+    buttons.check_now(book, AS_OF)
+    actions = _actions(book)
+    colours = _colours(actions)
+    assert all(colours[(r, 3)] == "#ffc7ce" for r in range(2, 3002))
+    assert all(colours[(r, 4)] == "#ffc7ce" for r in range(2, 3002, 3))
+    assert (3, 4) not in colours  # a good email between two bad ones is left alone
+    assert sum(1 for a in actions if a["func"] == "setRangeColors") <= 2
+    assert not any(a["func"] == "setRangeColor" for a in actions)
+
+
+def _press(
+    button: Any, api: dict[str, Any], fills: dict[str, Any], name: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Press a button on the workbook Excel sends as ``api``; Excel applies the actions."""
+    api = {**api, "book": {**api["book"], "name": name}}  # xlwings knows books by name
+    book = xw.Book(json=copy.deepcopy(api))  # xlwings updates the payload it is given
+    button(book, AS_OF) if button is not buttons.clear_highlights else button(book)
+    actions = _actions(book)
+    return replay(api, actions, fills), actions
+
+
+def test_pressing_again_repaints_nothing_and_a_fixed_cell_is_cleared() -> None:
+    clients = _sheet("Клиенты", [list(r) for r in CLIENTS])
+    clients["notes"] = [{"address": "$B$2"}]  # a staff note
+    api = _api(clients)
+    fills: dict[str, Any] = {}
+    api, _ = _press(buttons.check_now, api, fills, "b1.xlsx")
+    assert fills["Клиенты"][(3, 3)] == "#ffc7ce"
+    api, second = _press(buttons.check_now, api, fills, "b2.xlsx")
+    on_clients = [a["func"] for a in second if a["sheet_position"] == 0]
+    assert on_clients == []  # nothing painted, noted or written twice
+    # staff fix the phone: its fill and note go, nothing else on the sheet changes
+    api["sheets"][0]["values"][2][2] = "+7 912 000-11-22"
+    api, third = _press(buttons.check_now, api, fills, "b3.xlsx")
+    assert (3, 3) not in fills["Клиенты"]
+    assert ("deleteNote", ["$C$3"]) in [(a["func"], a["args"]) for a in third]
+    assert fills["Клиенты"][(3, 4)] == "#ffeb9c"  # the email warning stays
+    api, _ = _press(buttons.clear_highlights, api, fills, "b4.xlsx")
+    assert fills["Клиенты"] == {}
+    notes = {n["address"] for n in api["sheets"][0]["notes"]}
+    assert notes == {"$B$2"}  # only the staff note is left
