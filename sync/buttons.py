@@ -3,20 +3,24 @@
 
 Thin: the same pass and write-back planning as ``clientbase sync``, applied through
 :class:`~sync.sources.excel_live.ExcelLiveSource`. The config is the file named by
-``CLIENTBASE_CONFIG``, else ``clientbase.toml`` next to the workbook, else the defaults.
+``CLIENTBASE_CONFIG``, else ``clientbase.toml`` next to the workbook, else the workbook's own
+``clientbase.conf`` sheet (a TOML line per row in column A, or keys in A and values in B — the
+only way with xlwings Server, where the workbook has no folder), else the defaults.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sync import service
 from sync.config import Config, default_config
-from sync.config_load import load_config
-from sync.errors import UsageError
+from sync.config_load import CONFIG_NAME, CONFIG_SHEET, load_config, parse_config_sheet
+from sync.errors import ClientbaseError, UsageError
 from sync.model import ApplyResult, WritePlan
 from sync.sources.excel_live import ExcelLiveSource
 
@@ -35,16 +39,49 @@ def _config(book: Any) -> Config:
         return load_config(named)
     full = str(getattr(book, "fullname", "") or "")
     if full and not full.startswith(("http://", "https://")):
-        beside = Path(full).parent / "clientbase.toml"
+        beside = Path(full).parent / CONFIG_NAME
         if beside.is_file():
             return load_config(beside)
+    if CONFIG_SHEET in [s.name for s in book.sheets]:
+        values = book.sheets[CONFIG_SHEET].used_range.options(ndim=2).value or []
+        return parse_config_sheet(values, str(book.name))
     return default_config()
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+# What a person pressing a button reads when it cannot do what was asked (ru / uk / en).
+_NOT_ONE_GROUP = (
+    "Выделенные строки {rows} не относятся к одной группе дублей ({found}). Выделите строки "
+    "одной группы — её номер #N в колонке «Дубль» — или её строку на листе проблем.",
+    "Виділені рядки {rows} не належать до однієї групи дублів ({found}). Виділіть рядки "
+    "однієї групи — її номер #N у колонці «Дубль» — або її рядок на аркуші проблем.",
+    "The selected rows {rows} are not in one duplicate group ({found}). Select the rows of one "
+    "group — its #N in the Duplicate column — or its row on the Problems sheet.",
+)
+_FOUND = (("ни одной", "жодної", "none"), ("групп: {n}", "груп: {n}", "{n} groups"))
+
+
+def button(fn: F) -> F:
+    """A button: a clientbase error (a broken config, a wrong selection) is shown to the person
+    in an Excel message box, not as a Python traceback; the workbook is left as it was."""
+
+    @functools.wraps(fn)
+    def run(book: Any | None = None, *args: Any, **kwargs: Any) -> Any:
+        book = _book(book)
+        try:
+            return fn(book, *args, **kwargs)
+        except ClientbaseError as exc:
+            book.app.alert(str(exc), title="clientbase")
+            return None
+
+    return run  # type: ignore[return-value]
+
+
+@button
 def check_now(book: Any | None = None, as_of: dt.date | None = None) -> ApplyResult | None:
     """Validate, find duplicates, compute segments; paint problems, fill the tool's columns,
     rewrite the Problems and Summary sheets."""
-    book = _book(book)
     result = service.sync(ExcelLiveSource(book), _config(book), as_of)
     return result.applied
 
@@ -55,23 +92,22 @@ find_duplicates = check_now
 recompute_segments = check_now
 
 
+@button
 def merge_selected_duplicates(
     book: Any | None = None, as_of: dt.date | None = None
-) -> service.MergeResult:
+) -> service.MergeResult | None:
     """Merge the duplicate group of the selected rows into its oldest row (the others go to the
     archive sheet, their orders and contacts are re-pointed; see ``clientbase merge``)."""
-    book = _book(book)
     config = _config(book)
     source = ExcelLiveSource(book)
     _, outcome = service.check(source, config, as_of)
     selected = _selected_client_rows(book, outcome.tables["clients"].sheet)
     groups = [g for g in outcome.duplicates if selected & set(g.rows)]
     if len(groups) != 1:
-        found = "no duplicate group" if not groups else f"{len(groups)} duplicate groups"
-        raise UsageError(
-            f"the selected rows {min(selected)}–{max(selected)} touch {found}; "
-            "select rows of exactly one group (the Дубль column shows #N)"
-        )
+        lang = ("ru", "uk", "en").index(config.language)
+        found = _FOUND[bool(groups)][lang].format(n=len(groups))
+        rows = f"{min(selected)}–{max(selected)}" if selected else "—"
+        raise UsageError(_NOT_ONE_GROUP[lang].format(rows=rows, found=found))
     return service.merge(source, config, groups[0].group, as_of)
 
 
@@ -91,9 +127,9 @@ def _selected_client_rows(book: Any, clients_sheet: str) -> set[int]:
     return out
 
 
-def clear_highlights(book: Any | None = None) -> ApplyResult:
+@button
+def clear_highlights(book: Any | None = None) -> ApplyResult | None:
     """Remove every fill and note the tool painted (staff's own colours and notes stay)."""
-    book = _book(book)
     source = ExcelLiveSource(book)
     snapshot = source.read(service.configured_sheets(_config(book)))
     return source.apply(WritePlan(()), snapshot.version)

@@ -41,6 +41,7 @@ from sync.headers import normalise_header
 
 CONFIG_ENV = "CLIENTBASE_CONFIG"
 CONFIG_NAME = "clientbase.toml"
+CONFIG_SHEET = "clientbase.conf"  # the config inside a workbook (the Excel buttons read it)
 
 # --------------------------------------------------------------------------- key locator
 
@@ -560,6 +561,49 @@ def load_config(path: str | os.PathLike[str]) -> Config:
             line=line,
         ) from exc
     return parse_config(text, str(p))
+
+
+def _toml_value(value: Any) -> str:
+    """A cell of the key/value form as a TOML value: typed cells as they are, text that is
+    already TOML (an array, a quoted string, a table) as written, other text as a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(int(value) if float(value).is_integer() and isinstance(value, float) else value)
+    text = str(value).strip()
+    if text[:1] in ("[", "{", '"', "'") or text in ("true", "false"):
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def parse_config_sheet(rows: Iterable[Iterable[Any]], where: str) -> Config:
+    """The config written in a workbook's ``clientbase.conf`` sheet: either the TOML file's
+    lines, one per row in column A, or two columns — a dotted key (``sheets.clients.name``) and
+    its value. A mistake names the workbook, the sheet and the cell."""
+    table = [list(r) for r in rows]
+    pairs = any(len(r) > 1 and r[1] not in (None, "") for r in table)
+    lines = []
+    for r in table:
+        first = r[0] if r else None
+        if first in (None, ""):
+            lines.append("")
+        elif pairs:
+            value = r[1] if len(r) > 1 else None
+            lines.append("" if value in (None, "") else f"{first} = {_toml_value(value)}")
+        else:
+            lines.append(str(first))
+    try:
+        return parse_config("\n".join(lines), f"{where}, sheet {CONFIG_SHEET}")
+    except ConfigError as exc:
+        column = "B" if pairs and "unknown key" not in str(exc) else "A"
+        cell = f", cell {column}{exc.line}" if exc.line else ""
+        raise ConfigError(
+            exc.message, path=f"{where}, sheet {CONFIG_SHEET}{cell}", key=exc.key
+        ) from exc
 
 
 def find_config(explicit: str | None, source_path: str | None) -> Config:

@@ -36,6 +36,7 @@ class ConfigError(ClientbaseError, ValueError):
         key: str | None = None,
         line: int | None = None,
     ) -> None:
+        self.message = message
         self.path = path
         self.key = key
         self.line = line

@@ -15,7 +15,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync import buttons
-from sync.errors import UsageError
 from sync.sources.excel_live import color_blocks
 
 from .excel_client import replay
@@ -180,8 +179,42 @@ def test_merge_selected_duplicates_archives_the_other_row_and_repoints_its_order
 def test_merge_needs_a_selection_inside_one_group() -> None:
     book = _book(_sheet("Клиенты", [list(r) for r in CLIENTS]))
     book.api["book"]["selection"] = "B3"  # Petrova: no duplicate
-    with pytest.raises(UsageError, match="no duplicate group"):
-        buttons.merge_selected_duplicates(book, AS_OF)
+    assert buttons.merge_selected_duplicates(book, AS_OF) is None
+    actions = _actions(book)
+    alerts = [a["args"] for a in actions if a["func"] == "alert"]
+    assert len(alerts) == 1 and "не относятся к одной группе дублей" in alerts[0][0]
+    assert alerts[0][1] == "clientbase"
+    assert [a for a in actions if a["func"] != "alert"] == []  # nothing moved or written
+
+
+def test_the_config_can_live_in_a_clientbase_conf_sheet() -> None:
+    conf = _sheet(
+        "clientbase.conf",
+        [
+            ["language", "uk"],
+            ["sheets.clients.name", "Клієнти"],
+            ["output.colors.error", "FF0000"],
+        ],
+    )
+    book = _book(_sheet("Клієнти", [list(r) for r in CLIENTS]), conf)
+    result = buttons.check_now(book, AS_OF)
+    assert result is not None and result.status == "applied"
+    actions = _actions(book)
+    assert _colours(actions)[(3, 3)] == "#ff0000"
+    notes = {a["args"][0]: a["args"][1] for a in actions if a["func"] == "addNote"}
+    assert "номер" in notes["$C$3"].lower()  # in Ukrainian
+    assert "Проблеми" in [a["args"][1] for a in actions if a["func"] == "addSheet"]
+    assert not [a for a in actions if a["sheet_position"] == 1]  # the config sheet untouched
+
+
+def test_a_mistake_in_the_config_sheet_is_shown_with_its_cell_and_nothing_is_painted() -> None:
+    conf = _sheet("clientbase.conf", [['language = "uk"'], [""], ["[phone]"], ["regoins = 1"]])
+    book = _book(_sheet("Клиенты", [list(r) for r in CLIENTS]), conf)
+    assert buttons.check_now(book, AS_OF) is None
+    actions = _actions(book)
+    assert [a["func"] for a in actions] == ["alert"]
+    text = actions[0]["args"][0]
+    assert "clients.xlsx, sheet clientbase.conf, cell A4" in text and "regions" in text
 
 
 @given(

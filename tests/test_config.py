@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync.config import Config
-from sync.config_load import find_config, key_lines, load_config, parse_config
+from sync.config_load import find_config, key_lines, load_config, parse_config, parse_config_sheet
 from sync.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,3 +290,27 @@ def test_key_locator_finds_every_key_of_any_layout(
     assert tomllib.loads(text) == tree  # the layout is real TOML for the same data
     found = key_lines(text)
     assert {k: found.get(k) for k in expected} == expected
+
+
+def test_a_config_sheet_of_keys_and_typed_values() -> None:
+    config = parse_config_sheet(
+        [
+            ["# the shop's settings", None],
+            ["language", "en"],
+            ["segments.abc", "[0.7, 0.9]"],
+            ["segments.hot_days", 21.0],  # Excel sends numbers as floats
+            ["dedupe.enabled", False],
+            ["sheets.clients.columns.phone", 'Тел. "моб"'],
+        ],
+        "shop.xlsm",
+    )
+    assert config.language == "en"
+    assert config.segments.abc == (0.7, 0.9) and config.segments.hot_days == 21
+    assert config.dedupe.enabled is False
+    assert config.sheets["clients"].columns["phone"] == 'Тел. "моб"'
+
+
+def test_a_wrong_value_in_a_config_sheet_names_the_cell() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config_sheet([["language", "en"], ["segments.hot_days", "soon"]], "shop.xlsm")
+    assert str(caught.value).startswith("shop.xlsm, sheet clientbase.conf, cell B2, key")
