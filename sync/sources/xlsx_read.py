@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -86,7 +87,8 @@ def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid],
     """Read the named sheets; return the grids and the names that the workbook lacks.
 
     Sheets are parsed in parallel threads: calamine parses outside the GIL, and the orders
-    sheet is usually the biggest part of the file.
+    sheet is usually the biggest part of the file. The scan for error cells runs in the same
+    pool (zlib inflates outside the GIL too), so it costs no extra wall time.
     """
     sniff_package(path)
     workbook = _open(path)
@@ -95,10 +97,33 @@ def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid],
     finally:
         workbook.close()
     wanted = list(dict.fromkeys(n for n in sheets if n in present))
-    with ThreadPoolExecutor(max_workers=max(1, min(3, len(wanted)))) as pool:
-        grids = dict(zip(wanted, pool.map(lambda n: _read_sheet(path, n), wanted), strict=True))
     missing = tuple(n for n in sheets if n not in present)
-    _restore_error_cells(path, grids)
+    if not wanted:
+        return {}, missing
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = sheet_parts(zf)
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
+    with ThreadPoolExecutor(max_workers=max(1, min(4, 2 * len(wanted)))) as pool:
+        reads = [pool.submit(_read_sheet, path, n) for n in wanted]
+        scans = [pool.submit(_scan_errors, path, parts.get(n)) for n in wanted]
+        grids = {n: f.result() for n, f in zip(wanted, reads, strict=True)}
+        errors = [f.result() for f in scans]
+    for name, found in zip(wanted, errors, strict=True):
+        grid = grids[name]
+        if found is None:
+            continue  # no part to scan: unknown
+        if not found:
+            grids[name] = SheetGrid(name, grid.rows, has_errors=False)
+            continue
+        for row, col, code in found:
+            while len(grid.rows) < row:
+                grid.rows.append([])
+            cells = grid.rows[row - 1]
+            while len(cells) < col:
+                cells.append(None)
+            cells[col - 1] = ExcelError(code)
     return grids, missing
 
 
@@ -110,28 +135,31 @@ def _clean_row(row: Sequence[object]) -> list[CellValue]:
     return out  # type: ignore[return-value]  # calamine yields only CellValue types
 
 
-def _restore_error_cells(path: Path, grids: dict[str, SheetGrid]) -> None:
-    if not grids:
-        return
+_ERROR_MARK = b't="e"'
+_SCAN_CHUNK = 4 << 20
+
+
+def _scan_errors(path: Path, part: str | None) -> list[tuple[int, int, str]] | None:
+    """The error cells of sheet part ``part`` (none: the usual case); None without a part.
+
+    The part is inflated in chunks and only searched for ``t="e"``; it is parsed for error
+    cells, whole, only when it holds that mark."""
+    if part is None:
+        return None
     try:
         with zipfile.ZipFile(path) as zf:
-            parts = sheet_parts(zf)
-            for name, grid in grids.items():
-                part = parts.get(name)
-                if part is None or part not in zf.NameToInfo:
-                    continue
-                data = zf.read(part)
-                if b't="e"' not in data:
-                    grids[name] = SheetGrid(name, grid.rows, has_errors=False)
-                    continue
-                for row, col, code in _error_cells(data):
-                    while len(grid.rows) < row:
-                        grid.rows.append([])
-                    cells = grid.rows[row - 1]
-                    while len(cells) < col:
-                        cells.append(None)
-                    cells[col - 1] = ExcelError(code)
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+            if part not in zf.NameToInfo:
+                return None
+            with zf.open(part) as fh:
+                tail = b""
+                while chunk := fh.read(_SCAN_CHUNK):
+                    if _ERROR_MARK in tail + chunk[: len(_ERROR_MARK)] or _ERROR_MARK in chunk:
+                        break
+                    tail = chunk[-len(_ERROR_MARK) :]
+                else:
+                    return []
+            return _error_cells(zf.read(part))
+    except (zipfile.BadZipFile, zlib.error, OSError, KeyError, EOFError) as exc:
         raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
 
 
