@@ -28,6 +28,7 @@ from lxml import etree
 
 from sync.errors import SheetNotFoundError, SourceError
 from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet, WritePlan
+from sync.sources.ooxml_ahead import Built, ToolSheetsAhead
 from sync.sources.ooxml_cells import excel_text
 from sync.sources.ooxml_notes import (
     CommentsPart,
@@ -65,6 +66,7 @@ from sync.sources.ooxml_toolsheet import (
     build_tool_sheet,
     check_sheet_name,
     edits_digest,
+    resolve_styles,
     tool_sheet_digest,
 )
 from sync.sources.ooxml_zip import Deflater, Package, PartOut, write_package
@@ -207,13 +209,28 @@ class _Writer:
         self._check_tool_sheets()
         digests = {e.sheet: edits_digest(e) for e in self.plan.edits}
         todo = [e for e in self.plan.edits if not self._unchanged_since_our_write(e, digests)]
-        self.pkg.prefetch(self.sheets[e.sheet][0] for e in todo if e.sheet in self.sheets)
-        for edits in todo:
-            self._edit_sheet(edits)
-            self._deflate_ahead(deflater)
-        for sheet in self.plan.tool_sheets:
-            self._write_tool_sheet(sheet)
-            self._deflate_ahead(deflater)
+        # before any thread of ours starts (prefetch, deflate): a forked worker may build the
+        # tool sheets meanwhile
+        ahead = ToolSheetsAhead.start(
+            self.plan.tool_sheets,
+            self.date1904,
+            lambda sheet: tool_sheet_digest(sheet, self.date1904),
+            self._tool_sheet_unchanged,
+        )
+        try:
+            self.pkg.prefetch(self.sheets[e.sheet][0] for e in todo if e.sheet in self.sheets)
+            for edits in todo:
+                self._edit_sheet(edits)
+                self._deflate_ahead(deflater)
+            built = ahead.result() if ahead is not None else None
+            if built is not None and len(built) != len(self.plan.tool_sheets):
+                built = None
+            for i, sheet in enumerate(self.plan.tool_sheets):
+                self._write_tool_sheet(sheet, built[i] if built is not None else None)
+                self._deflate_ahead(deflater)
+        finally:
+            if ahead is not None:
+                ahead.cancel()
         if self.styles.dirty:
             self.out[self.styles_part] = self.styles.to_bytes()
         if self.ct.changed:
@@ -365,15 +382,26 @@ class _Writer:
 
     # ----------------------------------------------------------------- tool sheets, record
 
-    def _write_tool_sheet(self, sheet: ToolSheet) -> None:
-        digest = tool_sheet_digest(sheet, self.date1904)
-        if sheet.name in self.sheets:
-            part, _ = self.sheets[sheet.name]
-            if self.pkg.has(part):
-                unchanged = f"{digest}:{self.pkg.info(part).CRC:08x}"
-                if self.record.sheet_digests.get(sheet.name) == unchanged:
-                    return  # same content as our last write, and nobody touched the part
-        xml = build_tool_sheet(sheet, self.styles, self.date1904)
+    def _tool_sheet_unchanged(self, sheet: ToolSheet, digest: str) -> bool:
+        """Same content as our last write, and nobody touched the part (reads memory only:
+        also called in the worker of :class:`ToolSheetsAhead`)."""
+        found = self.sheets.get(sheet.name)
+        if found is None or not self.pkg.has(found[0]):
+            return False
+        unchanged = f"{digest}:{self.pkg.info(found[0]).CRC:08x}"
+        return self.record.sheet_digests.get(sheet.name) == unchanged
+
+    def _write_tool_sheet(self, sheet: ToolSheet, built: Built | None = None) -> None:
+        if built is None:
+            digest = tool_sheet_digest(sheet, self.date1904)
+            if self._tool_sheet_unchanged(sheet, digest):
+                return
+            xml = build_tool_sheet(sheet, self.styles, self.date1904)
+        else:
+            digest, unstyled, keys = built
+            if unstyled is None:
+                return
+            xml = resolve_styles(unstyled, keys, self.styles)
         self.record.sheet_digests[sheet.name] = f"{digest}:{zlib.crc32(xml):08x}"
         if sheet.name in self.sheets:
             part, _ = self.sheets[sheet.name]

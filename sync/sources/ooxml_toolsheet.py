@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -63,26 +64,71 @@ def edits_digest(edits: SheetEdits) -> str:
     return hashlib.sha1(text, usedforsecurity=False).hexdigest()[:16]
 
 
+StyleKey = tuple[bool, int | None, str | None]  # (bold, number format, fill)
+
+
+def style_for(styles: StyleBook, key: StyleKey) -> int:
+    """The style index of a tool-sheet cell (created in ``styles`` on first use)."""
+    bold, number_format, fill = key
+    style = styles.bold() if bold else 0
+    if number_format is not None:
+        style = styles.with_number_format(style, number_format)
+    if fill is not None:
+        style = styles.clone(style, fill)
+    return style
+
+
 def build_tool_sheet(sheet: ToolSheet, styles: StyleBook, date1904: bool) -> bytes:
     """The worksheet XML of a tool sheet: values, bold header rows, fills, links, widths,
     first row frozen."""
+    styled: dict[StyleKey, str] = {}
+
+    def style_attr(key: StyleKey) -> str:
+        found = styled.get(key)
+        if found is None:
+            style = style_for(styles, key)
+            found = styled[key] = f' s="{style}"' if style else ""
+        return found
+
+    return _render(sheet, date1904, style_attr)
+
+
+_PLACEHOLDER = re.compile(rb'(<c r="[A-Z]{1,3}\d+") s="#(\d+)"')
+
+
+def build_tool_sheet_unstyled(sheet: ToolSheet, date1904: bool) -> tuple[bytes, list[StyleKey]]:
+    """:func:`build_tool_sheet` without a :class:`StyleBook` (for a worker process): style
+    attributes are placeholders ``s="#i"`` for ``keys[i]``, keys in order of first use;
+    :func:`resolve_styles` turns the result into exactly what :func:`build_tool_sheet` makes."""
+    keys: dict[StyleKey, str] = {}
+
+    def style_attr(key: StyleKey) -> str:
+        found = keys.get(key)
+        if found is None:
+            found = keys[key] = f' s="#{len(keys)}"'
+        return found
+
+    return _render(sheet, date1904, style_attr), list(keys)
+
+
+def resolve_styles(xml: bytes, keys: list[StyleKey], styles: StyleBook) -> bytes:
+    """Placeholders of :func:`build_tool_sheet_unstyled` replaced by real style indexes,
+    created in ``styles`` in the order :func:`build_tool_sheet` would create them. Only a
+    cell's start tag can match (``<`` is escaped in text)."""
+    if not keys:
+        return xml
+    attrs = []
+    for key in keys:
+        style = style_for(styles, key)
+        attrs.append(f' s="{style}"'.encode() if style else b"")
+    return _PLACEHOLDER.sub(lambda m: m.group(1) + attrs[int(m.group(2))], xml)
+
+
+def _render(sheet: ToolSheet, date1904: bool, style_attr: Callable[[StyleKey], str]) -> bytes:
     bold_rows = set(sheet.bold_rows)
     fills = sheet.fills
     rows_xml: list[str] = []
     max_col = 0
-    styled: dict[tuple[bool, int | None, str | None], str] = {}
-
-    def style_attr(bold: bool, number_format: int | None, fill: str | None) -> str:
-        key = (bold, number_format, fill)
-        found = styled.get(key)
-        if found is None:
-            style = styles.bold() if bold else 0
-            if number_format is not None:
-                style = styles.with_number_format(style, number_format)
-            if fill is not None:
-                style = styles.clone(style, fill)
-            found = styled[key] = f' s="{style}"' if style else ""
-        return found
 
     # value -> (number format, the cell's XML after its style attribute); values repeat a lot
     encoded: dict[tuple[type, object], tuple[int | None, str]] = {}
@@ -115,7 +161,7 @@ def build_tool_sheet(sheet: ToolSheet, styles: StyleBook, date1904: bool) -> byt
                 continue
             number_format, tail = encode(value)
             if bold or fill is not None or number_format is not None:
-                style = style_attr(bold, number_format, fill)
+                style = style_attr((bold, number_format, fill))
             else:
                 style = ""
             cells.append(f'<c r="{letters[c - 1]}{suffix}{style}{tail}')

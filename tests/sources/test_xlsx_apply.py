@@ -350,3 +350,41 @@ def test_notes_are_not_reparsed_when_an_edit_leaves_them_as_they_were(
 def _commented(path: Path) -> list[Any]:
     ws = openpyxl.load_workbook(path)["Клиенты"]
     return [c for row in ws.iter_rows() for c in row if c.comment is not None]
+
+
+def test_tool_sheets_built_in_a_forked_worker_give_the_same_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.sources import ooxml_ahead
+
+    if not ooxml_ahead.fork_usable():
+        pytest.skip("the worker is only forked on Linux from a single-threaded process")
+    (tmp_path / "here").mkdir()
+    here = _workbook(tmp_path / "here" / "clients.xlsx", rows=300)
+    there = tmp_path / "forked" / "clients.xlsx"
+    there.parent.mkdir()
+    there.write_bytes(here.read_bytes())
+    started: list[object] = []
+    real_start = ooxml_ahead.ToolSheetsAhead.start
+
+    def recording(*args: Any) -> object:
+        found = real_start(*args)
+        started.append(found)
+        return found
+
+    monkeypatch.setattr(ooxml_ahead.ToolSheetsAhead, "start", recording)
+    monkeypatch.setattr(ooxml_ahead, "MIN_ROWS", 10**9)  # built here
+    first = _sync(here).applied
+    assert started == [None]
+    monkeypatch.setattr(ooxml_ahead, "MIN_ROWS", 0)  # built by a worker
+    second = _sync(there).applied
+    assert started[1] is not None
+    assert first is not None and second is not None
+    assert (
+        (first.status, first.detail) == (second.status, second.detail) == ("applied", first.detail)
+    )
+    assert here.read_bytes() == there.read_bytes()
+    # and the worker's second sync skips both sheets, as the writer would
+    again = _sync(there).applied
+    assert again is not None and again.status == "unchanged"
+    assert here.read_bytes() == there.read_bytes()
