@@ -91,12 +91,15 @@ def sync(
     contact keys in other workbooks (the daemon's index) to flag clients entered twice."""
     from sync.writeback import plan_writeback
 
-    snapshot, outcome = check(source, config, as_of, progress, snapshot)
-    if elsewhere is not None:
-        outcome = add_cross_file_duplicates(outcome, elsewhere)
-    if progress:
-        progress("planning")
+    # One pause of the collector over the whole sync: re-enabled between the pass and the
+    # plan, it scanned the millions of objects the read and the pass left (~0.8 s on 100 000
+    # clients) for nothing.
     with without_gc():
+        snapshot, outcome = check(source, config, as_of, progress, snapshot)
+        if elsewhere is not None:
+            outcome = add_cross_file_duplicates(outcome, elsewhere)
+        if progress:
+            progress("planning")
         plan = plan_writeback(outcome, snapshot, config)
         if dry_run:
             return SyncResult(outcome, plan, None)
