@@ -458,9 +458,12 @@ def _fast_exit(code: int) -> NoReturn:
 
 def _register_daemon_commands() -> None:
     from sync.cli_daemon import status, watch
+    from sync.cli_excel import excel_serve, excel_setup
 
     cli.add_command(watch)
     cli.add_command(status)
+    cli.add_command(excel_setup)
+    cli.add_command(excel_serve)
 
 
 _register_daemon_commands()

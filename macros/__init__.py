@@ -1,0 +1,1 @@
+"""The VBA modules of the Excel buttons (package data: ``clientbase excel-setup`` copies them)."""
