@@ -15,12 +15,13 @@ from typing import cast
 
 import pandas as pd
 
-from sync.config import ROLE_FIELDS, Config, SheetConfig
+from sync.config import ROLE_FIELDS, Config, SegmentsConfig, SheetConfig
 from sync.dedupe import find_duplicates
 from sync.errors import SheetNotFoundError
 from sync.explain import reasons
 from sync.headers import resolve_table
-from sync.marketing import ClientFacts, enrich, mean_buyer_revenue
+from sync.incremental import RECENT_SLOTS, ROW_MEMO_LIMIT, Recent, RowMemos, Same, register, typed
+from sync.marketing import ClientFacts, RhythmByID, client_rhythm, enrich_rows, mean_buyer_revenue
 from sync.messages import message, reason_names
 from sync.model import (
     ClientRecord,
@@ -33,7 +34,7 @@ from sync.model import (
     Snapshot,
     TableInfo,
 )
-from sync.segments import compute_segments
+from sync.segments import SegmentRow, segment_rows
 from validators.base import FieldCheck, Finding
 from validators.choices import check_amounts, check_choices, check_consent
 from validators.dates import check_dates
@@ -83,7 +84,7 @@ def run_pass(
     interactions_frame = _interactions_frame(
         tables.get("interactions"), config, as_of, problems, fixes, lang
     )
-    segments = compute_segments(ids, orders_frame, interactions_frame, config.segments, as_of)
+    segments = segment_rows(ids, orders_frame, interactions_frame, config.segments, as_of)
     records = _records(clients.rows, ids, segments, duplicates)
     _attach_contacts(records, checks)
     explain = _marketing(
@@ -446,6 +447,49 @@ def _find_duplicates(
 # --------------------------------------------------------------------------- orders
 
 
+@dataclass(slots=True)
+class _TableKey:
+    """What an orders / interactions frame is computed from; compared with ``==``, cheapest
+    parts first. The cells' types are part of it: ``1 == 1.0 == True``, but they are not the
+    same cell."""
+
+    role: str
+    as_of: dt.date
+    lang: str
+    may_have_errors: bool
+    info: TableInfo
+    config: Config
+    rows: list[int]
+    raw: dict[str, list[object]]
+    types: dict[str, list[type]]
+
+    @classmethod
+    def of(cls, table: _Table, config: Config, as_of: dt.date, lang: str) -> _TableKey:
+        types = {f: typed(values) for f, values in table.raw.items()}
+        return cls(
+            table.info.role,
+            as_of,
+            lang,
+            table.may_have_errors,
+            table.info,
+            config,
+            table.rows,
+            table.raw,
+            types,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    frame: pd.DataFrame  # never modified once made: later passes share it
+    problems: tuple[Problem, ...]  # of the table's own cells
+    ids: list[str | None]
+
+
+_FRAMES: Recent[_TableKey, _Frame] = Recent(2 * RECENT_SLOTS)
+register(_FRAMES.clear)
+
+
 def _orders_frame(
     table: _Table | None,
     config: Config,
@@ -463,24 +507,31 @@ def _orders_frame(
                 "amount": pd.Series([], dtype=float),
             }
         )
-    checks = _validate_table(table, config, as_of, problems, [], lang)
-    ids = _normalise_ids(table.raw["client_id"], len(table.rows))
-    _unknown_clients(table, ids, known_ids, problems, lang)
-    dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
-    amounts = (
-        [c.normalized if c.normalized is not None else math.nan for c in checks["amount"]]
-        if "amount" in checks
-        else [math.nan] * len(ids)
-    )
-    return pd.DataFrame(
-        {
-            "client_id": pd.Series(ids, dtype=object),
-            "date": pd.Series(dates, dtype=object),
-            "amount": pd.Series(amounts, dtype=float),
-            # the same dates as datetime64, converted once for segments and lapsed regulars
-            "day": pd.to_datetime(pd.Series(dates, dtype=object)),
-        }
-    )
+    key = _TableKey.of(table, config, as_of, lang)
+    known = _FRAMES.get(key)
+    if known is None:
+        found: list[Problem] = []
+        checks = _validate_table(table, config, as_of, found, [], lang)
+        ids = _normalise_ids(table.raw["client_id"], len(table.rows))
+        dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
+        amounts = (
+            [c.normalized if c.normalized is not None else math.nan for c in checks["amount"]]
+            if "amount" in checks
+            else [math.nan] * len(ids)
+        )
+        frame = pd.DataFrame(
+            {
+                "client_id": pd.Series(ids, dtype=object),
+                "date": pd.Series(dates, dtype=object),
+                "amount": pd.Series(amounts, dtype=float),
+                # the same dates as datetime64, converted once for segments and lapsed regulars
+                "day": pd.to_datetime(pd.Series(dates, dtype=object)),
+            }
+        )
+        known = _FRAMES.put(key, _Frame(frame, tuple(found), ids))
+    problems.extend(known.problems)
+    _unknown_clients(table, known.ids, known_ids, problems, lang)
+    return known.frame
 
 
 def _interactions_frame(
@@ -495,15 +546,21 @@ def _interactions_frame(
         return pd.DataFrame(
             {"client_id": pd.Series([], dtype=object), "date": pd.Series([], dtype=object)}
         )
-    checks = _validate_table(table, config, as_of, problems, [], lang)
-    ids = _normalise_ids(table.raw["client_id"], len(table.rows))
-    dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
-    frame = pd.DataFrame(
-        {"client_id": pd.Series(ids, dtype=object), "date": pd.Series(dates, dtype=object)}
-    )
-    if "kind" in table.raw:
-        frame["kind"] = pd.Series([_normalise_id(k) for k in table.raw["kind"]], dtype=object)
-    return frame
+    key = _TableKey.of(table, config, as_of, lang)
+    known = _FRAMES.get(key)
+    if known is None:
+        found: list[Problem] = []
+        checks = _validate_table(table, config, as_of, found, [], lang)
+        ids = _normalise_ids(table.raw["client_id"], len(table.rows))
+        dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
+        frame = pd.DataFrame(
+            {"client_id": pd.Series(ids, dtype=object), "date": pd.Series(dates, dtype=object)}
+        )
+        if "kind" in table.raw:
+            frame["kind"] = pd.Series([_normalise_id(k) for k in table.raw["kind"]], dtype=object)
+        known = _FRAMES.put(key, _Frame(frame, tuple(found), ids))
+    problems.extend(known.problems)
+    return known.frame
 
 
 def _unknown_clients(
@@ -538,41 +595,46 @@ def _unknown_clients(
 
 
 def _records(
-    rows: list[int], ids: list[str | None], segments: pd.DataFrame, duplicates: list[DuplicateGroup]
+    rows: list[int],
+    ids: list[str | None],
+    segments: list[SegmentRow],
+    duplicates: list[DuplicateGroup],
 ) -> list[ClientRecord]:
     group_of = {row: g.group for g in duplicates for row in g.rows}
-
-    def ints(name: str) -> list[int | None]:
-        return [None if _is_missing(x) else int(x) for x in segments[name].tolist()]
-
-    def strs(name: str) -> list[str | None]:
-        return [x if isinstance(x, str) else None for x in segments[name].tolist()]
-
-    r, f, m, recency = ints("r"), ints("f"), ints("m"), ints("recency_days")
-    recent = segments["orders_365"].tolist()
-    segment, abc, xyz = strs("rfm_segment"), strs("abc"), strs("xyz")
-    cv = [None if _is_missing(x) else float(x) for x in segments["xyz_cv"].tolist()]
-    revenue, orders = segments["revenue"].tolist(), segments["orders"].tolist()
-    last, vip, temp = (segments[c].tolist() for c in ("last_order", "vip", "temperature"))
     return [
         ClientRecord(
             row=row,
-            id=ids[i],
-            revenue=float(revenue[i]),
-            orders=int(orders[i]),
-            last_order=_date_or_none(last[i]),
-            r=r[i],
-            f=f[i],
-            m=m[i],
-            rfm_segment=segment[i],
-            abc=abc[i],
-            xyz=xyz[i],
-            vip=bool(vip[i]),
-            temperature=str(temp[i]),
+            id=id_,
+            revenue=revenue,
+            orders=orders,
+            last_order=last,
+            r=r,
+            f=f,
+            m=m,
+            rfm_segment=segment,
+            abc=abc,
+            xyz=xyz,
+            vip=vip,
+            temperature=temperature,
             duplicate_group=group_of.get(row),
-            extra={"recency_days": recency[i], "xyz_cv": cv[i], "orders_365": recent[i]},
+            extra={"recency_days": recency, "xyz_cv": cv, "orders_365": recent},
         )
-        for i, row in enumerate(rows)
+        for row, id_, (
+            revenue,
+            orders,
+            last,
+            r,
+            f,
+            m,
+            segment,
+            abc,
+            xyz,
+            vip,
+            temperature,
+            recency,
+            cv,
+            recent,
+        ) in zip(rows, ids, segments, strict=True)
     ]
 
 
@@ -606,16 +668,7 @@ def _marketing(
         verified,
         normalized("consent_date") if "consent_date" in checks else (),
     )
-    enrich(
-        records,
-        facts,
-        orders,
-        interactions,
-        config.segments,
-        as_of,
-        config.segments.rules,
-        config.language,
-    )
+    _enrich(records, facts, orders, interactions, config, as_of)
     mean = mean_buyer_revenue(records)
     lang = config.language
     info = table.info
@@ -659,6 +712,113 @@ def _marketing(
     return explain
 
 
+# the record's own keys before enrichment (set by _records)
+_SEGMENT_EXTRA = frozenset(("recency_days", "xyz_cv", "orders_365"))
+_RHYTHM: Recent[tuple[Same, Same, SegmentsConfig, dt.date], RhythmByID] = Recent()
+_ENRICHED = RowMemos()
+register(_RHYTHM.clear)
+register(_ENRICHED.clear)
+
+
+def _enrich(
+    records: list[ClientRecord],
+    facts: ClientFacts,
+    orders: pd.DataFrame,
+    interactions: pd.DataFrame,
+    config: Config,
+    as_of: dt.date,
+) -> None:
+    """``marketing.enrich``, redone only for rows whose inputs an earlier pass did not see.
+
+    A record's enrichment depends on its row of ``facts``, its own fields and the rhythm
+    (lapse, contact history) of its ID; the rhythm on the orders and interactions, which the
+    context pins (the very frame objects, the settings, the date, the language).
+    """
+    cfg = config.segments
+    context = (Same(orders), Same(interactions), cfg, as_of)
+    rhythm = _RHYTHM.get(context)
+    if rhythm is None:
+        rhythm = _RHYTHM.put(context, client_rhythm(orders, interactions, cfg, as_of))
+    memo = _ENRICHED.memo((*context, config.language))
+    consent_dates = facts.consent_dates or (None,) * len(records)
+    keys = [
+        (
+            rec.id,
+            rec.phone,
+            rec.email,
+            rec.vip,
+            rec.temperature,
+            rec.revenue,
+            rec.orders,
+            rec.last_order,
+            rec.r,
+            rec.f,
+            rec.m,
+            rec.rfm_segment,
+            rec.abc,
+            rec.xyz,
+            rec.extra["recency_days"],
+            *_typed_values(name, birthday, city, gender, consent, verified, consent_date),
+        )
+        for rec, name, birthday, city, gender, consent, verified, consent_date in zip(
+            records,
+            facts.names,
+            facts.birthdays,
+            facts.cities,
+            facts.staff_genders,
+            facts.consents,
+            facts.verified,
+            consent_dates,
+            strict=True,
+        )
+    ]
+    misses: list[int] = []
+    for i, (rec, key) in enumerate(zip(records, keys, strict=True)):
+        known = memo.get(key)
+        if known is None:
+            misses.append(i)
+        else:
+            rec.extra.update(_copied(cast(dict[str, object], known)))
+    if not misses:
+        return
+    todo = [records[i] for i in misses]
+
+    def some(values: Sequence[object]) -> list[object]:
+        return [values[i] for i in misses] if values else []
+
+    subset = ClientFacts(
+        some(facts.names),
+        some(facts.birthdays),
+        some(facts.cities),
+        some(facts.staff_genders),
+        some(facts.consents),
+        some(facts.verified),
+        some(facts.consent_dates),
+    )
+    lapses, history = rhythm
+    enrich_rows(todo, subset, lapses, history, cfg, as_of, cfg.rules, config.language)
+    if len(memo) + len(misses) > ROW_MEMO_LIMIT:
+        memo.clear()
+    for i, rec in zip(misses, todo, strict=True):
+        memo[keys[i]] = _copied({k: v for k, v in rec.extra.items() if k not in _SEGMENT_EXTRA})
+
+
+def _typed_values(*values: object) -> tuple[object, ...]:
+    """Each value with its type (``1``, ``1.0`` and ``True`` are equal keys, not equal cells)."""
+    return tuple(x for v in values for x in (type(v), v))
+
+
+def _copied(extra: dict[str, object]) -> dict[str, object]:
+    """A copy that shares no list or dict with ``extra`` (flags, counts, rule columns)."""
+    out = dict(extra)
+    for k, v in extra.items():
+        if isinstance(v, list):
+            out[k] = list(v)
+        elif isinstance(v, dict):
+            out[k] = {a: list(b) if isinstance(b, list) else b for a, b in v.items()}
+    return out
+
+
 def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCheck]]) -> None:
     def column(field: str) -> list[object]:
         return [c.normalized for c in checks[field]] if field in checks else [None] * len(records)
@@ -672,17 +832,3 @@ def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCh
         rec.phone = phone if isinstance(phone, str) else None
         rec.email = email if isinstance(email, str) else None
         rec.consent = consent if isinstance(consent, bool) else None
-
-
-def _is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _date_or_none(value: object) -> dt.date | None:
-    if _is_missing(value) or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None

@@ -6,7 +6,7 @@ marketer's own rules. Pure: it enriches the records of a pass.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,7 +22,7 @@ from sync.demographics import (
     staff_gender,
 )
 from sync.geo import canonical_city, phone_place
-from sync.lapsed import interaction_history, lapsed_regulars
+from sync.lapsed import ContactHistory, Lapse, interaction_history, lapsed_regulars
 from sync.model import ClientRecord
 from sync.rules import CompiledRule, Type, compile_rule
 
@@ -106,10 +106,36 @@ def enrich(
     language: str = "ru",
 ) -> None:
     """Add demographics, geography, birthdays, stale, lapsed, history and rule flags."""
+    lapses, history = client_rhythm(orders, interactions, cfg, as_of)
+    enrich_rows(records, facts, lapses, history, cfg, as_of, rules, language)
+
+
+RhythmByID = tuple[dict[str, Lapse], dict[str, ContactHistory]]
+
+
+def client_rhythm(
+    orders: pd.DataFrame, interactions: pd.DataFrame, cfg: SegmentsConfig, as_of: dt.date
+) -> RhythmByID:
+    """Lapsed regulars and interaction history by client ID: what :func:`enrich_rows` needs
+    of the orders and interactions."""
     lapses = lapsed_regulars(
         orders, as_of, min_orders=cfg.lapsed_min_orders, factor=cfg.lapsed_factor
     )
-    history = interaction_history(interactions, as_of)
+    return lapses, interaction_history(interactions, as_of)
+
+
+def enrich_rows(
+    records: list[ClientRecord],
+    facts: ClientFacts,
+    lapses: Mapping[str, Lapse],
+    history: Mapping[str, ContactHistory],
+    cfg: SegmentsConfig,
+    as_of: dt.date,
+    rules: Sequence[RuleConfig] = (),
+    language: str = "ru",
+) -> None:
+    """:func:`enrich` given the client rhythm; each record depends only on its own row of
+    ``facts``, its own fields and the rhythm of its ID."""
     compiled = compile_rules(rules)
     for i, rec in enumerate(records):
         x = rec.extra

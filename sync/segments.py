@@ -8,12 +8,15 @@ N, in ABC totals or in the VIP mean). Orders and interactions dated after ``as_o
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sync.config import SegmentsConfig
+from sync.incremental import Recent, Same, register
 
 SEGMENT_COLUMNS = (
     "revenue",
@@ -204,3 +207,117 @@ def _hot_ids(
     last_order = orders.groupby("client_id")["day"].max().reindex(latest.index)
     ok = last_order.isna() | (last_order <= latest)
     return set(latest[ok].index)
+
+
+# --------------------------------------------------------------------------- per row, remembered
+
+# revenue, orders, last order, R, F, M, RFM segment, ABC, XYZ, VIP, temperature,
+# recency days, XYZ coefficient of variation, orders in the last 365 days
+SegmentRow = tuple[
+    float,
+    int,
+    dt.date | None,
+    int | None,
+    int | None,
+    int | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    str,
+    int | None,
+    float | None,
+    int,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    relevant: frozenset[str]  # IDs that appear in the orders or interactions
+    present: frozenset[str]  # those of them the workbook's client rows carried
+    per_id: dict[str, SegmentRow]
+    default: SegmentRow  # a row whose ID has no orders or interactions (or no ID)
+
+
+_KNOWN: Recent[tuple[Same, Same, SegmentsConfig, dt.date], _Known] = Recent()
+register(_KNOWN.clear)
+
+
+def segment_rows(
+    client_ids: Sequence[str | None],
+    orders: pd.DataFrame,
+    interactions: pd.DataFrame,
+    cfg: SegmentsConfig,
+    as_of: dt.date,
+) -> list[SegmentRow]:
+    """:func:`compute_segments` as one plain tuple per entry of ``client_ids``.
+
+    An ID's values depend only on the orders and interactions, the settings, the date and
+    which of the IDs in the orders / interactions the workbook holds; when all of that is
+    what an earlier call saw (the same frame objects), its values are reused, and IDs without
+    orders or interactions get the values of a client without them.
+    """
+    key = (Same(orders), Same(interactions), cfg, as_of)
+    unique = {i for i in client_ids if i is not None}
+    known = _KNOWN.get(key)
+    if known is not None and frozenset(unique & known.relevant) == known.present:
+        per_id, default = known.per_id, known.default
+        return [default if i is None else per_id.get(i, default) for i in client_ids]
+    rows = _as_rows(compute_segments([*client_ids, None], orders, interactions, cfg, as_of))
+    default = rows.pop()
+    relevant = {i for i in orders["client_id"] if i is not None}
+    relevant.update(i for i in interactions["client_id"] if i is not None)
+    per_id = {i: row for i, row in zip(client_ids, rows, strict=True) if i is not None}
+    _KNOWN.put(key, _Known(frozenset(relevant), frozenset(unique & relevant), per_id, default))
+    return rows
+
+
+def _as_rows(segments: pd.DataFrame) -> list[SegmentRow]:
+    def ints(name: str) -> list[int | None]:
+        return [None if _is_missing(x) else int(x) for x in segments[name].tolist()]
+
+    def strs(name: str) -> list[str | None]:
+        return [x if isinstance(x, str) else None for x in segments[name].tolist()]
+
+    revenue = [float(x) for x in segments["revenue"].tolist()]
+    orders = [int(x) for x in segments["orders"].tolist()]
+    last = [_date_or_none(x) for x in segments["last_order"].tolist()]
+    r, f, m, recency = ints("r"), ints("f"), ints("m"), ints("recency_days")
+    segment, abc, xyz = strs("rfm_segment"), strs("abc"), strs("xyz")
+    vip = [bool(x) for x in segments["vip"].tolist()]
+    temperature = [str(x) for x in segments["temperature"].tolist()]
+    cv = [None if _is_missing(x) else float(x) for x in segments["xyz_cv"].tolist()]
+    recent = segments["orders_365"].tolist()
+    return list(
+        zip(
+            revenue,
+            orders,
+            last,
+            r,
+            f,
+            m,
+            segment,
+            abc,
+            xyz,
+            vip,
+            temperature,
+            recency,
+            cv,
+            recent,
+            strict=True,
+        )
+    )
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    if _is_missing(value) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None

@@ -1,0 +1,122 @@
+"""What earlier passes computed, kept in memory so that the next pass over a mostly unchanged
+workbook recomputes only what changed (the daemon's case: staff edit a row or two and save).
+
+Every memo is keyed by the *content* its result was computed from, so a pass that uses it
+returns exactly what a pass from scratch would (the property tests in
+``tests/test_incremental.py`` check that):
+
+- orders / interactions tables: the validated frame and its problems, keyed by the table's
+  cells (values *and* their types: ``1``, ``1.0`` and ``True`` are equal in Python but are not
+  the same cell), its layout, the config and the date. An edit on the clients sheet reuses them.
+- segments (revenue, RFM, ABC, XYZ, VIP, temperature): per client ID, keyed by the order and
+  interaction frames (the very objects the memo above handed out), the segment settings, the
+  date, and the set of the workbook's IDs that appear in orders or interactions. A new or
+  edited client row whose ID has no orders changes nobody else's scores, so the other IDs'
+  values are reused; anything that can move a score (an order, an ID that gains orders)
+  recomputes them all.
+- the marketer's per-row enrichment (demographics, city, stale, lapsed, rules): per row
+  content, within the same orders, interactions, settings and date.
+
+Plain in-process memory (no I/O): the engine stays a pure function of its input. A one-shot
+CLI pass fills the memos and exits; the long-lived daemon gains from them. Sizes are bounded;
+a memo that outgrows its bound starts afresh. :func:`clear` forgets everything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+RECENT_SLOTS = 4  # workbooks whose tables / segments are remembered (the daemon serves several)
+ROW_MEMO_LIMIT = 400_000  # rows remembered per context before that memo starts afresh
+
+
+class Recent(Generic[K, V]):
+    """The last few (key, value) pairs, found by ``==`` on the key (keys need not hash)."""
+
+    def __init__(self, size: int = RECENT_SLOTS) -> None:
+        self._size = size
+        self._items: list[tuple[K, V]] = []
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            for i, (k, v) in enumerate(self._items):
+                if k == key:
+                    if i:
+                        self._items.insert(0, self._items.pop(i))
+                    return v
+        return None
+
+    def put(self, key: K, value: V) -> V:
+        """Remember ``value`` (and return it)."""
+        with self._lock:  # (after a miss on ``key``: no entry equal to it to replace)
+            self._items.insert(0, (key, value))
+            del self._items[self._size :]
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class RowMemos:
+    """One dict per context (row content -> result), for the last few contexts."""
+
+    def __init__(self, size: int = RECENT_SLOTS, limit: int = ROW_MEMO_LIMIT) -> None:
+        self._memos: Recent[Hashable, dict[Hashable, object]] = Recent(size)
+        self._limit = limit
+
+    def memo(self, context: Hashable) -> dict[Hashable, object]:
+        found = self._memos.get(context)
+        if found is None or len(found) > self._limit:
+            found = {}
+            self._memos.put(context, found)
+        return found
+
+    def clear(self) -> None:
+        self._memos.clear()
+
+
+class Same:
+    """Wraps an object so that it compares equal only to itself (a key part by identity).
+
+    The memo entry holding the key keeps the object alive, so its identity cannot be reused.
+    """
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
+def typed(values: list[object]) -> list[type]:
+    """The type of each value: what ``==`` on the values does not see."""
+    return list(map(type, values))
+
+
+_CLEARERS: list[Callable[[], None]] = []
+
+
+def register(clear_fn: Callable[[], None]) -> None:
+    """Have :func:`clear` also clear a memo kept elsewhere."""
+    _CLEARERS.append(clear_fn)
+
+
+def clear() -> None:
+    """Forget every earlier pass (the next pass computes everything from scratch)."""
+    for fn in _CLEARERS:
+        fn()

@@ -1,0 +1,203 @@
+"""Incremental passes: the daemon's repeat pass over an edited workbook reuses what earlier
+passes computed, and gives exactly what a pass from scratch gives."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import replace
+from functools import cache
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sync import incremental
+from sync.config import Config, default_config
+from sync.demo import DemoBase, generate_base
+from sync.engine import run_pass
+from sync.marketing import RuleConfig
+from sync.model import CellValue, ExcelError, Outcome, Snapshot
+from sync.sources.memory import MemorySource
+from sync.writeback import plan_writeback
+
+AS_OF = dt.date(2026, 11, 1)
+Sheets = dict[str, list[list[CellValue]]]
+
+
+@cache
+def _base() -> DemoBase:
+    return generate_base(120, seed=5, as_of=AS_OF)
+
+
+def _config(with_rules: bool) -> Config:
+    cfg = default_config()
+    if not with_rules:
+        return cfg
+    rules = (
+        RuleConfig("big", "revenue >= 5000 and orders >= 2", value="крупный"),
+        RuleConfig("lost", "lapsed or (vip and days_since_last_contact > 30)"),
+        RuleConfig("young", "age between 18 and 30 and mailable", column="Молодые"),
+    )
+    return replace(cfg, segments=replace(cfg.segments, rules=rules))
+
+
+def _sheets(config: Config) -> Sheets:
+    base = _base()
+    names = {role: s.name for role, s in config.sheets.items()}
+    return copy.deepcopy(
+        {
+            names["clients"]: base.clients,
+            names["orders"]: base.orders,
+            names["interactions"]: base.interactions,
+        }
+    )
+
+
+def _snapshot(sheets: Sheets, config: Config) -> Snapshot:
+    return MemorySource(copy.deepcopy(sheets)).read([s.name for s in config.sheets.values()])
+
+
+def _seen(outcome: Outcome, snapshot: Snapshot, config: Config) -> tuple[object, ...]:
+    """Everything a user could see of a pass: the report, the explanations and the write."""
+    return (
+        repr(outcome.problems),
+        repr(outcome.duplicates),
+        repr(outcome.records),  # the extras too, keys in order; NaN prints as nan
+        repr(outcome.fixes),
+        outcome.rows_without_id,
+        sorted(outcome.referenced_ids),
+        repr(outcome.tables),
+        [outcome.explain(r) for r in outcome.records] if outcome.explain else None,
+        repr(plan_writeback(outcome, snapshot, config)),
+    )
+
+
+# ------------------------------------------------------------------ edits staff could make
+
+VALUES: st.SearchStrategy[CellValue] = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "12-34",
+            "8 (912) 345-67-89",
+            "+380 44 123 4567",
+            "ivan@gmial.com",
+            "Петров Пётр",
+            "иванов  иван",
+            "Москва",
+            "да",
+            "нет",
+            "C000007",
+            "C000040",
+            "31.02.1990",
+            "#N/A",
+        ]
+    ),
+    st.sampled_from([1, 1.0, True, 0, 2500.0, 12000, -5.0]),
+    st.dates(dt.date(1900, 1, 1), dt.date(2027, 6, 1)),
+    st.just(ExcelError("#N/A")),
+)
+
+
+@st.composite
+def _edit(draw: st.DrawFn) -> tuple[str, int, int, CellValue]:
+    kind = draw(
+        st.sampled_from(["cell", "cell", "cell", "copy", "append", "insert", "delete", "order"])
+    )
+    return kind, draw(st.integers(0, 10_000)), draw(st.integers(0, 10)), draw(VALUES)
+
+
+def _apply(sheets: Sheets, config: Config, edit: tuple[str, int, int, CellValue]) -> None:
+    kind, at, col, value = edit
+    names = {role: s.name for role, s in config.sheets.items()}
+    role = "clients"
+    if kind == "order":
+        role = "orders" if at % 3 else "interactions"
+        kind = ("cell", "copy", "append", "delete")[at % 4]
+    rows = sheets[names[role]]
+    width = len(rows[0])
+    i = 1 + at % (len(rows) - 1) if len(rows) > 1 else 1
+    cell: CellValue = value if isinstance(value, ExcelError | None) else copy.copy(value)
+    if kind == "cell" and len(rows) > 1:
+        line = rows[i]
+        line += [None] * (width - len(line))
+        line[col % width] = cell
+    elif kind == "copy" and len(rows) > 1:  # a copied cell of another row (a new duplicate)
+        other = rows[1 + (at * 7 + 3) % (len(rows) - 1)]
+        rows[i][col % width] = other[col % width] if col % width < len(other) else None
+    elif kind == "append":
+        new: list[CellValue] = list(rows[i]) if len(rows) > 1 else [None] * width
+        new[col % width] = cell
+        rows.append(new)
+    elif kind == "insert":
+        rows.insert(i, [cell if c == col % width else None for c in range(width)])
+    elif kind == "delete" and len(rows) > 2:
+        del rows[i]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=st.lists(st.lists(_edit(), min_size=1, max_size=4), min_size=1, max_size=3),
+    with_rules=st.booleans(),
+)
+def test_a_repeat_pass_after_random_edits_equals_a_pass_from_scratch(
+    edits: list[list[tuple[str, int, int, CellValue]]], with_rules: bool
+) -> None:
+    config = _config(with_rules)
+    sheets = _sheets(config)
+    incremental.clear()
+    run_pass(_snapshot(sheets, config), config, AS_OF)  # what the daemon saw before the edits
+    steps: list[tuple[Sheets, tuple[object, ...]]] = []
+    for batch in edits:  # staff save several times; each save is one incremental pass
+        for edit in batch:
+            _apply(sheets, config, edit)
+        snapshot = _snapshot(sheets, config)
+        steps.append(
+            (copy.deepcopy(sheets), _seen(run_pass(snapshot, config, AS_OF), snapshot, config))
+        )
+    for state, incremental_result in steps:
+        incremental.clear()
+        snapshot = _snapshot(state, config)
+        assert _seen(run_pass(snapshot, config, AS_OF), snapshot, config) == incremental_result
+
+
+def test_an_edit_on_the_clients_sheet_reuses_the_orders_and_the_other_clients_segments() -> None:
+    config = _config(True)
+    sheets = _sheets(config)
+    incremental.clear()
+    first = run_pass(_snapshot(sheets, config), config, AS_OF)
+    clients = sheets[config.sheets["clients"].name]
+    clients.append(["N00001", "Новый Клиент", "12-34", "new@mail.ru", None, None, "да", None])
+    again = run_pass(_snapshot(sheets, config), config, AS_OF)
+    incremental.clear()
+    scratch = run_pass(_snapshot(sheets, config), config, AS_OF)
+    assert repr(again.records) == repr(scratch.records)
+    assert again.problems == scratch.problems
+    new = again.records[-1]
+    assert (new.id, new.orders, new.rfm_segment, new.temperature) == ("N00001", 0, None, "cold")
+    # the clients that were there keep their segment columns
+    assert [(r.rfm_segment, r.abc, r.xyz, r.vip) for r in again.records[:-1]] == [
+        (r.rfm_segment, r.abc, r.xyz, r.vip) for r in first.records
+    ]
+
+
+def test_a_new_order_moves_the_scores_of_everyone_it_should() -> None:
+    config = default_config()
+    sheets = _sheets(config)
+    incremental.clear()
+    run_pass(_snapshot(sheets, config), config, AS_OF)
+    orders = sheets[config.sheets["orders"].name]
+    # a huge order for a client without orders: ABC shares of every other buyer change
+    client = next(
+        r[0]
+        for r in sheets[config.sheets["clients"].name][1:]
+        if r[0] not in {o[2] for o in orders[1:]}
+    )
+    orders.append(["З-999999", dt.date(2026, 10, 20), client, 10_000_000.0])
+    again = run_pass(_snapshot(sheets, config), config, AS_OF)
+    incremental.clear()
+    scratch = run_pass(_snapshot(sheets, config), config, AS_OF)
+    assert repr(again.records) == repr(scratch.records)
+    assert next(r for r in again.records if r.id == client).abc == "A"
