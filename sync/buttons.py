@@ -33,15 +33,21 @@ def _book(book: Any | None) -> Any:
     return xw.Book.caller()
 
 
+def _folder(book: Any) -> Path | None:
+    """The workbook's folder, when it is a local file (not new, not on a server)."""
+    full = str(getattr(book, "fullname", "") or "")
+    if not full or not Path(full).is_absolute() or not Path(full).parent.is_dir():
+        return None
+    return Path(full).parent
+
+
 def _config(book: Any) -> Config:
     named = os.environ.get("CLIENTBASE_CONFIG")
     if named:
         return load_config(named)
-    full = str(getattr(book, "fullname", "") or "")
-    if full and not full.startswith(("http://", "https://")):
-        beside = Path(full).parent / CONFIG_NAME
-        if beside.is_file():
-            return load_config(beside)
+    folder = _folder(book)
+    if folder is not None and (folder / CONFIG_NAME).is_file():
+        return load_config(folder / CONFIG_NAME)
     if CONFIG_SHEET in [s.name for s in book.sheets]:
         values = book.sheets[CONFIG_SHEET].used_range.options(ndim=2).value or []
         return parse_config_sheet(values, str(book.name))
@@ -108,7 +114,11 @@ def merge_selected_duplicates(
         found = _FOUND[bool(groups)][lang].format(n=len(groups))
         rows = f"{min(selected)}–{max(selected)}" if selected else "—"
         raise UsageError(_NOT_ONE_GROUP[lang].format(rows=rows, found=found))
-    return service.merge(source, config, groups[0].group, as_of)
+    result = service.merge(source, config, groups[0].group, as_of)
+    folder = _folder(book)
+    if folder is not None and result.applied is not None and result.applied.status == "applied":
+        service.record_audit(result.audit, config, folder)
+    return result
 
 
 def _selected_client_rows(book: Any, clients_sheet: str) -> set[int]:

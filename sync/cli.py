@@ -259,6 +259,9 @@ def merge(
     click.echo(f"Write-back: {result.applied.status} {result.applied.detail}".rstrip())
     if result.applied.status in ("conflict", "locked"):
         sys.exit(3)
+    if result.applied.status == "applied" and not source.startswith(service.GSHEET_PREFIX):
+        log = service.record_audit(result.audit, config, Path(source).resolve().parent)
+        click.echo(f"Audit log: {len(result.audit)} changed cells in {log}")
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sync.errors import UsageError
 from sync.model import CellValue, Outcome, SheetGrid, Snapshot
+from sync.state import AuditEntry
 
 ARCHIVE_TITLES = {"ru": "Архив дублей", "uk": "Архів дублів", "en": "Merged duplicates"}
 _ARCHIVE_HEAD = {
@@ -45,6 +46,8 @@ class MergePlan:
     cleared: dict[int, list[int]] = field(default_factory=dict)  # merged row -> its cells
     repoint: dict[tuple[str, int, int], str] = field(default_factory=dict)  # cell -> kept ID
     archive_rows: list[tuple[CellValue, ...]] = field(default_factory=list)
+    # (sheet, row, col) -> the value before the merge, for every cell it changes
+    before: dict[tuple[str, int, int], CellValue] = field(default_factory=dict)
 
 
 def _empty(value: CellValue) -> bool:
@@ -111,6 +114,7 @@ def plan_merge(
             found = next((v for v in values if not _empty(v)), None)
             if found is not None:
                 plan.fill[col] = found
+                plan.before[(table.sheet, keep, col)] = kept
                 kept = found
         if field_of.get(col) in ("id", "added"):
             continue  # the kept row's ID and first date are the merged client's
@@ -144,14 +148,49 @@ def plan_merge(
                 value = _cell(ref_grid, row, col)
                 if value is not None and str(value).strip() in merged_ids:
                     plan.repoint[(ref.sheet, row, col)] = plan.kept_id
+                    plan.before[(ref.sheet, row, col)] = value
     reason = _REASON[lang].format(group=group.group, reasons=", ".join(group.reasons))
     width = max(len(table.headers), *(len(grid.rows[r - 1]) for r in others))
     for r in others:
         line = grid.rows[r - 1] if r <= len(grid.rows) else []
         cells = [line[c] if c < len(line) else None for c in range(width)]
         plan.cleared[r] = [c + 1 for c, v in enumerate(cells) if v is not None]
+        plan.before.update({(table.sheet, r, c): cells[c - 1] for c in plan.cleared[r]})
         plan.archive_rows.append((today, reason, r, keep, plan.kept_id, *cells))
     return plan
+
+
+def audit_entries(path: str, plan: MergePlan, outcome: Outcome) -> list[AuditEntry]:
+    """Every cell the merge changed, for the audit log: the kept row's filled cells, the
+    merged-away rows' cells (emptied; whole in the archive sheet) and the re-pointed orders and
+    contacts — with the client ID of the row and the column's header."""
+    headers = {t.sheet: t.headers for t in outcome.tables.values()}
+    ids = {rec.row: rec.id for rec in outcome.records}
+    clients = outcome.tables["clients"].sheet
+    new: dict[tuple[str, int, int], CellValue] = {
+        (plan.sheet, plan.keep_row, col): value for col, value in plan.fill.items()
+    }
+    new.update(plan.repoint)
+
+    def header(sheet: str, col: int) -> str:
+        row = headers.get(sheet, ())
+        return str(row[col - 1] or f"column {col}") if 0 < col <= len(row) else f"column {col}"
+
+    def text(value: CellValue) -> str | None:
+        return None if value is None else str(value)
+
+    return [
+        AuditEntry(
+            path,
+            sheet,
+            row,
+            ids.get(row) if sheet == clients else None,
+            header(sheet, col),
+            text(old),
+            text(new.get((sheet, row, col))),
+        )
+        for (sheet, row, col), old in sorted(plan.before.items(), key=lambda kv: kv[0])
+    ]
 
 
 def archive_header(outcome: Outcome, headers: tuple[str | None, ...]) -> tuple[CellValue, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from sync.engine import ProgressFn, run_pass
 from sync.merge import MergePlan
 from sync.model import ApplyResult, CellValue, Outcome, SheetGrid, Snapshot, WritePlan
 from sync.sources.base import Source
+from sync.state import AuditEntry
 
 GSHEET_PREFIX = "gsheet:"
 
@@ -112,6 +113,7 @@ def sync(
 class MergeResult:
     plan: MergePlan
     applied: ApplyResult | None  # None on --dry-run
+    audit: tuple[AuditEntry, ...] = ()  # every cell the merge changed (see record_audit)
 
 
 def merge(
@@ -125,7 +127,7 @@ def merge(
     """Merge duplicate group ``group`` into its oldest row, then write the merged state with a
     fresh pass (highlights, tool columns, Problems, Summary) and the archive — in one write."""
     from sync.labels import column_header
-    from sync.merge import ARCHIVE_TITLES, archive_header, conflict_note, plan_merge
+    from sync.merge import ARCHIVE_TITLES, archive_header, audit_entries, conflict_note, plan_merge
     from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet
     from sync.writeback import plan_writeback
 
@@ -179,4 +181,21 @@ def merge(
     full = WritePlan(tuple(edits), (*write.tool_sheets, archive), write.tool_fills, write.rewrites)
     if dry_run:
         return MergeResult(plan, None)
-    return MergeResult(plan, source.apply(full, snapshot.version))
+    where = str(getattr(source, "path", source.name))
+    return MergeResult(
+        plan, source.apply(full, snapshot.version), tuple(audit_entries(where, plan, outcome))
+    )
+
+
+def record_audit(entries: Sequence[AuditEntry], config: Config, folder: Path) -> Path:
+    """Add entries to the audit log of the state database the daemon uses for ``folder``
+    (``clientbase-state.sqlite`` next to the config, else in the folder)."""
+    from sync.state import SqliteStateStore, default_state_path
+
+    path = default_state_path(config.path, [folder])
+    store = SqliteStateStore(path)
+    try:
+        store.add_audit(entries)
+    finally:
+        store.close()
+    return path

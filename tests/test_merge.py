@@ -12,6 +12,7 @@ from sync import service
 from sync.cli import cli
 from sync.config import default_config
 from sync.sources.xlsx import XlsxSource
+from sync.state import SqliteStateStore
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -108,6 +109,16 @@ def test_merge_keeps_the_oldest_row_fills_gaps_notes_conflicts_and_archives(tmp_
     assert outcome.duplicates == [] and outcome.rows_without_id == []
     kept = next(r for r in outcome.records if r.row == 2)
     assert kept.orders == 2 and kept.revenue == 1500
+
+    # the audit log next to the workbook lists every changed cell, with the old value
+    assert "Audit log: " in result.output
+    store = SqliteStateStore(tmp_path / "clientbase-state.sqlite", read_only=True)
+    log = {(e.sheet, e.row, e.column): (e.old, e.new, e.row_id) for e in store.audit_log()}
+    store.close()
+    assert log[("Клиенты", 2, "Email")] == (None, "ivanov@mail.ru", "C1")
+    assert log[("Клиенты", 4, "Город")] == ("Санкт-Петербург", None, "C3")
+    assert log[("Заказы", 3, "ID клиента")] == ("C3", "C1", None)
+    assert len(log) == 1 + 6 + 1  # filled, emptied (six cells of row 4), re-pointed
 
     # a second merge adds to the archive instead of replacing it
     path2 = _shop(tmp_path / "again.xlsx")
