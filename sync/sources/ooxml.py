@@ -139,6 +139,7 @@ class _Writer:
         self.styles.load_record(clones, plan.tool_fills)
         self._sst: list[str] | None = None
         self._shape_space: tuple[set[int], set[int]] | None = None
+        self._deflater: Deflater | None = None
 
     # ----------------------------------------------------------------- reading the package
 
@@ -203,6 +204,7 @@ class _Writer:
 
     def run(self, dst: BinaryIO) -> PackageWriteStats | None:
         with Deflater() as deflater:
+            self._deflater = deflater
             return self._run(dst, deflater)
 
     def _run(self, dst: BinaryIO, deflater: Deflater) -> PackageWriteStats | None:
@@ -426,7 +428,9 @@ class _Writer:
         if name is None:
             return "-"
         if after and name in self.out:
-            return f"{zlib.crc32(self.out[name]):08x}"
+            data = self.out[name]
+            crc = self._deflater.crc(name, data) if self._deflater else zlib.crc32(data)
+            return f"{crc:08x}"
         if (after and name in self.removed) or not self.pkg.has(name):
             return "-"
         return f"{self.pkg.info(name).CRC:08x}"

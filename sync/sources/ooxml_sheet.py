@@ -100,7 +100,9 @@ class SheetPart:
         sd = self._sd_open
         if sd.group(1):
             return sd.end(), sd.end()
-        close = self.data.find(b"</" + self.p + b"sheetData>", sd.end())
+        # from the end: the one closing tag sits near it (``<`` is escaped in text), and a
+        # forward search would cross the whole sheet
+        close = self.data.rfind(b"</" + self.p + b"sheetData>", sd.end())
         if close < 0:
             raise SourceError(f"{self.label}: <sheetData> is not closed")
         return sd.end(), close
@@ -219,7 +221,8 @@ class SheetPart:
         r2, c2 = max(r2, stats.max_row), max(c2, stats.max_col)
         ref = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}".encode()
         if ref != m.group(2):
-            self.data = self.data[: m.start(2)] + ref + self.data[m.end(2) :]
+            view = memoryview(self.data)
+            self.data = b"".join((view[: m.start(2)], ref, view[m.end(2) :]))
             self._refresh()
 
     def top_level(self) -> list[tuple[str, int, int]]:
@@ -254,7 +257,8 @@ class SheetPart:
         current = [c for c in children if c[0] == "legacyDrawing"]
         if rel_id is None:
             for _, s, e in reversed(current):
-                self.data = self.data[:s] + self.data[e:]
+                view = memoryview(self.data)
+                self.data = b"".join((view[:s], view[e:]))
             return
         if current:
             return
@@ -268,7 +272,8 @@ class SheetPart:
         else:
             attr = f'{prefix}:id="{rel_id}"'
         el = b"<" + self.p + b"legacyDrawing " + attr.encode() + b"/>"
-        self.data = self.data[:at] + el + self.data[at:]
+        view = memoryview(self.data)  # one copy of a big sheet, not three
+        self.data = b"".join((view[:at], el, view[at:]))
 
     def legacy_drawing_id(self) -> str | None:
         for name, s, e in self.top_level():

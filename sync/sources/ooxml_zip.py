@@ -161,24 +161,34 @@ def _compress(data: bytes, method: int) -> bytes:
 
 
 class Deflater:
-    """Compresses finished parts in background threads while the writer builds the next ones
-    (zlib releases the GIL); :func:`write_package` picks the results up."""
+    """Compresses finished parts (and takes their CRC-32) in background threads while the
+    writer builds the next ones (zlib releases the GIL); :func:`write_package` picks the
+    results up."""
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="clientbase-deflate")
-        self._jobs: dict[str, tuple[bytes, Future[bytes]]] = {}
+        self._jobs: dict[str, tuple[bytes, Future[int], Future[bytes]]] = {}
 
     def submit(self, name: str, data: bytes) -> None:
         job = self._jobs.get(name)
         if job is not None and job[0] is data:
             return
-        self._jobs[name] = (data, self._pool.submit(_compress, data, zipfile.ZIP_DEFLATED))
+        crc = self._pool.submit(zlib.crc32, data)
+        comp = self._pool.submit(_compress, data, zipfile.ZIP_DEFLATED)
+        self._jobs[name] = (data, crc, comp)
 
     def compressed(self, name: str, data: bytes, method: int) -> bytes:
         job = self._jobs.get(name)
         if job is not None and job[0] is data and method == zipfile.ZIP_DEFLATED:
-            return job[1].result()
+            return job[2].result()
         return _compress(data, method)
+
+    def crc(self, name: str, data: bytes) -> int:
+        """CRC-32 of ``data`` (from the background job when ``data`` was submitted)."""
+        job = self._jobs.get(name)
+        if job is not None and job[0] is data:
+            return job[1].result()
+        return zlib.crc32(data)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -215,10 +225,12 @@ def write_package(
             method = info.compress_type if info.compress_type in (0, 8) else zipfile.ZIP_DEFLATED
             if deflater is not None:
                 comp = deflater.compressed(part.name, part.data, method)
+                crc = deflater.crc(part.name, part.data)
             else:
                 comp = _compress(part.data, method)
+                crc = zlib.crc32(part.data)
             flags = utf8 | (info.flag_bits & _UTF8_FLAG)
-            crc, csize, usize = zlib.crc32(part.data), len(comp), len(part.data)
+            csize, usize = len(comp), len(part.data)
             t, d = _dos_time(info.date_time)
             head = struct.pack(
                 "<4sHHHHHIIIHH",
