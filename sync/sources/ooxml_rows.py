@@ -82,6 +82,11 @@ class RowWriter:
         self.cell_open = b"<" + p + b"c "
         self._enc: dict[tuple[type, CellValue], tuple[Encoded, bytes]] = {}
         self._letters: dict[int, bytes] = {}
+        self._s_attrs: dict[int, bytes] = {}
+        self._c_open = b"<" + p + b'c r="'
+        self._ref_first = re.compile(re.escape(self._c_open) + rb'([A-Z]{1,3})(\d+)"')
+        self._row_num = 0
+        self._row_text = b""
         self._tool = ctx.styles.tool_set
         # A ``<c`` can only start a real cell tag (``<`` is escaped in text), and ``[^>]*``
         # stays inside that tag: the substitution cannot touch anything but a style index.
@@ -103,18 +108,17 @@ class RowWriter:
     def rewrite(self, row: bytes, num: int, edits: dict[int, CellEdit]) -> bytes | None:
         """The new row, or None when nothing in it changes."""
         tag_end = row.find(b">") + 1
-        row_style = _row_style(row[:tag_end])
         if row[tag_end - 2 : tag_end] == b"/>":
-            cells = self._new_cells(num, edits, sorted(edits), row_style)
+            cells = self._new_cells(num, edits, sorted(edits), _row_style(row[:tag_end]))
             if not cells:
                 return None
             head = _widen_spans(row[: tag_end - 2].rstrip() + b">", cells[-1][0])
             return head + b"".join(c for _, c in cells) + self.close_row
         body_end = len(row) - len(self.close_row)
-        direct = self._direct(row, num, edits, tag_end, body_end, row_style)
+        direct = self._direct(row, num, edits, tag_end, body_end)
         if direct is None or isinstance(direct, bytes):
             return direct
-        return self._scan(row, num, edits, tag_end, body_end, row_style)
+        return self._scan(row, num, edits, tag_end, body_end, _row_style(row[:tag_end]))
 
     def new_row(self, num: int, edits: dict[int, CellEdit]) -> bytes | None:
         cells = self._new_cells(num, edits, sorted(edits), 0)
@@ -140,7 +144,6 @@ class RowWriter:
         edits: dict[int, CellEdit],
         tag_end: int,
         body_end: int,
-        row_style: int,
     ) -> bytes | bool | None:
         """Edits found by reference or appended at the end, stray tool highlights restored by
         one substitution; False when the row needs a scan (a cell to insert between others,
@@ -148,7 +151,9 @@ class RowWriter:
         last = row.rfind(self.cell_open, tag_end, body_end)
         last_col = 0
         if last >= 0:
-            ref = _REF.search(row, last, row.find(b">", last))
+            ref = self._ref_first.match(row, last)  # r= first, as every writer puts it
+            if ref is None:
+                ref = _REF.search(row, last, row.find(b">", last))
             if ref is None:
                 return False
             last_col = column_number(ref.group(1))
@@ -171,21 +176,25 @@ class RowWriter:
             if m is None or not m.start(1) <= at < m.end(1):
                 return False
             found.append((c, m))
-        pieces: list[bytes] = []
+        pieces: list[bytes] = [b""]  # [0]: the row's start tag
         pos = tag_end
-        changed = False
         for c, m in found:
             new = self.cell(m, num, c, edits[c], 0)
             pieces += (self._restore_all(row[pos : m.start()]), m.group(0) if new is None else new)
             pos = m.end()
-            changed = changed or new is not None
         pieces.append(self._restore_all(row[pos:body_end]))
-        tail = self._new_cells(num, edits, cols[tail_from:], row_style)
-        pieces += [c for _, c in tail]
-        new_row = row[:tag_end] + b"".join(pieces) + self.close_row
-        if not tail and new_row == row:
-            return None
-        return _widen_spans(row[:tag_end], tail[-1][0]) + new_row[tag_end:] if tail else new_row
+        if tail_from < len(cols):
+            row_style = _row_style(row[:tag_end])
+            tail = self._new_cells(num, edits, cols[tail_from:], row_style)
+            if tail:
+                pieces[0] = _widen_spans(row[:tag_end], tail[-1][0])
+                pieces += [c for _, c in tail]
+                pieces.append(self.close_row)
+                return b"".join(pieces)
+        pieces[0] = row[:tag_end]
+        pieces.append(self.close_row)
+        new_row = b"".join(pieces)
+        return None if new_row == row else new_row
 
     def _restore_all(self, segment: bytes) -> bytes:
         """Give every tool-highlighted cell in ``segment`` its own style back."""
@@ -370,9 +379,12 @@ class RowWriter:
         return self._build(row, col, new_s, rest)
 
     def _build(self, row: int, col: int, s: int, rest: bytes) -> bytes:
-        s_attr = b' s="' + str(s).encode() + b'"' if s else b""
-        ref = self._col(col) + str(row).encode()
-        return b"<" + self.p + b'c r="' + ref + b'"' + s_attr + rest
+        s_attr = self._s_attrs.get(s)
+        if s_attr is None:
+            s_attr = self._s_attrs[s] = b' s="' + str(s).encode() + b'"' if s else b""
+        if row != self._row_num:
+            self._row_num, self._row_text = row, str(row).encode() + b'"'
+        return b"".join((self._c_open, self._col(col), self._row_text, s_attr, rest))
 
     def _count(self, cur: int, new: int, value: bool) -> None:
         stats = self.ctx.stats

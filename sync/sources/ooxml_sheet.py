@@ -128,11 +128,15 @@ class SheetPart:
             raise SourceError(f"{self.label}: rows are not in ascending order")
         return nums, starts
 
-    def _row_end(self, start: int) -> int:
+    def _row_end(self, start: int, next_start: int = -1) -> int:
         tag_end = self.data.find(b">", start) + 1
         if self.data[tag_end - 2 : tag_end] == b"/>":
             return tag_end
-        close = self.data.find(b"</" + self.p + b"row>", tag_end)
+        close_tag = b"</" + self.p + b"row>"
+        # rows usually follow each other directly; a row holds no other "</row>"
+        if next_start > tag_end and self.data.startswith(close_tag, next_start - len(close_tag)):
+            return next_start
+        close = self.data.find(close_tag, tag_end)
         if close < 0:
             raise SourceError(f"{self.label}: a <row> is not closed")
         return close + len(self.p) + 6
@@ -169,7 +173,7 @@ class SheetPart:
             row_edits = edits.get(num, {})
             if pos < len(nums) and nums[pos] == num:
                 r_start = starts[pos]
-                r_end = self._row_end(r_start)
+                r_end = self._row_end(r_start, starts[pos + 1] if pos + 1 < len(starts) else -1)
                 new = writer.rewrite(data[r_start:r_end], num, row_edits)
                 if new is not None:
                     pieces += (data[last:r_start], new)
