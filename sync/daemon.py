@@ -33,6 +33,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from sync import incremental
 from sync.daemon_config import WatchConfig, load_watch_config, watch_config_from_mapping
 from sync.daemon_pass import ConfigLoader, PassReport, process_file
 from sync.state import DaemonInfo, StateStore, now_text
@@ -98,6 +99,9 @@ class Daemon:
         self._stopping = False
         self._observers: list[Any] = []
         self.observer_kinds: list[str] = []
+        # a long-lived process: remember earlier passes row by row, so that a save that
+        # changed a few rows re-checks only those (sync.incremental)
+        incremental.remember_rows()
 
     # ------------------------------------------------------------------ queue (any thread)
 

@@ -739,7 +739,11 @@ def _enrich(
     rhythm = _RHYTHM.get(context)
     if rhythm is None:
         rhythm = _RHYTHM.put(context, client_rhythm(orders, interactions, cfg, as_of))
+    lapses, history = rhythm
     memo = _ENRICHED.memo((*context, config.language))
+    if memo is None:
+        enrich_rows(records, facts, lapses, history, cfg, as_of, cfg.rules, config.language)
+        return
     consent_dates = facts.consent_dates or (None,) * len(records)
     keys = [
         (
@@ -758,7 +762,21 @@ def _enrich(
             rec.abc,
             rec.xyz,
             rec.extra["recency_days"],
-            *_typed_values(name, birthday, city, gender, consent, verified, consent_date),
+            # each value with its type: 1, 1.0 and True are equal keys, not equal cells
+            type(name),
+            name,
+            type(birthday),
+            birthday,
+            type(city),
+            city,
+            type(gender),
+            gender,
+            type(consent),
+            consent,
+            type(verified),
+            verified,
+            type(consent_date),
+            consent_date,
         )
         for rec, name, birthday, city, gender, consent, verified, consent_date in zip(
             records,
@@ -774,11 +792,14 @@ def _enrich(
     ]
     misses: list[int] = []
     for i, (rec, key) in enumerate(zip(records, keys, strict=True)):
-        known = memo.get(key)
+        known = cast(_Enriched | None, memo.get(key))
         if known is None:
             misses.append(i)
-        else:
-            rec.extra.update(_copied(cast(dict[str, object], known)))
+            continue
+        extra = rec.extra
+        extra.update(known.values)
+        for k in known.containers:  # never shared between passes
+            extra[k] = _copied(known.values[k])
     if not misses:
         return
     todo = [records[i] for i in misses]
@@ -795,28 +816,31 @@ def _enrich(
         some(facts.verified),
         some(facts.consent_dates),
     )
-    lapses, history = rhythm
     enrich_rows(todo, subset, lapses, history, cfg, as_of, cfg.rules, config.language)
     if len(memo) + len(misses) > ROW_MEMO_LIMIT:
         memo.clear()
     for i, rec in zip(misses, todo, strict=True):
-        memo[keys[i]] = _copied({k: v for k, v in rec.extra.items() if k not in _SEGMENT_EXTRA})
+        values = {k: _copied(v) for k, v in rec.extra.items() if k not in _SEGMENT_EXTRA}
+        containers = tuple(k for k, v in values.items() if isinstance(v, list | dict))
+        memo[keys[i]] = _Enriched(values, containers)
 
 
-def _typed_values(*values: object) -> tuple[object, ...]:
-    """Each value with its type (``1``, ``1.0`` and ``True`` are equal keys, not equal cells)."""
-    return tuple(x for v in values for x in (type(v), v))
+@dataclass(frozen=True, slots=True)
+class _Enriched:
+    """What enrichment added to a record's extras; ``containers`` name the lists and dicts
+    (flags, interaction counts, rule columns), copied for each record that reuses them."""
+
+    values: dict[str, object]
+    containers: tuple[str, ...]
 
 
-def _copied(extra: dict[str, object]) -> dict[str, object]:
-    """A copy that shares no list or dict with ``extra`` (flags, counts, rule columns)."""
-    out = dict(extra)
-    for k, v in extra.items():
-        if isinstance(v, list):
-            out[k] = list(v)
-        elif isinstance(v, dict):
-            out[k] = {a: list(b) if isinstance(b, list) else b for a, b in v.items()}
-    return out
+def _copied(value: object) -> object:
+    """``value``, with a list or dict (of lists) copied so that nothing is shared."""
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return {a: list(b) if isinstance(b, list) else b for a, b in value.items()}
+    return value
 
 
 def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCheck]]) -> None:

@@ -17,9 +17,11 @@ returns exactly what a pass from scratch would (the property tests in
 - the marketer's per-row enrichment (demographics, city, stale, lapsed, rules): per row
   content, within the same orders, interactions, settings and date.
 
-Plain in-process memory (no I/O): the engine stays a pure function of its input. A one-shot
-CLI pass fills the memos and exits; the long-lived daemon gains from them. Sizes are bounded;
-a memo that outgrows its bound starts afresh. :func:`clear` forgets everything.
+Plain in-process memory (no I/O): the engine stays a pure function of its input. The table
+and segment memos cost next to nothing and are always on; the per-row memos cost a one-shot
+CLI pass about a second per 100 000 rows to fill, so only a long-lived process turns them on
+(:func:`remember_rows`; the daemon does). Sizes are bounded; a memo that outgrows its bound
+starts afresh. :func:`clear` forgets everything.
 """
 
 from __future__ import annotations
@@ -67,6 +69,17 @@ class Recent(Generic[K, V]):
         return len(self._items)
 
 
+class _Switch:
+    rows = False
+
+
+def remember_rows(on: bool = True) -> None:
+    """Turn the per-row memos on (a long-lived process: the daemon) or off."""
+    _Switch.rows = on
+    if not on:
+        clear()
+
+
 class RowMemos:
     """One dict per context (row content -> result), for the last few contexts."""
 
@@ -74,7 +87,10 @@ class RowMemos:
         self._memos: Recent[Hashable, dict[Hashable, object]] = Recent(size)
         self._limit = limit
 
-    def memo(self, context: Hashable) -> dict[Hashable, object]:
+    def memo(self, context: Hashable) -> dict[Hashable, object] | None:
+        """The memo of ``context``; ``None`` while per-row memos are off."""
+        if not _Switch.rows:
+            return None
         found = self._memos.get(context)
         if found is None or len(found) > self._limit:
             found = {}

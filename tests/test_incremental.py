@@ -3,8 +3,10 @@ passes computed, and gives exactly what a pass from scratch gives."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 
@@ -22,6 +24,16 @@ from sync.writeback import plan_writeback
 
 AS_OF = dt.date(2026, 11, 1)
 Sheets = dict[str, list[list[CellValue]]]
+
+
+@contextlib.contextmanager
+def _daemon_memory() -> Iterator[None]:
+    """Per-row memos on, as in the daemon (fresh, and off again afterwards)."""
+    incremental.remember_rows()
+    try:
+        yield
+    finally:
+        incremental.remember_rows(False)
 
 
 @cache
@@ -145,6 +157,13 @@ def _apply(sheets: Sheets, config: Config, edit: tuple[str, int, int, CellValue]
 def test_a_repeat_pass_after_random_edits_equals_a_pass_from_scratch(
     edits: list[list[tuple[str, int, int, CellValue]]], with_rules: bool
 ) -> None:
+    with _daemon_memory():
+        _edits_then_scratch(edits, with_rules)
+
+
+def _edits_then_scratch(
+    edits: list[list[tuple[str, int, int, CellValue]]], with_rules: bool
+) -> None:
     config = _config(with_rules)
     sheets = _sheets(config)
     incremental.clear()
@@ -163,6 +182,7 @@ def test_a_repeat_pass_after_random_edits_equals_a_pass_from_scratch(
         assert _seen(run_pass(snapshot, config, AS_OF), snapshot, config) == incremental_result
 
 
+@_daemon_memory()
 def test_an_edit_on_the_clients_sheet_reuses_the_orders_and_the_other_clients_segments() -> None:
     config = _config(True)
     sheets = _sheets(config)
@@ -183,6 +203,7 @@ def test_an_edit_on_the_clients_sheet_reuses_the_orders_and_the_other_clients_se
     ]
 
 
+@_daemon_memory()
 def test_a_new_order_moves_the_scores_of_everyone_it_should() -> None:
     config = default_config()
     sheets = _sheets(config)
