@@ -205,3 +205,42 @@ def test_default_location_is_next_to_the_config_else_in_the_folder(tmp_path: Pat
     share = tmp_path / "share"
     assert default_state_path(str(cfg), [share]) == cfg.resolve().parent / STATE_FILE_NAME
     assert default_state_path(None, [share]) == share.resolve() / STATE_FILE_NAME
+
+
+def test_contact_index_finds_other_workbooks_and_none_when_alone(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / STATE_FILE_NAME)
+    store.replace_contacts("/srv/a.xlsx", [(2, "k1"), (3, "k2")])
+    assert store.contacts_elsewhere("/srv/a.xlsx", ["k1", "k2"]) == {}
+    assert store.replace_contacts("/srv/b.xlsx", [(7, "k2"), (8, "k3")]) == {"/srv/a.xlsx"}
+    assert store.contacts_elsewhere("/srv/a.xlsx", ["k1", "k2"]) == {"k2": [("/srv/b.xlsx", 7)]}
+    assert store.contacts_elsewhere("/srv/b.xlsx", ["k2", "k3"]) == {"k2": [("/srv/a.xlsx", 3)]}
+    store.close()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    passes=st.lists(
+        st.tuples(st.booleans(), st.sets(st.tuples(st.integers(2, 9), st.sampled_from("abcd")))),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_contact_index_holds_exactly_the_last_keys_whoever_wrote_them(
+    passes: list[tuple[bool, set[tuple[int, str]]]],
+) -> None:
+    """The daemon's store remembers what it wrote; another process (an earlier daemon, a
+    restarted one) writing the same workbook's entries in between must not leave stale keys."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / STATE_FILE_NAME
+        daemon, other = SqliteStateStore(db), SqliteStateStore(db)
+        for by_other, keys in passes:
+            (other if by_other else daemon).replace_contacts("/srv/a.xlsx", sorted(keys))
+            with sqlite3.connect(db) as raw:
+                held = set(
+                    raw.execute("SELECT row, digest FROM contacts WHERE path = ?", ("/srv/a.xlsx",))
+                )
+            assert held == keys
+        daemon.close()
+        other.close()
