@@ -27,6 +27,7 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from sync import incremental, service
 from sync.cli_daemon import status
 from sync.config import Config, default_config
 from sync.daemon import Daemon, WatchConfig, load_watch_config, watch_config_from_mapping
@@ -167,6 +168,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
     )
     yield Harness(folder, store, clock, daemon)
     store.close()
+    incremental.remember_rows(False)  # the daemon turned its per-row memory on
 
 
 def test_events_are_debounced_until_the_file_is_quiet(harness: Harness) -> None:
@@ -662,3 +664,51 @@ def test_a_client_in_two_branch_workbooks_is_flagged_in_both(harness: Harness) -
     # the index holds hashes, never the phones themselves
     dump = "\n".join(harness.store._db.iterdump())
     assert not any(s in dump for s in ("+7912", "79123456789", "ivanov@", "Иванов"))
+
+
+def _seen_by_staff(path: Path) -> list[object]:
+    """Every sheet's values, and the clients sheet's fills and notes, as staff would see them."""
+    wb = openpyxl.load_workbook(path)
+    out: list[object] = []
+    for ws in wb.worksheets:
+        out.append((ws.title, [[c.value for c in row] for row in ws.iter_rows()]))
+    clients = wb["Клиенты"]
+    for row in clients.iter_rows():
+        for c in row:
+            solid = c.fill is not None and c.fill.fill_type == "solid"
+            out.append((c.coordinate, c.fill.fgColor.rgb if solid else None,
+                        c.comment.text if c.comment else None))  # fmt: skip
+    return out
+
+
+def test_repeat_passes_after_staff_edits_write_what_a_pass_from_scratch_writes(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The daemon remembers its earlier passes and re-checks only what changed: what it
+    writes is still exactly what ``clientbase sync`` from scratch writes for that content."""
+    from sync.demo import generate_base, write_demo_workbook
+
+    book = harness.folder / "clients.xlsx"
+    write_demo_workbook(generate_base(300, seed=4, as_of=AS_OF), book)
+    harness.daemon.notify(book)
+    assert harness.settle() == ["applied"]
+    edits: list[list[object]] = [
+        ["N000001", "Новикова Ольга", "12-34", "olga@mail.ru"],  # a bad phone
+        ["N000002", "Новикова Ольга", "+7 912 555-01-02", "olga@mail.ru"],  # her duplicate
+        ["C000005", "Копия Строки", None, None],  # a copied ID, no contact
+    ]
+    for i, row in enumerate(edits):
+        staff_append(book, row)
+        saved = tmp_path / f"saved{i}.xlsx"
+        saved.write_bytes(book.read_bytes())  # what the daemon is about to read
+        harness.daemon.notify(book)
+        assert harness.settle() == ["applied"]
+        incremental.clear()
+        scratch = service.sync(
+            service.open_source(str(saved), default_config()), default_config(), AS_OF
+        )
+        assert scratch.applied is not None and scratch.applied.status == "applied"
+        assert _seen_by_staff(book) == _seen_by_staff(saved)
+        if i == 0:
+            last = openpyxl.load_workbook(book)["Клиенты"].max_row
+            assert fill(book, f"C{last}") == ERROR_FILL  # the new row's bad phone
