@@ -40,11 +40,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Literal
+from typing import Literal, cast
 
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from sync.demographics import split_name
+from sync.incremental import Recent, RowMemos, register, typed
 from sync.model import DuplicateGroup
 from sync.translit import COMMON_FIRST_NAMES, fold, is_patronymic, name_key
 
@@ -489,6 +490,54 @@ class _LazyPeople:
         return p
 
 
+class _RememberedScorer:
+    """Scores pairs of rows, re-using the scores of earlier passes (sync.incremental).
+
+    A pair's score depends on the two rows' values and on how many rows share the first
+    row's phone / email (the sharing counts): that content is the key, so after an edit only
+    pairs with a changed row, or whose shared contact gained or lost a row, are compared
+    again. Off (scoring every pair) unless the process remembers rows (the daemon).
+    """
+
+    def __init__(self, scorer: _Scorer, people: _LazyPeople, sharing: Mapping[str, int]) -> None:
+        self.scorer, self.people, self.sharing = scorer, people, sharing
+        self.names = list(people.columns)
+        self.contacts = [(n, k) for n, k in people.kinds.items() if k in ("phone", "email")]
+        self.memo = _PAIRS.memo(tuple(people.kinds.items()))
+        self.content: dict[int, tuple[object, ...]] = {}
+
+    def _content(self, row: int) -> tuple[object, ...]:
+        found = self.content.get(row)
+        if found is None:
+            i = self.people.position[row]
+            values = [self.people.columns[n][i] for n in self.names]
+            found = tuple(x for v in values for x in (type(v), v))
+            self.content[row] = found
+        return found
+
+    def _shared(self, row: int) -> tuple[int | None, ...]:
+        i = self.people.position[row]
+        out: list[int | None] = []
+        for name, kind in self.contacts:
+            v = self.people.columns[name][i]
+            out.append(None if v is None else self.sharing.get(f"{kind}:{str(v).strip().lower()}"))
+        return tuple(out)
+
+    def __call__(self, a: int, b: int) -> tuple[float, list[str]]:
+        if self.memo is None:
+            return self.scorer(self.people[a], self.people[b])
+        key = (self._content(a), self._content(b), self._shared(a))
+        found = cast(tuple[float, tuple[str, ...]] | None, self.memo.get(key))
+        if found is None:
+            score, reasons = self.scorer(self.people[a], self.people[b])
+            found = self.memo[key] = (score, tuple(reasons))
+        return found[0], list(found[1])
+
+
+_PAIRS = RowMemos()
+register(_PAIRS.clear)
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -505,6 +554,41 @@ def find_duplicates(
     ``rows[i]`` (``None`` when empty or invalid); ``kinds`` says what each field holds.
     """
     columns = {name: fields[name] for name in kinds if name in fields}
+    key = _Input(
+        threshold,
+        tuple(kinds.items()),
+        list(rows),
+        {n: list(c) for n, c in columns.items()},
+        {n: typed(list(c)) for n, c in columns.items()},
+    )
+    known = _RESULTS.get(key)
+    if known is None:
+        known = _RESULTS.put(key, _find(rows, columns, kinds, threshold))
+    return DedupeResult(list(known.groups), list(known.shared_phones), dict(known.pair_scores))
+
+
+@dataclass(slots=True)
+class _Input:
+    """What a result is computed from, compared with ``==`` (the values' types included)."""
+
+    threshold: float
+    kinds: tuple[tuple[str, FieldKind], ...]
+    rows: list[int]
+    columns: dict[str, list[object]]
+    types: dict[str, list[type]]
+
+
+# the last results, for a pass whose clients' names and contacts did not change at all
+_RESULTS: Recent[_Input, DedupeResult] = Recent()
+register(_RESULTS.clear)
+
+
+def _find(
+    rows: Sequence[int],
+    columns: Mapping[str, Sequence[object]],
+    kinds: Mapping[str, FieldKind],
+    threshold: float,
+) -> DedupeResult:
     people = _LazyPeople(rows, columns, kinds)
     if any(k in ("phone", "email") for k in kinds.values()):
         raw, contactless = _contact_blocks(rows, columns, kinds)
@@ -520,10 +604,10 @@ def find_duplicates(
     sharing = {key: len(members) for key, members in blocks.items()}
     pair_scores: dict[tuple[int, int], float] = {}
     pair_reasons: dict[tuple[int, int], list[str]] = {}
-    score = _Scorer(kinds, sharing)
+    score = _RememberedScorer(_Scorer(kinds, sharing), people, sharing)
     for a, b in _candidate_pairs(blocks, contactless, people):
-        pair_scores[(a, b)], pair_reasons[(a, b)] = score(people[a], people[b])
-    clusters = _Clusters(dict(pair_scores), lambda x, y: score(people[x], people[y])[0])
+        pair_scores[(a, b)], pair_reasons[(a, b)] = score(a, b)
+    clusters = _Clusters(dict(pair_scores), lambda x, y: score(x, y)[0])
     for (a, b), s in sorted(pair_scores.items(), key=lambda kv: (-kv[1], kv[0])):
         if s >= threshold:
             clusters.try_join(a, b)
