@@ -92,9 +92,10 @@ class RowMemos:
         if not _Switch.rows:
             return None
         found = self._memos.get(context)
-        if found is None or len(found) > self._limit:
-            found = {}
-            self._memos.put(context, found)
+        if found is None:
+            found = self._memos.put(context, {})
+        elif len(found) > self._limit:
+            found.clear()  # start afresh (in place: no second, stale entry for the context)
         return found
 
     def clear(self) -> None:
