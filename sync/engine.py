@@ -490,6 +490,19 @@ _FRAMES: Recent[_TableKey, _Frame] = Recent(2 * RECENT_SLOTS)
 register(_FRAMES.clear)
 
 
+def _validated(
+    table: _Table, config: Config, as_of: dt.date, lang: str
+) -> tuple[list[Problem], dict[str, list[FieldCheck]], list[str | None], list[object]]:
+    """An orders / interactions table's problems, checks, client IDs and dates."""
+    found: list[Problem] = []
+    checks = _validate_table(table, config, as_of, found, [], lang)
+    ids = _normalise_ids(table.raw["client_id"], len(table.rows))
+    dates: list[object] = (
+        [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
+    )
+    return found, checks, ids, dates
+
+
 def _orders_frame(
     table: _Table | None,
     config: Config,
@@ -510,10 +523,7 @@ def _orders_frame(
     key = _TableKey.of(table, config, as_of, lang)
     known = _FRAMES.get(key)
     if known is None:
-        found: list[Problem] = []
-        checks = _validate_table(table, config, as_of, found, [], lang)
-        ids = _normalise_ids(table.raw["client_id"], len(table.rows))
-        dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
+        found, checks, ids, dates = _validated(table, config, as_of, lang)
         amounts = (
             [c.normalized if c.normalized is not None else math.nan for c in checks["amount"]]
             if "amount" in checks
@@ -549,10 +559,7 @@ def _interactions_frame(
     key = _TableKey.of(table, config, as_of, lang)
     known = _FRAMES.get(key)
     if known is None:
-        found: list[Problem] = []
-        checks = _validate_table(table, config, as_of, found, [], lang)
-        ids = _normalise_ids(table.raw["client_id"], len(table.rows))
-        dates = [c.normalized for c in checks["date"]] if "date" in checks else [None] * len(ids)
+        found, _, ids, dates = _validated(table, config, as_of, lang)
         frame = pd.DataFrame(
             {"client_id": pd.Series(ids, dtype=object), "date": pd.Series(dates, dtype=object)}
         )
