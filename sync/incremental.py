@@ -16,6 +16,9 @@ returns exactly what a pass from scratch would (the property tests in
   recomputes them all.
 - the marketer's per-row enrichment (demographics, city, stale, lapsed, rules): per row
   content, within the same orders, interactions, settings and date.
+- (in ``sync.sources.xlsx_read``) the parsed sheets of a workbook, by the CRC-32 and size of
+  the zip parts they were parsed from: an unchanged sheet comes back as the very same
+  ``SheetGrid``, so the content checks above find it by identity at once.
 
 Plain in-process memory (no I/O): the engine stays a pure function of its input. The table
 and segment memos cost next to nothing and are always on; the per-row memos cost a one-shot
@@ -74,10 +77,18 @@ class _Switch:
 
 
 def remember_rows(on: bool = True) -> None:
-    """Turn the per-row memos on (a long-lived process: the daemon) or off."""
+    """Turn the per-row memos on (a long-lived process: the daemon) or off.
+
+    The same switch keeps the last parse of each workbook sheet (``sync.sources.xlsx_read``):
+    worth it only to a process that reads the same workbook again."""
     _Switch.rows = on
     if not on:
         clear()
+
+
+def remembering_rows() -> bool:
+    """True while the per-row memos are on (see :func:`remember_rows`)."""
+    return _Switch.rows
 
 
 class RowMemos:

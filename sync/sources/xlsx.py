@@ -77,9 +77,12 @@ class XlsxSource:
 
     def read(self, sheets: Sequence[str]) -> Snapshot:
         version = file_version(self.path)
-        grids, missing = read_grids(self.path, sheets)
-        if file_version(self.path) != version:
-            raise ConflictError(f"{self.path.name}: the file changed while it was being read")
+
+        def settle() -> None:  # before a parse is remembered, and before it is used
+            if file_version(self.path) != version:
+                raise ConflictError(f"{self.path.name}: the file changed while it was being read")
+
+        grids, missing = read_grids(self.path, sheets, settle)
         return Snapshot(self.path.name, grids, version, missing)
 
     def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:

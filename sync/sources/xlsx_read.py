@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import posixpath
 import re
+import threading
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sync.errors import SourceError
+from sync.incremental import RECENT_SLOTS, register, remembering_rows
 from sync.model import CellValue, ExcelError, SheetGrid
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -83,12 +87,20 @@ def _read_sheet(path: Path, name: str) -> SheetGrid:
     return SheetGrid(name, [_clean_row(r) for r in raw])
 
 
-def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid], tuple[str, ...]]:
+def read_grids(
+    path: Path, sheets: Sequence[str], settle: Callable[[], None] | None = None
+) -> tuple[dict[str, SheetGrid], tuple[str, ...]]:
     """Read the named sheets; return the grids and the names that the workbook lacks.
 
     Sheets are parsed in parallel threads: calamine parses outside the GIL, and the orders
     sheet is usually the biggest part of the file. The scan for error cells runs in the same
     pool (zlib inflates outside the GIL too), so it costs no extra wall time.
+
+    ``settle`` is called once the sheets are read; it raises when the file changed meanwhile
+    (the caller compares versions). While a long-lived process remembers rows
+    (:func:`sync.incremental.remember_rows`: the daemon), a sheet whose parts are unchanged
+    since the last read of ``path`` comes back as the very same :class:`SheetGrid` (see
+    :class:`_SheetKey`); a grid handed out is never modified afterwards, here or downstream.
     """
     sniff_package(path)
     workbook = _open(path)
@@ -99,32 +111,159 @@ def read_grids(path: Path, sheets: Sequence[str]) -> tuple[dict[str, SheetGrid],
     wanted = list(dict.fromkeys(n for n in sheets if n in present))
     missing = tuple(n for n in sheets if n not in present)
     if not wanted:
+        if settle is not None:
+            settle()
         return {}, missing
     try:
         with zipfile.ZipFile(path) as zf:
-            parts = sheet_parts(zf)
+            parts, keys = _package(zf, wanted)
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
         raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
-    with ThreadPoolExecutor(max_workers=max(1, min(4, 2 * len(wanted)))) as pool:
-        reads = [pool.submit(_read_sheet, path, n) for n in wanted]
-        scans = [pool.submit(_scan_errors, path, parts.get(n)) for n in wanted]
-        grids = {n: f.result() for n, f in zip(wanted, reads, strict=True)}
-        errors = [f.result() for f in scans]
-    for name, found in zip(wanted, errors, strict=True):
-        grid = grids[name]
-        if found is None:
-            continue  # no part to scan: unknown
-        if not found:
-            grids[name] = SheetGrid(name, grid.rows, has_errors=False)
-            continue
-        for row, col, code in found:
-            while len(grid.rows) < row:
-                grid.rows.append([])
-            cells = grid.rows[row - 1]
-            while len(cells) < col:
-                cells.append(None)
-            cells[col - 1] = ExcelError(code)
-    return grids, missing
+    remember = remembering_rows()
+    where = str(path.absolute())
+    known = _PARSED.get(where) if remember else None
+    grids: dict[str, SheetGrid] = {}
+    kept: dict[str, _Parsed] = {}
+    for name in wanted:
+        hit = known.get(name) if known is not None else None
+        if hit is not None and keys[name] is not None and hit.key == keys[name]:
+            grids[name] = hit.grid
+            kept[name] = hit
+    todo = [n for n in wanted if n not in grids]
+    if todo:
+        with ThreadPoolExecutor(max_workers=max(1, min(4, 2 * len(todo)))) as pool:
+            reads = [pool.submit(_read_sheet, path, n) for n in todo]
+            scans = [pool.submit(_scan_errors, path, parts.get(n)) for n in todo]
+            parsed = [f.result() for f in reads]
+            errors = [f.result() for f in scans]
+        for name, grid, found in zip(todo, parsed, errors, strict=True):
+            grids[name] = _with_errors(grid, found)
+    if settle is not None:
+        settle()
+    if remember:
+        for name in todo:
+            if (key := keys[name]) is not None:
+                kept[name] = _Parsed(key, grids[name], _cells(grids[name]))
+        _PARSED.put(where, kept)
+    return {n: grids[n] for n in wanted}, missing
+
+
+def _with_errors(grid: SheetGrid, found: list[tuple[int, int, str]] | None) -> SheetGrid:
+    """``grid`` (just parsed, not yet handed out) with its error cells put back."""
+    if found is None:
+        return grid  # no part to scan: unknown
+    if not found:
+        return SheetGrid(grid.name, grid.rows, has_errors=False)
+    for row, col, code in found:
+        while len(grid.rows) < row:
+            grid.rows.append([])
+        cells = grid.rows[row - 1]
+        while len(cells) < col:
+            cells.append(None)
+        cells[col - 1] = ExcelError(code)
+    return grid
+
+
+# ------------------------------------------------------------------ the daemon's last parses
+
+
+@dataclass(frozen=True, slots=True)
+class _SheetKey:
+    """What calamine's parse of one sheet is made from, as the zip's central directory tells
+    it (CRC-32 and size, nothing inflated): the sheet's part; the workbook-wide parts that
+    give cells their values (shared strings; styles: which numbers are dates; the
+    relationships that locate them); and the ``<workbookPr>`` tag of workbook.xml (date1904).
+    The rest of workbook.xml (the active tab, defined names) does not change a sheet's cells.
+    """
+
+    name: str
+    part: str
+    sheet: tuple[int, int]
+    shared: tuple[tuple[str, int, int], ...]
+    book: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    key: _SheetKey
+    grid: SheetGrid  # the very object handed out: never modified
+    cells: int
+
+
+PARSED_CELL_LIMIT = 3_000_000  # cells kept over all workbooks (~400 MB: one 100 000-client base)
+
+
+class _LastParses:
+    """The last parse of each sheet of the few most recently read workbooks (by path), within
+    a budget of cells; the least recently read workbook goes first."""
+
+    def __init__(self, size: int = RECENT_SLOTS, cell_limit: int = PARSED_CELL_LIMIT) -> None:
+        self._size = size
+        self._cell_limit = cell_limit
+        self._books: OrderedDict[str, dict[str, _Parsed]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, where: str) -> dict[str, _Parsed] | None:
+        with self._lock:
+            return self._books.get(where)
+
+    def put(self, where: str, sheets: dict[str, _Parsed]) -> None:
+        with self._lock:
+            self._books[where] = sheets
+            self._books.move_to_end(where, last=False)
+            total = 0
+            for i, (book, parsed) in enumerate(list(self._books.items())):
+                total += sum(p.cells for p in parsed.values())
+                if i >= self._size or (i and total > self._cell_limit):
+                    del self._books[book]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._books.clear()
+
+    def __len__(self) -> int:
+        return len(self._books)
+
+
+_PARSED = _LastParses()
+register(_PARSED.clear)
+
+
+def _cells(grid: SheetGrid) -> int:
+    return sum(map(len, grid.rows))
+
+
+_SHARED_PARTS = ("sharedstrings.xml", "styles.xml")  # by base name, wherever they are
+_WORKBOOK_PR = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*>")
+_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def _package(
+    zf: zipfile.ZipFile, wanted: Sequence[str]
+) -> tuple[dict[str, str], dict[str, _SheetKey | None]]:
+    """The sheets' parts, and what each sheet's parse is made from (None: not known)."""
+    workbook = zf.read("xl/workbook.xml")
+    parts = _sheet_parts(workbook, zf.read(_RELS))
+    infos = zf.NameToInfo
+    shared = tuple(
+        sorted(
+            (i.filename, i.CRC, i.file_size)
+            for i in zf.infolist()
+            if i.filename == _RELS or posixpath.basename(i.filename).lower() in _SHARED_PARTS
+        )
+    )
+    pr = _WORKBOOK_PR.search(workbook)
+    book = pr.group(0) if pr else b""
+    keys: dict[str, _SheetKey | None] = {}
+    for name in wanted:
+        part = parts.get(name)
+        info = infos.get(part) if part is not None else None
+        keys[name] = (
+            None
+            if part is None or info is None
+            else _SheetKey(name, part, (info.CRC, info.file_size), shared, book)
+        )
+    return parts, keys
 
 
 def _clean_row(row: Sequence[object]) -> list[CellValue]:
@@ -204,10 +343,12 @@ _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Map sheet name → zip part name, from workbook.xml and its relationships."""
+    return _sheet_parts(zf.read("xl/workbook.xml"), zf.read(_RELS))
+
+
+def _sheet_parts(workbook: bytes, rels: bytes) -> dict[str, str]:
     import html
 
-    workbook = zf.read("xl/workbook.xml")
-    rels = zf.read("xl/_rels/workbook.xml.rels")
     targets: dict[str, str] = {}
     for tag in _REL_TAG.findall(rels):
         attrs = dict(_ATTR.findall(tag))
