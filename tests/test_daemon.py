@@ -33,6 +33,7 @@ from sync.config import Config, default_config
 from sync.daemon import Daemon, WatchConfig, load_watch_config, watch_config_from_mapping
 from sync.errors import ConfigError
 from sync.sources import xlsx as xlsx_source
+from sync.sources import xlsx_read
 from sync.state import STATE_FILE_NAME, SqliteStateStore
 
 AS_OF = dt.date(2026, 11, 1)
@@ -77,15 +78,15 @@ def save_libreoffice_way(path: Path, write: Callable[[Path], None]) -> None:
     os.replace(tmp, path)
 
 
-def staff_append(path: Path, row: list[object]) -> None:
-    """A person adds a client to the (tool-written) workbook and saves it the Excel way.
+def staff_append(path: Path, row: list[object], name: str = "xl/worksheets/sheet1.xml") -> None:
+    """A person adds a row (a client: to the first sheet) to the (tool-written) workbook and
+    saves it the Excel way.
 
     Edits the sheet XML in place, as Excel would, keeping every other part (openpyxl would
     drop the tool's custom XML record, which Excel keeps).
     """
     with zipfile.ZipFile(path) as zf:
         parts = [(info, zf.read(info)) for info in zf.infolist()]
-    name = "xl/worksheets/sheet1.xml"
     xml = dict((i.filename, d) for i, d in parts)[name].decode("utf-8")
     n = max(int(r) for r in re.findall(r'<row\b[^>]*?\br="(\d+)"', xml)) + 1
     cells = "".join(
@@ -685,30 +686,56 @@ def test_repeat_passes_after_staff_edits_write_what_a_pass_from_scratch_writes(
     harness: Harness, tmp_path: Path
 ) -> None:
     """The daemon remembers its earlier passes and re-checks only what changed: what it
-    writes is still exactly what ``clientbase sync`` from scratch writes for that content."""
+    writes is still exactly what ``clientbase sync`` from scratch writes for that content.
+
+    The daemon's passes follow one another with all their memory (as in the field); the
+    passes from scratch run afterwards on copies of what it read. A sheet the staff did not
+    touch is not parsed again, and its remembered grid still holds what the file says after
+    the pass and the write (nothing downstream changed it in place)."""
     from sync.demo import generate_base, write_demo_workbook
 
     book = harness.folder / "clients.xlsx"
     write_demo_workbook(generate_base(300, seed=4, as_of=AS_OF), book)
     harness.daemon.notify(book)
     assert harness.settle() == ["applied"]
-    edits: list[list[object]] = [
-        ["N000001", "Новикова Ольга", "12-34", "olga@mail.ru"],  # a bad phone
-        ["N000002", "Новикова Ольга", "+7 912 555-01-02", "olga@mail.ru"],  # her duplicate
-        ["C000005", "Копия Строки", None, None],  # a copied ID, no contact
+    clients, orders = "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"
+    edits: list[tuple[str, list[object]]] = [
+        (clients, ["N000001", "Новикова Ольга", "12-34", "olga@mail.ru"]),  # a bad phone
+        (clients, ["N000002", "Новикова Ольга", "+7 912 555-01-02", "olga@mail.ru"]),  # twin
+        (orders, ["З-900001", "20.10.2026", "C000005", "1500"]),  # only the orders sheet
+        (clients, ["C000005", "Копия Строки", None, None]),  # a copied ID, no contact
     ]
-    for i, row in enumerate(edits):
-        staff_append(book, row)
-        saved = tmp_path / f"saved{i}.xlsx"
-        saved.write_bytes(book.read_bytes())  # what the daemon is about to read
+    where = str(book.absolute())
+    parts = {"Заказы": orders, "Контакты": "xl/worksheets/sheet3.xml"}
+    read: list[Path] = []
+    written: list[Path] = []
+    for i, (part, row) in enumerate(edits):
+        before = xlsx_read._PARSED.get(where)
+        staff_append(book, row, part)
+        read.append(tmp_path / f"read{i}.xlsx")
+        read[-1].write_bytes(book.read_bytes())  # what the daemon is about to read
         harness.daemon.notify(book)
         assert harness.settle() == ["applied"]
+        written.append(tmp_path / f"written{i}.xlsx")
+        written[-1].write_bytes(book.read_bytes())
+        after = xlsx_read._PARSED.get(where)
+        assert before is not None and after is not None
+        for name, sheet_part in parts.items():
+            same = after[name].grid is before[name].grid
+            assert same == (after[name].key == before[name].key), name
+            if i:  # (the first write added the highlight styles: every sheet was read afresh)
+                assert same == (part != sheet_part), name
+        for name, parsed in after.items():
+            fresh = xlsx_read._read_sheet(read[-1], name)
+            with zipfile.ZipFile(read[-1]) as zf:
+                found = xlsx_read._scan_errors(read[-1], xlsx_read.sheet_parts(zf)[name])
+            assert parsed.grid == xlsx_read._with_errors(fresh, found), name
+    for i in range(len(edits)):
         incremental.clear()
         scratch = service.sync(
-            service.open_source(str(saved), default_config()), default_config(), AS_OF
+            service.open_source(str(read[i]), default_config()), default_config(), AS_OF
         )
         assert scratch.applied is not None and scratch.applied.status == "applied"
-        assert _seen_by_staff(book) == _seen_by_staff(saved)
-        if i == 0:
-            last = openpyxl.load_workbook(book)["Клиенты"].max_row
-            assert fill(book, f"C{last}") == ERROR_FILL  # the new row's bad phone
+        assert _seen_by_staff(written[i]) == _seen_by_staff(read[i])
+    last = openpyxl.load_workbook(written[0])["Клиенты"].max_row
+    assert fill(written[0], f"C{last}") == ERROR_FILL  # the new row's bad phone
