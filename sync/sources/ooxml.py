@@ -29,13 +29,12 @@ from lxml import etree
 from sync.errors import SheetNotFoundError, SourceError
 from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet, WritePlan
 from sync.sources.ooxml_ahead import Built, ToolSheetsAhead
-from sync.sources.ooxml_cells import excel_text
 from sync.sources.ooxml_notes import (
     CommentsPart,
     FreshComments,
     VmlPart,
-    note_key,
     used_shape_space,
+    wanted_keys,
 )
 from sync.sources.ooxml_parts import (
     CT_COMMENTS,
@@ -137,6 +136,9 @@ class _Writer:
         # program that drops custom XML) or stale: recognise highlights by colour.
         clones = old_record.clones if old_record else (None if self._has_our_notes() else [])
         self.styles.load_record(clones, plan.tool_fills)
+        info = pkg.info(styles)
+        # what a row's rewrite depends on in the styles (``ooxml_rowmemo``)
+        self.style_context = (styles, info.CRC, info.file_size, tuple(self.styles.records()))
         self._sst: list[str] | None = None
         self._shape_space: tuple[set[int], set[int]] | None = None
         self._deflater: Deflater | None = None
@@ -301,7 +303,7 @@ class _Writer:
             by_row.setdefault(e.row, {})[e.col] = e
         sheet = SheetPart(self.pkg.read(part), label)
         ctx = CellContext(self.styles, self.date1904, self._shared, label, SheetStats())
-        sheet.apply(by_row, ctx)
+        sheet.apply(by_row, ctx, (part, self.style_context, self.date1904))
         sheet.widen_dimension(ctx.stats)
         for name in ("cells_changed", "fills_set", "fills_removed"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(ctx.stats, name))
@@ -320,10 +322,13 @@ class _Writer:
             self.record.notes.pop(edits.sheet, None)
             return  # no notes there and none wanted: nothing to do
         recorded = self.record.notes.get(edits.sheet, frozenset())
-        if comments_part and not keep and self._notes_as_we_left_them(edits.sheet, part, rels):
-            wanted_keys = {note_key(cell, excel_text(text)) for cell, text in wanted.items()}
-            if wanted_keys == recorded:
-                return  # the same notes as our last write, in parts nobody touched since
+        if (
+            comments_part
+            and not keep
+            and self._notes_as_we_left_them(edits.sheet, part, rels)
+            and wanted_keys(wanted) == recorded
+        ):
+            return  # the same notes as our last write, in parts nobody touched since
         old = self._maybe(comments_part) if comments_part else None
         comments = CommentsPart(old, label) if old is not None else FreshComments(label)
         nstats = comments.apply(wanted, keep, self.author, recorded)

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from sync import incremental
 from sync.errors import SourceError
 from sync.sources.ooxml_cells import column_letters, column_number, excel_text
 
@@ -56,10 +57,55 @@ def _cell(ref: str) -> tuple[int, int] | None:
     return (int(m.group(2)), column_number(m.group(1))) if m else None
 
 
-def note_key(cell: tuple[int, int], text: str) -> str:
-    """``C5:1a2b3c4d`` — a tool note's cell and a hash of its text, as kept in the record."""
+def _note_key(cell: tuple[int, int], text: str) -> str:
     digest = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
     return f"{column_letters(cell[1])}{cell[0]}:{digest}"
+
+
+# Pure functions remembered while per-row memos are on (the daemon writes the same ~10^5 notes
+# again after each edit): (cell, text) -> key, and planned text -> Excel's text.
+_KEYS: dict[tuple[tuple[int, int], str], str] = {}
+_TEXTS: dict[str, str] = {}
+_MEMO_LIMIT = 400_000
+
+
+def _clear_memos() -> None:
+    _KEYS.clear()
+    _TEXTS.clear()
+
+
+incremental.register(_clear_memos)
+
+
+def note_key(cell: tuple[int, int], text: str) -> str:
+    """``C5:1a2b3c4d`` — a tool note's cell and a hash of its text, as kept in the record."""
+    if not incremental.remembering_rows():
+        return _note_key(cell, text)
+    found = _KEYS.get((cell, text))
+    if found is None:
+        if len(_KEYS) > _MEMO_LIMIT:
+            _KEYS.clear()
+        found = _KEYS[(cell, text)] = _note_key(cell, text)
+    return found
+
+
+def note_text(text: str) -> str:
+    """:func:`excel_text` of a planned note (remembered like :func:`note_key`)."""
+    if not incremental.remembering_rows():
+        return excel_text(text)
+    found = _TEXTS.get(text)
+    if found is None:
+        if len(_TEXTS) > _MEMO_LIMIT:
+            _TEXTS.clear()
+        found = _TEXTS[text] = excel_text(text)
+    return found
+
+
+def wanted_keys(wanted: dict[tuple[int, int], str]) -> set[str]:
+    """The record's keys of the notes ``wanted`` (cell -> planned text)."""
+    if not incremental.remembering_rows():
+        return {_note_key(cell, excel_text(text)) for cell, text in wanted.items()}
+    return {note_key(cell, note_text(text)) for cell, text in wanted.items()}
 
 
 def _text_of(comment: etree._Element) -> str:
@@ -83,7 +129,7 @@ class FreshComments:
         recorded: frozenset[str] = frozenset(),
     ) -> NoteStats:
         self._author = author
-        self._notes = {cell: excel_text(wanted[cell]) for cell in sorted(wanted)}
+        self._notes = {cell: note_text(wanted[cell]) for cell in sorted(wanted)}
         return NoteStats(notes_set=len(self._notes), added=list(self._notes))
 
     def tool_notes(self, author: str) -> frozenset[str]:
@@ -167,7 +213,7 @@ class CommentsPart:
                 self.clist.remove(el)
                 stats.notes_removed += 1
                 stats.removed.add(cell)
-            elif _text_of(el) != excel_text(text) or el.get("authorId") != str(tool_id):
+            elif _text_of(el) != note_text(text) or el.get("authorId") != str(tool_id):
                 el.set("authorId", str(self._author_id(author, create=True)))
                 self._set_text(el, text)
                 stats.notes_set += 1
@@ -203,7 +249,7 @@ class CommentsPart:
         for child in list(el):
             el.remove(child)
         t = etree.SubElement(etree.SubElement(el, f"{_Q}text"), f"{_Q}t")
-        t.text = excel_text(text)
+        t.text = note_text(text)
         t.set(_XML_SPACE, "preserve")
 
     @property

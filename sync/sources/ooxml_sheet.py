@@ -12,10 +12,12 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Hashable
 
 from sync.errors import SourceError
 from sync.model import CellEdit
 from sync.sources.ooxml_cells import cell_attrs, column_letters, column_number
+from sync.sources.ooxml_rowmemo import row_memo
 from sync.sources.ooxml_rows import CellContext, RowWriter, SheetStats
 from sync.sources.ooxml_styles import StyleBook
 
@@ -159,22 +161,39 @@ class SheetPart:
                 out.add(pos)
         return out
 
-    def apply(self, edits: dict[int, dict[int, CellEdit]], ctx: CellContext) -> bool:
-        """Apply cell edits and remove stray tool highlights; True if anything changed."""
+    def apply(
+        self,
+        edits: dict[int, dict[int, CellEdit]],
+        ctx: CellContext,
+        memo_context: Hashable | None = None,
+    ) -> bool:
+        """Apply cell edits and remove stray tool highlights; True if anything changed.
+
+        With ``memo_context`` (what the rows' rewrites depend on outside the sheet, see
+        ``ooxml_rowmemo``), rows met unchanged in an earlier write are answered from memory
+        while per-row memos are on."""
         start, end = self._body()
         nums, starts = self._row_index(start, end)
         tool_rows = {nums[i] for i in self._tool_rows(start, end, ctx.styles, starts)}
-        writer = RowWriter(self.p, ctx, self._column_styles())
+        col_styles = self._column_styles()
+        writer = RowWriter(self.p, ctx, col_styles)
+        memo = None
+        if memo_context is not None:
+            memo = row_memo((memo_context, self.p, tuple(col_styles)), ctx)
+        no_edits: dict[int, CellEdit] = {}
         pieces: list[bytes] = []
         last = start
         data = self.data
         for num in sorted(tool_rows | set(edits)):
             pos = bisect.bisect_left(nums, num)
-            row_edits = edits.get(num, {})
+            row_edits = edits.get(num, no_edits)
             if pos < len(nums) and nums[pos] == num:
                 r_start = starts[pos]
                 r_end = self._row_end(r_start, starts[pos + 1] if pos + 1 < len(starts) else -1)
-                new = writer.rewrite(data[r_start:r_end], num, row_edits)
+                if memo is None:
+                    new = writer.rewrite(data[r_start:r_end], num, row_edits)
+                else:
+                    new = memo.rewrite(writer, data[r_start:r_end], num, row_edits)
                 if new is not None:
                     pieces += (data[last:r_start], new)
                     last = r_end
@@ -184,6 +203,8 @@ class SheetPart:
                     at = starts[pos] if pos < len(nums) else end
                     pieces += (data[last:at], new)
                     last = at
+        if memo is not None:
+            memo.done()
         if not pieces:
             return False
         if self._sd_open.group(1):  # <sheetData/> becomes an element with rows

@@ -95,6 +95,12 @@ class StyleBook:
         self._tool: dict[int, int | None] = {}  # clone index -> original (None: derive lazily)
         self._tool_colour: dict[int, str] = {}
         self._is_date: dict[int, bool] = {}
+        # What a row rewrite may depend on besides the package's bytes (``ooxml_rowmemo``):
+        # xfs from ``base`` on were added by this write; ``fresh`` counts each addition and
+        # each answer that is such an index.
+        self.base = len(self.xfs)
+        self.fresh = 0
+        self.by_colour = False  # clones recognised by colour: their originals found lazily
 
     # ----------------------------------------------------------------- collections
 
@@ -122,6 +128,7 @@ class StyleBook:
         self.dirty = True
 
     def _append(self, collection: etree._Element, el: etree._Element) -> int:
+        self.fresh += 1
         collection.append(el)
         self._touch(collection)
         return len(collection) - 1
@@ -141,6 +148,8 @@ class StyleBook:
         if found is None:
             found = self._append(self.xfs, xf)
             self._xf_index[key] = found
+        elif found >= self.base:
+            self.fresh += 1
         return found
 
     # ----------------------------------------------------------------- fills
@@ -200,6 +209,7 @@ class StyleBook:
             if fill_id > 1 and colour in colours:
                 self._tool[i] = None
                 self._tool_colour[i] = colour
+                self.by_colour = True
         return False
 
     def _register(self, index: int, original: int, colour: str) -> None:
@@ -234,6 +244,9 @@ class StyleBook:
                 del bare.attrib["applyFill"]
             orig = self.find_or_add_xf(bare)
             self._register(s, orig, self._tool_colour[s])
+            self.fresh += 1  # a registration: later answers depend on it
+        elif orig >= self.base:
+            self.fresh += 1
         return orig
 
     def clone(self, base: int, colour: str) -> int:
@@ -242,6 +255,8 @@ class StyleBook:
         colour = colour.upper()
         found = self._clones.get((base, colour))
         if found is not None:
+            if found >= self.base:
+                self.fresh += 1
             return found
         xf = copy.deepcopy(self._xf(base))
         xf.set("fillId", str(self.solid_fill(colour)))
