@@ -301,10 +301,15 @@ class _Writer:
             if not (1 <= e.row <= _MAX_ROW and 1 <= e.col <= _MAX_COL):
                 raise SourceError(f"{label}: cell ({e.row}, {e.col}) is outside the sheet")
             by_row.setdefault(e.row, {})[e.col] = e
-        sheet = SheetPart(self.pkg.read(part), label)
+        original = self.pkg.read(part)
+        sheet = SheetPart(original, label)
         ctx = CellContext(self.styles, self.date1904, self._shared, label, SheetStats())
         sheet.apply(by_row, ctx, (part, self.style_context, self.date1904))
         sheet.widen_dimension(ctx.stats)
+        if self._deflater and sheet.data is not original and len(sheet.data) > _DEFLATE_AHEAD:
+            # compressed while the notes are edited; a note edit that changes the sheet again
+            # (its legacy drawing) gives new bytes, which are compressed afresh
+            self._deflater.submit(part, sheet.data)
         for name in ("cells_changed", "fills_set", "fills_removed"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(ctx.stats, name))
         self._edit_notes(edits, part, sheet, label)

@@ -52,9 +52,20 @@ class NoteStats:
     removed: set[tuple[int, int]] = field(default_factory=set)
 
 
-def _cell(ref: str) -> tuple[int, int] | None:
+def _parse_cell(ref: str) -> tuple[int, int] | None:
     m = _REF.match(ref)
     return (int(m.group(2)), column_number(m.group(1))) if m else None
+
+
+def _cell(ref: str) -> tuple[int, int] | None:
+    if not incremental.remembering_rows():
+        return _parse_cell(ref)
+    found = _CELLS.get(ref, _CELLS)
+    if found is _CELLS:
+        if len(_CELLS) > _MEMO_LIMIT:
+            _CELLS.clear()
+        found = _CELLS[ref] = _parse_cell(ref)
+    return found  # type: ignore[return-value]
 
 
 def _note_key(cell: tuple[int, int], text: str) -> str:
@@ -66,12 +77,14 @@ def _note_key(cell: tuple[int, int], text: str) -> str:
 # again after each edit): (cell, text) -> key, and planned text -> Excel's text.
 _KEYS: dict[tuple[tuple[int, int], str], str] = {}
 _TEXTS: dict[str, str] = {}
+_CELLS: dict[str, object] = {}  # a comment's ref -> (row, col) or None
 _MEMO_LIMIT = 400_000
 
 
 def _clear_memos() -> None:
     _KEYS.clear()
     _TEXTS.clear()
+    _CELLS.clear()
 
 
 incremental.register(_clear_memos)
