@@ -184,6 +184,9 @@ class CommentsPart:
         if authors is None or clist is None:
             raise SourceError(f"{label}: the comments part lacks authors or commentList")
         self.authors, self.clist = authors, clist
+        # text of comments :meth:`apply` read or wrote (the elements are held here, so
+        # iterating the list again yields these same objects)
+        self._texts: dict[etree._Element, str] = {}
 
     def _author_id(self, author: str, create: bool) -> int | None:
         for i, el in enumerate(self.authors):
@@ -226,10 +229,13 @@ class CommentsPart:
                 self.clist.remove(el)
                 stats.notes_removed += 1
                 stats.removed.add(cell)
-            elif _text_of(el) != note_text(text) or el.get("authorId") != str(tool_id):
-                el.set("authorId", str(self._author_id(author, create=True)))
-                self._set_text(el, text)
-                stats.notes_set += 1
+            else:
+                now, planned = _text_of(el), note_text(text)
+                self._texts[el] = planned
+                if now != planned or el.get("authorId") != str(tool_id):
+                    el.set("authorId", str(self._author_id(author, create=True)))
+                    self._set_text(el, text)
+                    stats.notes_set += 1
         for cell in sorted(wanted):
             if cell in existing or cell in keep:
                 continue
@@ -242,6 +248,7 @@ class CommentsPart:
             )
             el.set("authorId", str(aid))
             self._set_text(el, wanted[cell])
+            self._texts[el] = note_text(wanted[cell])
             stats.notes_set += 1
             stats.added.append(cell)
         return stats
@@ -251,8 +258,9 @@ class CommentsPart:
         tool_id = self._author_id(author, create=False)
         if tool_id is None:
             return frozenset()
+        texts = self._texts
         return frozenset(
-            note_key(cell, _text_of(el))
+            note_key(cell, texts.get(el) or _text_of(el))
             for el in self.clist
             if el.get("authorId") == str(tool_id) and (cell := _cell(el.get("ref", "")))
         )

@@ -19,11 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from sync import incremental
 from sync.model import KEEP, CellEdit, SheetEdits, WritePlan
 from sync.sources import ooxml_rowmemo
 from sync.sources.ooxml import write_plan
+from sync.sources.ooxml_notes import CommentsPart
 
 TOOL_FILLS = ("FFFFC7CE", "FFFFEB9C")
 SHEET = "Клиенты"
@@ -196,3 +198,39 @@ def test_memos_on_and_off_write_the_same_bytes(
     fast = _sequence(base, planned, edits, remember=True)
     slow = _sequence(base, planned, edits, remember=False)
     assert fast == slow
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    before=st.dictionaries(
+        st.tuples(st.integers(1, 5), st.integers(1, 3)),
+        st.tuples(st.sampled_from(["clientbase", "Менеджер"]), st.sampled_from(["a", "b", ""])),
+        max_size=8,
+    ),
+    wanted=st.dictionaries(
+        st.tuples(st.integers(1, 5), st.integers(1, 3)), st.sampled_from(["a", "b", "c\x01"])
+    ),
+    keep=st.sets(st.tuples(st.integers(1, 5), st.integers(1, 3)), max_size=2),
+)
+def test_the_tool_notes_after_apply_are_those_of_the_part_read_afresh(
+    before: dict[tuple[int, int], tuple[str, str]],
+    wanted: dict[tuple[int, int], str],
+    keep: set[tuple[int, int]],
+) -> None:
+    authors = ["Менеджер", "clientbase"]
+    comments = "".join(
+        f'<comment ref="{get_column_letter(c)}{r}" authorId="{authors.index(a)}">'
+        f'<text><t xml:space="preserve">{text}</t></text></comment>'
+        for (r, c), (a, text) in sorted(before.items())
+    )
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    data = (
+        f'<comments xmlns="{ns}"><authors><author>Менеджер</author><author>clientbase</author>'
+        f"</authors><commentList>{comments}</commentList></comments>"
+    ).encode()
+    for remember in (False, True):
+        incremental.remember_rows(remember)
+        part = CommentsPart(data, "test")
+        part.apply(wanted, keep, "clientbase")
+        again = CommentsPart(part.to_bytes(), "test")
+        assert part.tool_notes("clientbase") == again.tool_notes("clientbase")
