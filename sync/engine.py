@@ -19,8 +19,18 @@ from sync.config import ROLE_FIELDS, Config, SegmentsConfig, SheetConfig
 from sync.dedupe import find_duplicates
 from sync.errors import SheetNotFoundError
 from sync.explain import reasons
+from sync.forked import Ahead
 from sync.headers import resolve_table
-from sync.incremental import RECENT_SLOTS, ROW_MEMO_LIMIT, Recent, RowMemos, Same, register, typed
+from sync.incremental import (
+    RECENT_SLOTS,
+    ROW_MEMO_LIMIT,
+    Recent,
+    RowMemos,
+    Same,
+    register,
+    remembering_rows,
+    typed,
+)
 from sync.marketing import ClientFacts, RhythmByID, client_rhythm, enrich_rows, mean_buyer_revenue
 from sync.messages import message, reason_names
 from sync.model import (
@@ -58,6 +68,22 @@ class _Table:
     may_have_errors: bool = True
 
 
+# Orders + interactions rows from which the history is worth a forked worker (see run_pass).
+AHEAD_MIN_ROWS = 50_000
+
+_History = tuple[list[Problem], pd.DataFrame, pd.DataFrame, list[SegmentRow]]
+
+
+def _is_history(found: object) -> bool:
+    return (
+        isinstance(found, tuple)
+        and len(found) == 4
+        and isinstance(found[1], pd.DataFrame)
+        and isinstance(found[2], pd.DataFrame)
+        and isinstance(found[3], list)
+    )
+
+
 def run_pass(
     snapshot: Snapshot, config: Config, as_of: dt.date, progress: ProgressFn | None = None
 ) -> Outcome:
@@ -69,22 +95,40 @@ def run_pass(
     lang = config.language
 
     clients = tables["clients"]
-    say("validating clients")
-    checks = _validate_table(clients, config, as_of, problems, fixes, lang)
     ids = _normalise_ids(clients.raw.get("id"), len(clients.rows))
-    _row_rules(clients, checks, ids, config, problems, lang)
 
-    say("finding duplicates")
-    duplicates = _find_duplicates(clients, checks, config, problems, lang)
+    def history() -> _History:
+        """Orders, interactions and segments: they need the clients' IDs, not their checks."""
+        found: list[Problem] = []
+        orders = _orders_frame(
+            tables.get("orders"), config, as_of, set(filter(None, ids)), found, [], lang
+        )
+        interactions = _interactions_frame(
+            tables.get("interactions"), config, as_of, found, [], lang
+        )
+        segments = segment_rows(ids, orders, interactions, config.segments, as_of)
+        return found, orders, interactions, segments
 
-    say("computing segments")
-    orders_frame = _orders_frame(
-        tables.get("orders"), config, as_of, set(filter(None, ids)), problems, fixes, lang
-    )
-    interactions_frame = _interactions_frame(
-        tables.get("interactions"), config, as_of, problems, fixes, lang
-    )
-    segments = segment_rows(ids, orders_frame, interactions_frame, config.segments, as_of)
+    # On two cores the history is computed by a forked worker while the clients are validated
+    # and deduplicated here (one-shot CLI passes; never in the daemon, which has threads and
+    # keeps the history's memos in this process).
+    big = sum(len(t.rows) for r, t in tables.items() if r != "clients") >= AHEAD_MIN_ROWS
+    ahead = Ahead.start(history, _is_history) if big and not remembering_rows() else None
+    try:
+        say("validating clients")
+        checks = _validate_table(clients, config, as_of, problems, fixes, lang)
+        _row_rules(clients, checks, ids, config, problems, lang)
+
+        say("finding duplicates")
+        duplicates = _find_duplicates(clients, checks, config, problems, lang)
+
+        say("computing segments")
+        done = ahead.result() if ahead is not None else None
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+    found, orders_frame, interactions_frame, segments = done if done is not None else history()
+    problems.extend(found)
     records = _records(clients.rows, ids, segments, duplicates)
     _attach_contacts(records, checks)
     explain = _marketing(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 import pytest
 
+from sync import incremental
 from sync.config import default_config
 from sync.demo import DemoLabels, generate_base
 from sync.engine import run_pass
@@ -195,3 +197,56 @@ def test_planted_duplicates_are_grouped_and_families_never_are(
     assert tp / len(found) >= 0.98 and tp / len(truth) >= 0.98
     family_pairs = pairs(labels.families)
     assert not found & family_pairs
+
+
+def _comparable(outcome: Outcome) -> tuple[object, ...]:
+    return (
+        outcome.problems,
+        outcome.records,
+        outcome.duplicates,
+        outcome.fixes,
+        outcome.rows_without_id,
+        outcome.referenced_ids,
+        outcome.tables,
+    )
+
+
+def test_the_history_computed_by_a_worker_gives_the_same_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sync import engine, forked
+
+    if not forked.fork_usable():
+        pytest.skip("forking is only used on Linux in a single-threaded process")
+    base = generate_base(500, seed=5, as_of=AS_OF)
+    config = default_config()
+    orders = [list(r) for r in base.orders]
+    client_col = [str(h) for h in orders[0]].index("ID клиента")
+    orders.append(list(orders[-1]))
+    orders[-1][client_col] = "NOBODY-1"  # an order of an unknown client: a problem on Заказы
+    source = MemorySource(
+        {"Клиенты": base.clients, "Заказы": orders, "Контакты": base.interactions}
+    )
+    snapshot = source.read([s.name for s in config.sheets.values()])
+    incremental.clear()
+    monkeypatch.setattr(engine, "AHEAD_MIN_ROWS", 10**9)
+    here = run_pass(snapshot, config, AS_OF)
+    started: list[object] = []
+    real_start = forked.Ahead.start
+
+    def recording(*args: Any) -> Any:
+        worker = real_start(*args)
+        started.append(worker)
+        return worker
+
+    monkeypatch.setattr(forked.Ahead, "start", recording)
+    monkeypatch.setattr(engine, "AHEAD_MIN_ROWS", 0)
+    incremental.clear()
+    ahead = run_pass(snapshot, config, AS_OF)
+    assert started and started[0] is not None  # the worker did run
+    assert _comparable(ahead) == _comparable(here)
+    assert any(p.sheet == "Заказы" for p in ahead.problems)  # its problems came back
+    # a worker whose answer is not usable: the pass computes the history itself
+    monkeypatch.setattr(engine, "_is_history", lambda found: False)
+    incremental.clear()
+    assert _comparable(run_pass(snapshot, config, AS_OF)) == _comparable(here)
