@@ -6,10 +6,12 @@ applies a :class:`WritePlan`, refusing (``conflict``) when the storage changed s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
 from sync.model import ApplyResult, CellValue, Snapshot, WritePlan
+
+T = TypeVar("T")
 
 
 class Source(Protocol):
@@ -44,4 +46,15 @@ def trimmed(rows: Iterable[Iterable[CellValue]]) -> list[list[CellValue]]:
         out.append(cells)
     while out and not out[-1]:
         out.pop()
+    return out
+
+
+def row_runs(by_row: Mapping[int, T]) -> list[tuple[int, list[T]]]:
+    """Contiguous runs of rows: (first row, the values of its run, in order)."""
+    out: list[tuple[int, list[T]]] = []
+    for row in sorted(by_row):
+        if out and out[-1][0] + len(out[-1][1]) == row:
+            out[-1][1].append(by_row[row])
+        else:
+            out.append((row, [by_row[row]]))
     return out

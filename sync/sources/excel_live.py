@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sync.model import KEEP, ApplyResult, CellValue, SheetGrid, Snapshot, WritePlan
-from sync.sources.base import trimmed
+from sync.sources.base import row_runs, trimmed
 from sync.sources.ooxml_cells import column_letters
 
 RECORD_SHEET = "_clientbase"
@@ -83,17 +83,6 @@ def color_blocks(
             while i < len(rows) and rows[i] < top + height:
                 i += 1
             out.append((top, left, rows[i - 1], right))
-    return out
-
-
-def _runs(cells: dict[int, CellValue]) -> list[tuple[int, list[CellValue]]]:
-    """Contiguous row runs of one column: (first row, values)."""
-    out: list[tuple[int, list[CellValue]]] = []
-    for row in sorted(cells):
-        if out and out[-1][0] + len(out[-1][1]) == row:
-            out[-1][1].append(cells[row])
-        else:
-            out.append((row, [cells[row]]))
     return out
 
 
@@ -245,7 +234,7 @@ class ExcelLiveSource:
                         r: planned[r] if r in planned else grid.cell(r, col)
                         for r in range(top, bottom + 1)
                     }
-                for first, values in _runs(cells):
+                for first, values in row_runs(cells):
                     target = sheet.range((first, col), (first + len(values) - 1, col))
                     # text stays text: a leading "=" must not become a formula
                     target.value = [[_as_text(v)] for v in values]

@@ -37,7 +37,7 @@ from sync.config import ROLE_FIELDS, Config, GoogleSheetConfig
 from sync.errors import ConfigError, SourceError, WriteError
 from sync.labels import column_header, sheet_title
 from sync.model import ApplyResult, CellValue, SheetGrid, Snapshot, ToolSheet, WritePlan, _Keep
-from sync.sources.base import trimmed
+from sync.sources.base import row_runs, trimmed
 from sync.sources.gsheets_plan import (
     RECORD_SHEET,
     Change,
@@ -742,7 +742,7 @@ class _Writer:
                 by_color.setdefault((c, argb), {})[r] = argb
             for (c, argb), colored in sorted(by_color.items()):
                 color = {"backgroundColor": argb_to_color(argb)}
-                for first, run in _vertical_runs(colored):
+                for first, run in row_runs(colored):
                     last = first + len(run) - 1
                     self.requests.append(
                         _repeat(
@@ -762,14 +762,14 @@ class _Writer:
                             {"startIndex": 0, "format": {"link": {"uri": uri}}}
                         ]
                     column[r] = cell
-                for first, datas in _vertical_runs(column):
+                for first, datas in row_runs(column):
                     rows_out = [{"values": [d]} for d in datas]
                     self.requests += _update_cells(
                         sheet_id, first, c, rows_out, "userEnteredValue,textFormatRuns"
                     )
             # the other columns: rectangular blocks of plain values, in the RAW batch
             plain = [c for c in range(1, width + 1) if c not in linked]
-            for first, block in _vertical_runs({c: c for c in plain}):
+            for first, block in row_runs({c: c for c in plain}):
                 last = first + len(block) - 1
                 values = [
                     [to_api(row[c - 1] if c <= len(row) else None) for c in block] for row in rows
@@ -879,18 +879,8 @@ def _date_formats(sheet_id: int, col: int, dates: Mapping[int, object]) -> list[
             {"numberFormat": DATE_FORMAT},
             "userEnteredFormat.numberFormat",
         )
-        for first, run in _vertical_runs(dates)
+        for first, run in row_runs(dates)
     ]
-
-
-def _vertical_runs(by_row: Mapping[int, T]) -> list[tuple[int, list[T]]]:
-    out: list[tuple[int, list[T]]] = []
-    for row in sorted(by_row):
-        if out and out[-1][0] + len(out[-1][1]) == row:
-            out[-1][1].append(by_row[row])
-        else:
-            out.append((row, [by_row[row]]))
-    return out
 
 
 # ---------------------------------------------------------------------------- opening
