@@ -27,16 +27,6 @@ def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
 
 
-def _note_addresses(sheet: Any) -> set[str] | None:
-    """Cells holding a note, when the engine says so in bulk (xlwings' remote engine sends
-    them with the sheet); None: ask cell by cell."""
-    api = getattr(sheet, "api", None)
-    notes = api.get("notes") if isinstance(api, dict) else None
-    if not isinstance(notes, list):
-        return None
-    return {_plain(n.get("address")) for n in notes}
-
-
 def _cell_value(value: Any) -> CellValue:
     if value == "":
         return None
@@ -102,6 +92,11 @@ class _Notes:
         listed = api.get("notes") if isinstance(api, dict) else None
         self.listed: list[dict[str, Any]] | None = listed if isinstance(listed, list) else None
         self.present = {_plain(n.get("address")) for n in self.listed or []}
+
+    def has(self, row: int, col: int, ours: bool) -> bool:
+        """Whether the cell holds a note: known from the request on the remote engine; on
+        desktop Excel the record says whether the tool put one there (``ours``)."""
+        return ours if self.listed is None else f"{column_letters(col)}{row}" in self.present
 
     def _queue(self, row: int, col: int, func: str, *args: str) -> None:
         address = f"${column_letters(col)}${row}"
@@ -198,7 +193,6 @@ class ExcelLiveSource:
             if edits.sheet not in present:
                 continue
             sheet = self.book.sheets[edits.sheet]
-            existing = _note_addresses(sheet)
             notes = notebook[edits.sheet] = notebook.get(edits.sheet) or _Notes(sheet)
             columns: dict[int, dict[int, CellValue]] = {}
             for e in edits.cells:
@@ -215,9 +209,7 @@ class ExcelLiveSource:
                     if old.get(key) == marks[key]:
                         continue
                     ours = key in old
-                    there = (
-                        ours if existing is None else f"{column_letters(e.col)}{e.row}" in existing
-                    )
+                    there = notes.has(e.row, e.col, ours)
                     if there and not ours:
                         del marks[key]  # a staff note sits there: it stays, ours is not added
                         continue
