@@ -20,9 +20,9 @@ from sync import service
 from sync.config import Config
 from sync.crossfile import Elsewhere, Lookup, contact_keys
 from sync.errors import ClientbaseError, ConfigError, ConflictError, SourceLockedError
-from sync.model import CellValue, Outcome, WritePlan
+from sync.model import Outcome, WritePlan
 from sync.sources.xlsx import file_version, lock_files
-from sync.state import AuditEntry, FileState, StateStore, now_text
+from sync.state import AuditEntry, FileState, StateStore, audit_text, now_text
 
 log = logging.getLogger("clientbase.watch")
 
@@ -107,35 +107,23 @@ def needs_pass(state: FileState, version: str, today: dt.date | None) -> bool:
 def audit_entries(path: Path, outcome: Outcome, plan: WritePlan) -> list[AuditEntry]:
     """Every staff value the write replaced: normalised values and newly assigned IDs."""
     ids = {rec.row: rec.id for rec in outcome.records}
-    headers = {t.sheet: t.headers for t in outcome.tables.values()}
-
-    def header(sheet: str, col: int) -> str:
-        row = headers.get(sheet, ())
-        name = row[col - 1] if 0 < col <= len(row) else None
-        return name or f"column {col}"
-
-    def text(value: CellValue) -> str | None:
-        return None if value is None else str(value)
-
     entries = [
         AuditEntry(
             str(path),
             f.sheet,
             f.row,
             ids.get(f.row),
-            header(f.sheet, f.col_index),
-            text(f.old),
+            outcome.header_of(f.sheet, f.col_index),
+            audit_text(f.old),
             f.new,
         )
         for f in plan.rewrites
     ]
-    entries += _id_assignments(path, outcome, plan, header)
+    entries += _id_assignments(path, outcome, plan)
     return entries
 
 
-def _id_assignments(
-    path: Path, outcome: Outcome, plan: WritePlan, header: Callable[[str, int], str]
-) -> list[AuditEntry]:
+def _id_assignments(path: Path, outcome: Outcome, plan: WritePlan) -> list[AuditEntry]:
     clients = outcome.tables.get("clients")
     id_col = clients.field_columns.get("id") if clients else None
     if clients is None or id_col is None or not outcome.rows_without_id:
@@ -153,7 +141,7 @@ def _id_assignments(
                         clients.sheet,
                         edit.row,
                         edit.value,
-                        header(clients.sheet, id_col),
+                        outcome.header_of(clients.sheet, id_col),
                         None,
                         edit.value,
                     )

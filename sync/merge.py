@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sync.errors import UsageError
 from sync.model import CellValue, Outcome, SheetGrid, Snapshot
-from sync.state import AuditEntry
+from sync.state import AuditEntry, audit_text
 
 ARCHIVE_TITLES = {"ru": "Архив дублей", "uk": "Архів дублів", "en": "Merged duplicates"}
 _ARCHIVE_HEAD = {
@@ -164,7 +164,6 @@ def audit_entries(path: str, plan: MergePlan, outcome: Outcome) -> list[AuditEnt
     """Every cell the merge changed, for the audit log: the kept row's filled cells, the
     merged-away rows' cells (emptied; whole in the archive sheet) and the re-pointed orders and
     contacts — with the client ID of the row and the column's header."""
-    headers = {t.sheet: t.headers for t in outcome.tables.values()}
     ids = {rec.row: rec.id for rec in outcome.records}
     clients = outcome.tables["clients"].sheet
     new: dict[tuple[str, int, int], CellValue] = {
@@ -172,24 +171,17 @@ def audit_entries(path: str, plan: MergePlan, outcome: Outcome) -> list[AuditEnt
     }
     new.update(plan.repoint)
 
-    def header(sheet: str, col: int) -> str:
-        row = headers.get(sheet, ())
-        return str(row[col - 1] or f"column {col}") if 0 < col <= len(row) else f"column {col}"
-
-    def text(value: CellValue) -> str | None:
-        return None if value is None else str(value)
-
     return [
         AuditEntry(
             path,
             sheet,
             row,
             ids.get(row) if sheet == clients else None,
-            header(sheet, col),
-            text(old),
-            text(new.get((sheet, row, col))),
+            outcome.header_of(sheet, col),
+            audit_text(old),
+            audit_text(new.get((sheet, row, col))),
         )
-        for (sheet, row, col), old in sorted(plan.before.items(), key=lambda kv: kv[0])
+        for (sheet, row, col), old in sorted(plan.before.items())
     ]
 
 

@@ -165,6 +165,13 @@ class Outcome:
     # (report, notes) because formatting reasons for every client costs more than the pass.
     explain: Callable[[ClientRecord], list[str]] | None = None
 
+    def header_of(self, sheet: str, col: int) -> str:
+        """The header of a column of a configured table (``column N`` when it has none)."""
+        for table in self.tables.values():
+            if table.sheet == sheet and 0 < col <= len(table.headers):
+                return table.headers[col - 1] or f"column {col}"
+        return f"column {col}"
+
 
 # ---------------------------------------------------------------------------
 # Write plan: what a source applies. Backend neutral (xlsx, Google Sheets, live Excel).

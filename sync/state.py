@@ -77,6 +77,11 @@ class AuditEntry:
     at: str = field(default_factory=now_text)
 
 
+def audit_text(value: object) -> str | None:
+    """A cell value as the audit log keeps it."""
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class DaemonInfo:
     """The running daemon, as last reported by its heartbeat."""
