@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -46,8 +47,6 @@ MAX_BODY = 256 * 1024 * 1024  # a 100 000-row workbook's JSON is well under this
 def remote_engine() -> Any:
     """xlwings with its remote engine registered; a clear error when the licence key is
     missing (the engine is xlwings PRO)."""
-    import os
-
     if not os.environ.get("XLWINGS_LICENSE_KEY"):
         raise UsageError(
             "xlwings Server needs XLWINGS_LICENSE_KEY: 'noncommercial' for noncommercial use, "

@@ -568,8 +568,10 @@ def _toml_value(value: Any) -> str:
     already TOML (an array, a quoted string, a table) as written, other text as a string."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel sends every number as a float: 21.0 is the integer 21
     if isinstance(value, int | float):
-        return repr(int(value) if float(value).is_integer() and isinstance(value, float) else value)
+        return repr(value)
     text = str(value).strip()
     if text[:1] in ("[", "{", '"', "'") or text in ("true", "false"):
         return text
