@@ -36,7 +36,8 @@ from typing import Any
 from sync import incremental
 from sync.daemon_config import WatchConfig, load_watch_config, watch_config_from_mapping
 from sync.daemon_pass import ConfigLoader, PassReport, process_file
-from sync.state import DaemonInfo, StateStore, now_text
+from sync.model import now_text
+from sync.state import DaemonInfo, StateStore
 from sync.watcher import (
     list_workbooks,
     lock_matches,

@@ -22,8 +22,9 @@ from sync import service
 from sync.config import Config, GoogleSheetConfig
 from sync.daemon_pass import audit_entries
 from sync.errors import ClientbaseError
+from sync.model import now_text
 from sync.sources.gsheets import GSHEET_PREFIX, GSheetSource, client_for
-from sync.state import FileState, StateStore, now_text
+from sync.state import FileState, StateStore
 
 log = logging.getLogger("clientbase.watch")
 

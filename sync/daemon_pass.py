@@ -20,9 +20,9 @@ from sync import service
 from sync.config import Config
 from sync.crossfile import Elsewhere, Lookup, contact_keys
 from sync.errors import ClientbaseError, ConfigError, ConflictError, SourceLockedError
-from sync.model import Outcome, WritePlan
+from sync.model import AuditEntry, Outcome, WritePlan, audit_text, now_text
 from sync.sources.xlsx import file_version, lock_files
-from sync.state import AuditEntry, FileState, StateStore, audit_text, now_text
+from sync.state import FileState, StateStore
 
 log = logging.getLogger("clientbase.watch")
 

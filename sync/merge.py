@@ -14,8 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sync.errors import UsageError
-from sync.model import CellValue, Outcome, SheetGrid, Snapshot
-from sync.state import AuditEntry, audit_text
+from sync.model import AuditEntry, CellValue, Outcome, SheetGrid, Snapshot, audit_text
 
 ARCHIVE_TITLES = {"ru": "Архив дублей", "uk": "Архів дублів", "en": "Merged duplicates"}
 _ARCHIVE_HEAD = {

@@ -254,3 +254,32 @@ class ApplyResult:
     status: Literal["applied", "unchanged", "conflict", "locked"]
     detail: str = ""
     new_version: str | None = None
+
+
+# ---------------------------------------------------------------------------
+# Audit log entries: what the tool changed in staff cells (kept by the daemon's state store).
+# ---------------------------------------------------------------------------
+
+
+def now_text() -> str:
+    """Local time with its UTC offset, to the second: readable in ``status`` and sortable."""
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """A value of a staff cell the tool replaced (``old`` is kept so it can be restored)."""
+
+    path: str
+    sheet: str
+    row: int
+    row_id: str | None
+    column: str
+    old: str | None
+    new: str | None
+    at: str = field(default_factory=now_text)
+
+
+def audit_text(value: object) -> str | None:
+    """A cell value as the audit log keeps it."""
+    return None if value is None else str(value)

@@ -14,9 +14,16 @@ from sync.config import Config
 from sync.crossfile import Lookup, add_cross_file_duplicates
 from sync.engine import ProgressFn, run_pass
 from sync.merge import MergePlan
-from sync.model import ApplyResult, CellValue, Outcome, SheetGrid, Snapshot, WritePlan
+from sync.model import (
+    ApplyResult,
+    AuditEntry,
+    CellValue,
+    Outcome,
+    SheetGrid,
+    Snapshot,
+    WritePlan,
+)
 from sync.sources.base import Source
-from sync.state import AuditEntry
 
 GSHEET_PREFIX = "gsheet:"
 

@@ -22,16 +22,12 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from sync.errors import ConfigError
+from sync.model import AuditEntry, now_text
 
 STATE_FILE_NAME = "clientbase-state.sqlite"
 SCHEMA_VERSION = 1
 
 FileStatus = Literal["pending", "ok", "locked", "error", "deleted"]
-
-
-def now_text() -> str:
-    """Local time with its UTC offset, to the second: readable in ``status`` and sortable."""
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 @dataclass(slots=True)
@@ -61,25 +57,6 @@ class RunRecord:
     status: str
     detail: str
     problems: int
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """A value of a staff cell the tool replaced (``old`` is kept so it can be restored)."""
-
-    path: str
-    sheet: str
-    row: int
-    row_id: str | None
-    column: str
-    old: str | None
-    new: str | None
-    at: str = field(default_factory=now_text)
-
-
-def audit_text(value: object) -> str | None:
-    """A cell value as the audit log keeps it."""
-    return None if value is None else str(value)
 
 
 @dataclass(frozen=True, slots=True)

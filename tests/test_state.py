@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.errors import ConfigError
+from sync.model import AuditEntry
 from sync.state import (
     STATE_FILE_NAME,
-    AuditEntry,
     DaemonInfo,
     FileState,
     SqliteStateStore,
