@@ -27,6 +27,14 @@ def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
 
 
+def _version(grids: dict[str, SheetGrid]) -> str:
+    """A digest of what the sheets hold (the live workbook has no file version)."""
+    digest = hashlib.sha256()
+    for name, grid in grids.items():
+        digest.update(repr((name, grid.rows)).encode())
+    return "xl:" + digest.hexdigest()[:16]
+
+
 def _cell_value(value: Any) -> CellValue:
     if value == "":
         return None
@@ -145,6 +153,7 @@ class ExcelLiveSource:
         self.book = book
         self.actions = 0  # range writes issued, for the benchmark and tests
         self._grids: dict[str, SheetGrid] = {}
+        self._read: list[str] = []
 
     @property
     def name(self) -> str:
@@ -153,20 +162,16 @@ class ExcelLiveSource:
     def _names(self) -> list[str]:
         return [s.name for s in self.book.sheets]
 
-    def _version(self, sheets: Sequence[str]) -> str:
-        digest = hashlib.sha256()
-        for name in sheets:
-            if name in self._names():
-                digest.update(repr((name, _rows(self.book.sheets[name]))).encode())
-        return "xl:" + digest.hexdigest()[:16]
+    def _grids_now(self, sheets: Sequence[str]) -> dict[str, SheetGrid]:
+        present = self._names()
+        return {n: SheetGrid(n, _rows(self.book.sheets[n])) for n in sheets if n in present}
 
     def read(self, sheets: Sequence[str]) -> Snapshot:
-        present = self._names()
-        grids = {n: SheetGrid(n, _rows(self.book.sheets[n])) for n in sheets if n in present}
+        grids = self._grids_now(sheets)
         self._read = list(sheets)
         self._grids = grids
-        missing = tuple(n for n in sheets if n not in present)
-        return Snapshot(self.name, grids, self._version(sheets), missing)
+        missing = tuple(n for n in sheets if n not in grids)
+        return Snapshot(self.name, grids, _version(grids), missing)
 
     def _record(self) -> dict[tuple[str, int, int, str], str]:
         """(sheet, row, column, "fill" | "note") -> the colour / a hash of the note text."""
@@ -180,7 +185,7 @@ class ExcelLiveSource:
         return out
 
     def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
-        if self._version(getattr(self, "_read", [])) != expected_version:
+        if _version(self._grids_now(self._read)) != expected_version:
             return ApplyResult("conflict", "the workbook changed since it was read")
         before = self.actions
         old = self._record()
