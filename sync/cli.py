@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import logging
 import os
 import sys
@@ -138,10 +139,24 @@ def _check(source: str, config: Config, as_of: dt.date | None) -> Outcome:
         src.close()
 
 
+# Commands that keep running (and so need the cyclic garbage collector).
+LONG_LIVED = frozenset({"watch", "excel-serve"})
+
+
+class _Process:
+    one_shot = False  # set by main(): this process runs one command and ends
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="clientbase")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """clientbase: keep a customer base clean in the spreadsheets staff already use."""
+    if _Process.one_shot and ctx.invoked_subcommand not in LONG_LIVED:
+        # One command, then the process ends: the collector would only re-scan the millions
+        # of objects a pass leaves when it is switched back on after the pass (~0.4 s on
+        # 100 000 clients). Reference counting still frees everything.
+        gc.disable()
 
 
 @cli.command()
@@ -439,6 +454,7 @@ def main() -> None:
     interpreter exit took ~0.9 s after the work was done. Everything the commands write is
     closed (and fsync'ed) by then, so the process ends right after flushing its output.
     """
+    _Process.one_shot = True
     try:
         code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:

@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import cast, get_args
 
 import pandas as pd
 
@@ -20,6 +20,7 @@ from sync.dedupe import find_duplicates
 from sync.errors import SheetNotFoundError
 from sync.explain import reasons
 from sync.forked import Ahead
+from sync.geo import phone_place
 from sync.headers import resolve_table
 from sync.incremental import (
     RECENT_SLOTS,
@@ -71,17 +72,78 @@ class _Table:
 # Orders + interactions rows from which the history is worth a forked worker (see run_pass).
 AHEAD_MIN_ROWS = 50_000
 
-_History = tuple[list[Problem], pd.DataFrame, pd.DataFrame, list[SegmentRow]]
+
+@dataclass(frozen=True, slots=True)
+class _History:
+    """What the pass needs of the orders and interactions."""
+
+    problems: list[Problem]  # of the orders and interactions sheets
+    segments: list[SegmentRow]  # per client row
+    rhythm: RhythmByID  # lapses and contact history per client ID
+    referenced: frozenset[str]  # client IDs that orders or interactions name
+    # the frames themselves, computed in this process: the key of the enrichment memo
+    frames: tuple[pd.DataFrame, pd.DataFrame] | None
 
 
-def _is_history(found: object) -> bool:
-    return (
-        isinstance(found, tuple)
-        and len(found) == 4
-        and isinstance(found[1], pd.DataFrame)
-        and isinstance(found[2], pd.DataFrame)
-        and isinstance(found[3], list)
+def _history(
+    tables: dict[str, _Table], ids: list[str | None], config: Config, as_of: dt.date
+) -> _History:
+    """Orders, interactions, segments and rhythm: they need the clients' IDs, not their checks."""
+    found: list[Problem] = []
+    lang = config.language
+    orders = _orders_frame(
+        tables.get("orders"), config, as_of, set(filter(None, ids)), found, [], lang
     )
+    interactions = _interactions_frame(tables.get("interactions"), config, as_of, found, [], lang)
+    segments = segment_rows(ids, orders, interactions, config.segments, as_of)
+    context = _rhythm_context(orders, interactions, config, as_of)
+    rhythm = _RHYTHM.get(context)
+    if rhythm is None:
+        rhythm = _RHYTHM.put(context, client_rhythm(orders, interactions, config.segments, as_of))
+    referenced = frozenset(filter(None, [*orders["client_id"], *interactions["client_id"]]))
+    return _History(found, segments, rhythm, referenced, (orders, interactions))
+
+
+# The history as a forked worker sends it: the frames stay there (only their rhythm and IDs
+# are needed here), and the segment rows go as columns with dates as ordinals, which pickle
+# several times faster than 100 000 tuples of dates.
+_Shipped = tuple[list[Problem], list[list[object]], RhythmByID, frozenset[str]]
+_DATE_COLUMN = 2  # last_order in a SegmentRow
+
+
+def _shipped(history: _History) -> _Shipped:
+    columns = [list(c) for c in zip(*history.segments, strict=True)]
+    if columns:
+        columns[_DATE_COLUMN] = [
+            None if d is None else cast(dt.date, d).toordinal() for d in columns[_DATE_COLUMN]
+        ]
+    return history.problems, columns, history.rhythm, history.referenced
+
+
+def _is_shipped(found: object) -> bool:
+    return isinstance(found, tuple) and len(found) == 4
+
+
+def _received(found: object, n: int) -> _History | None:
+    """The worker's history, or None when it is not of the expected shape."""
+    if not (isinstance(found, tuple) and len(found) == 4):
+        return None
+    problems, columns, rhythm, referenced = found
+    if not (
+        isinstance(problems, list)
+        and isinstance(columns, list)
+        and all(isinstance(c, list) and len(c) == n for c in columns)
+        and (len(columns) == len(get_args(SegmentRow)) or (n == 0 and not columns))
+        and isinstance(rhythm, tuple)
+        and isinstance(referenced, frozenset)
+    ):
+        return None
+    if columns:
+        columns[_DATE_COLUMN] = [
+            None if d is None else dt.date.fromordinal(d) for d in columns[_DATE_COLUMN]
+        ]
+    segments = cast(list[SegmentRow], list(zip(*columns, strict=True)))
+    return _History(problems, segments, cast(RhythmByID, rhythm), referenced, None)
 
 
 def run_pass(
@@ -97,23 +159,15 @@ def run_pass(
     clients = tables["clients"]
     ids = _normalise_ids(clients.raw.get("id"), len(clients.rows))
 
-    def history() -> _History:
-        """Orders, interactions and segments: they need the clients' IDs, not their checks."""
-        found: list[Problem] = []
-        orders = _orders_frame(
-            tables.get("orders"), config, as_of, set(filter(None, ids)), found, [], lang
-        )
-        interactions = _interactions_frame(
-            tables.get("interactions"), config, as_of, found, [], lang
-        )
-        segments = segment_rows(ids, orders, interactions, config.segments, as_of)
-        return found, orders, interactions, segments
-
     # On two cores the history is computed by a forked worker while the clients are validated
     # and deduplicated here (one-shot CLI passes; never in the daemon, which has threads and
     # keeps the history's memos in this process).
     big = sum(len(t.rows) for r, t in tables.items() if r != "clients") >= AHEAD_MIN_ROWS
-    ahead = Ahead.start(history, _is_history) if big and not remembering_rows() else None
+    ahead = (
+        Ahead.start(lambda: _shipped(_history(tables, ids, config, as_of)), _is_shipped)
+        if big and not remembering_rows()
+        else None
+    )
     try:
         say("validating clients")
         checks = _validate_table(clients, config, as_of, problems, fixes, lang)
@@ -123,17 +177,21 @@ def run_pass(
         duplicates = _find_duplicates(clients, checks, config, problems, lang)
 
         say("computing segments")
+        if ahead is not None:
+            # idle time until the worker is done (it usually has more to do): look up the
+            # phones' places now, which enrichment would otherwise do after it
+            _look_up_places(checks, lang)
         done = ahead.result() if ahead is not None else None
     finally:
         if ahead is not None:
             ahead.cancel()
-    found, orders_frame, interactions_frame, segments = done if done is not None else history()
-    problems.extend(found)
-    records = _records(clients.rows, ids, segments, duplicates)
+    history = _received(done, len(ids)) if done is not None else None
+    if history is None:
+        history = _history(tables, ids, config, as_of)
+    problems.extend(history.problems)
+    records = _records(clients.rows, ids, history.segments, duplicates)
     _attach_contacts(records, checks)
-    explain = _marketing(
-        clients, checks, records, orders_frame, interactions_frame, config, as_of, problems
-    )
+    explain = _marketing(clients, checks, records, history, config, as_of, problems)
 
     problems.sort(
         key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row, p.col_index or 0, p.code)
@@ -148,9 +206,7 @@ def run_pass(
         records=records,
         fixes=fixes,
         rows_without_id=[r for r, i in zip(clients.rows, ids, strict=True) if i is None],
-        referenced_ids=frozenset(
-            filter(None, [*orders_frame["client_id"], *interactions_frame["client_id"]])
-        ),
+        referenced_ids=history.referenced,
         explain=explain,
     )
 
@@ -693,8 +749,7 @@ def _marketing(
     table: _Table,
     checks: dict[str, list[FieldCheck]],
     records: list[ClientRecord],
-    orders: pd.DataFrame,
-    interactions: pd.DataFrame,
+    history: _History,
     config: Config,
     as_of: dt.date,
     problems: list[Problem],
@@ -719,7 +774,7 @@ def _marketing(
         verified,
         normalized("consent_date") if "consent_date" in checks else (),
     )
-    _enrich(records, facts, orders, interactions, config, as_of)
+    _enrich(records, facts, history, config, as_of)
     mean = mean_buyer_revenue(records)
     lang = config.language
     info = table.info
@@ -774,26 +829,25 @@ register(_ENRICHED.clear)
 def _enrich(
     records: list[ClientRecord],
     facts: ClientFacts,
-    orders: pd.DataFrame,
-    interactions: pd.DataFrame,
+    history: _History,
     config: Config,
     as_of: dt.date,
 ) -> None:
-    """``marketing.enrich``, redone only for rows whose inputs an earlier pass did not see.
+    """``marketing.enrich_rows``, redone only for rows whose inputs an earlier pass did not see.
 
     A record's enrichment depends on its row of ``facts``, its own fields and the rhythm
     (lapse, contact history) of its ID; the rhythm on the orders and interactions, which the
     context pins (the very frame objects, the settings, the date, the language).
     """
     cfg = config.segments
-    context = (Same(orders), Same(interactions), cfg, as_of)
-    rhythm = _RHYTHM.get(context)
-    if rhythm is None:
-        rhythm = _RHYTHM.put(context, client_rhythm(orders, interactions, cfg, as_of))
-    lapses, history = rhythm
-    memo = _ENRICHED.memo((*context, config.language))
+    lapses, contacts = history.rhythm
+    memo = (
+        None
+        if history.frames is None
+        else _ENRICHED.memo((*_rhythm_context(*history.frames, config, as_of), config.language))
+    )
     if memo is None:
-        enrich_rows(records, facts, lapses, history, cfg, as_of, cfg.rules, config.language)
+        enrich_rows(records, facts, lapses, contacts, cfg, as_of, cfg.rules, config.language)
         return
     consent_dates = facts.consent_dates or (None,) * len(records)
     keys = [
@@ -867,13 +921,19 @@ def _enrich(
         some(facts.verified),
         some(facts.consent_dates),
     )
-    enrich_rows(todo, subset, lapses, history, cfg, as_of, cfg.rules, config.language)
+    enrich_rows(todo, subset, lapses, contacts, cfg, as_of, cfg.rules, config.language)
     if len(memo) + len(misses) > ROW_MEMO_LIMIT:
         memo.clear()
     for i, rec in zip(misses, todo, strict=True):
         values = {k: _copied(v) for k, v in rec.extra.items() if k not in _SEGMENT_EXTRA}
         containers = tuple(k for k, v in values.items() if isinstance(v, list | dict))
         memo[keys[i]] = _Enriched(values, containers)
+
+
+def _rhythm_context(
+    orders: pd.DataFrame, interactions: pd.DataFrame, config: Config, as_of: dt.date
+) -> tuple[Same, Same, SegmentsConfig, dt.date]:
+    return (Same(orders), Same(interactions), config.segments, as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -892,6 +952,15 @@ def _copied(value: object) -> object:
     if isinstance(value, dict):
         return {a: list(b) if isinstance(b, list) else b for a, b in value.items()}
     return value
+
+
+def _look_up_places(checks: dict[str, list[FieldCheck]], lang: str) -> None:
+    """Fill ``phone_place``'s memory for the phones enrichment will ask about."""
+    first, second = (checks.get(f) for f in PHONE_FIELDS)
+    for i, check in enumerate(first or second or ()):
+        phone = check.normalized or (second[i].normalized if first and second else None)
+        if isinstance(phone, str):
+            phone_place(phone, lang)
 
 
 def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCheck]]) -> None:

@@ -139,6 +139,9 @@ def _shape(e164: str, language: str) -> tuple[str | None, bool, str | None]:
     return found
 
 
+PLACES_REMEMBERED = 262_144  # numbers whose place is remembered (a big base, and then some)
+
+
 @lru_cache(maxsize=1)
 def _geodata() -> tuple[dict[str, dict[str, str]], int]:
     from phonenumbers.geodata import GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
@@ -146,8 +149,12 @@ def _geodata() -> tuple[dict[str, dict[str, str]], int]:
     return GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
 
 
+@lru_cache(maxsize=PLACES_REMEMBERED)
 def phone_place(e164: str, language: str) -> tuple[str | None, str | None]:
     """(country code like ``"RU"``, region or city name) for a normalised number.
+
+    Remembered per number: a pass looks the places up while it waits for its worker
+    (``engine.run_pass``), and enrichment then finds them here.
 
     The region is what phonenumbers' geocoder knows for the number's prefix (the longest
     prefix in its data, as the geocoder itself looks it up); mobile numbers in Russia and

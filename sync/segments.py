@@ -100,7 +100,8 @@ def compute_segments(
     per["f"] = rfm_score(per["orders"].to_numpy(dtype=float))
     per["m"] = rfm_score(per["revenue"].to_numpy(dtype=float))
     per["rfm_segment"] = [
-        _RFM_TABLE.get((int(r), int(f))) for r, f in zip(per["r"], per["f"], strict=True)
+        _RFM_TABLE.get((int(r), int(f)))
+        for r, f in zip(per["r"].tolist(), per["f"].tolist(), strict=True)
     ]
 
     # ABC: share of total revenue before the client, revenue > 0 only
@@ -124,9 +125,8 @@ def compute_segments(
     win = o[(o["day"] >= pd.Timestamp(start)) & (o["day"] < pd.Timestamp(end))]
     month_index = (win["day"].dt.year - start.year) * 12 + (win["day"].dt.month - start.month)
     monthly = np.zeros((len(per), 12))
-    pos = {cid: i for i, cid in enumerate(per.index)}
     if len(win):
-        rows = win["client_id"].map(pos).to_numpy()
+        rows = per.index.get_indexer(win["client_id"])
         np.add.at(monthly, (rows, month_index.to_numpy()), win["amount"].to_numpy(dtype=float))
     mean = monthly.mean(axis=1)
     std = monthly.std(axis=1)  # population standard deviation (ddof=0)
@@ -135,7 +135,8 @@ def compute_segments(
     x_bound, y_bound = cfg.xyz
     per["xyz_cv"] = cv
     per["xyz"] = [
-        None if np.isnan(c) else "X" if c <= x_bound else "Y" if c <= y_bound else "Z" for c in cv
+        None if math.isnan(c) else "X" if c <= x_bound else "Y" if c <= y_bound else "Z"
+        for c in cv.tolist()
     ]
 
     # VIP
@@ -156,9 +157,8 @@ def compute_segments(
         {
             "revenue": joined["revenue"].fillna(0.0).astype(float),
             "orders": joined["orders"].fillna(0).astype(int),
-            "last_order": [
-                d.date() if isinstance(d, pd.Timestamp) else None for d in joined["last"]
-            ],
+            # datetime.date per day, None for NaT (no orders)
+            "last_order": _days(joined["last"]),
             "r": joined["r"].astype("Int64"),
             "f": joined["f"].astype("Int64"),
             "m": joined["m"].astype("Int64"),
@@ -168,7 +168,7 @@ def compute_segments(
             "vip": joined["vip"].fillna(False).astype(bool),
             "temperature": [
                 "hot" if i in hot else "warm" if o_ else "cold"
-                for i, o_ in zip(ids, has_orders, strict=True)
+                for i, o_ in zip(ids.tolist(), has_orders.tolist(), strict=True)
             ],
             "recency_days": joined["recency_days"].astype("Int64"),
             "xyz_cv": joined["xyz_cv"].astype(float),
@@ -181,9 +181,22 @@ def compute_segments(
 def _objects(values: pd.Series, keep: pd.Series) -> pd.Series:
     """Strings where ``keep``, else ``None`` (never NaN: the report writes null)."""
     return pd.Series(
-        [v if k and isinstance(v, str) else None for v, k in zip(values, keep, strict=True)],
+        [
+            v if k and isinstance(v, str) else None
+            for v, k in zip(values.tolist(), keep.tolist(), strict=True)
+        ],
         dtype=object,
     )
+
+
+def _days(values: pd.Series) -> list[dt.date | None]:
+    """A datetime column as ``datetime.date`` values (``None`` for missing)."""
+    if not len(values):
+        return []
+    if not pd.api.types.is_datetime64_dtype(values.dtype):  # all missing: an object column
+        return [d.date() if isinstance(d, pd.Timestamp) else None for d in values]
+    days: list[dt.date | None] = values.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    return days
 
 
 def _hot_ids(

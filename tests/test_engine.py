@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from typing import Any
 
@@ -239,14 +240,26 @@ def test_the_history_computed_by_a_worker_gives_the_same_pass(
         started.append(worker)
         return worker
 
+    def extras_order(outcome: Outcome) -> list[list[str]]:
+        return [list(rec.extra) for rec in outcome.records]
+
     monkeypatch.setattr(forked.Ahead, "start", recording)
     monkeypatch.setattr(engine, "AHEAD_MIN_ROWS", 0)
     incremental.clear()
     ahead = run_pass(snapshot, config, AS_OF)
     assert started and started[0] is not None  # the worker did run
     assert _comparable(ahead) == _comparable(here)
+    assert extras_order(ahead) == extras_order(here)
     assert any(p.sheet == "Заказы" for p in ahead.problems)  # its problems came back
-    # a worker whose answer is not usable: the pass computes the history itself
-    monkeypatch.setattr(engine, "_is_history", lambda found: False)
+    assert any(rec.extra.get("lapsed") for rec in ahead.records)  # the rhythm came back
+    # workers whose answers are not usable (a wrong shape, a crash): the pass does the work
+    monkeypatch.setattr(engine, "_is_shipped", lambda found: False)
+
+    def crashing(fn: Any, accept: Any) -> Any:
+        return real_start(lambda: os._exit(3), accept)
+
+    monkeypatch.setattr(forked.Ahead, "start", crashing)
     incremental.clear()
-    assert _comparable(run_pass(snapshot, config, AS_OF)) == _comparable(here)
+    again = run_pass(snapshot, config, AS_OF)
+    assert _comparable(again) == _comparable(here)
+    assert extras_order(again) == extras_order(here)
