@@ -126,7 +126,7 @@ def compute_segments(
     month_index = (win["day"].dt.year - start.year) * 12 + (win["day"].dt.month - start.month)
     monthly = np.zeros((len(per), 12))
     if len(win):
-        rows = per.index.get_indexer(win["client_id"])
+        rows = per.index.get_indexer(pd.Index(win["client_id"]))
         np.add.at(monthly, (rows, month_index.to_numpy()), win["amount"].to_numpy(dtype=float))
     mean = monthly.mean(axis=1)
     std = monthly.std(axis=1)  # population standard deviation (ddof=0)
