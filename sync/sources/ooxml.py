@@ -318,11 +318,12 @@ class _Writer:
 
     def _edit_notes(self, edits: SheetEdits, part: str, sheet: SheetPart, label: str) -> None:
         wanted = {(e.row, e.col): e.note for e in edits.cells if isinstance(e.note, str)}
-        keep = {(e.row, e.col) for e in edits.cells if e.note is KEEP}
         rels_part = rels_name(part)
         rels = Rels(self._maybe(rels_part), f"{label} rels")
         found = rels.by_type(REL_COMMENTS)
         comments_part = resolve(part, found[0].target) if found else None
+        # notes to leave as they are matter only where notes exist
+        keep = {(e.row, e.col) for e in edits.cells if e.note is KEEP} if comments_part else set()
         if comments_part is None and not wanted:
             self.record.notes.pop(edits.sheet, None)
             return  # no notes there and none wanted: nothing to do

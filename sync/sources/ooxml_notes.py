@@ -8,6 +8,7 @@ cells whose tool note goes away and appending new ones, so every other shape kee
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -69,8 +70,16 @@ def _cell(ref: str) -> tuple[int, int] | None:
 
 
 def _note_key(cell: tuple[int, int], text: str) -> str:
-    digest = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
-    return f"{column_letters(cell[1])}{cell[0]}:{digest}"
+    return f"{column_letters(cell[1])}{cell[0]}:{_text_digest(text)}"
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
+
+
+@functools.lru_cache(maxsize=4096)
+def _letters(col: int) -> str:
+    return column_letters(col)
 
 
 # Pure functions remembered while per-row memos are on (the daemon writes the same ~10^5 notes
@@ -142,22 +151,46 @@ class FreshComments:
         recorded: frozenset[str] = frozenset(),
     ) -> NoteStats:
         self._author = author
-        self._notes = {cell: note_text(wanted[cell]) for cell in sorted(wanted)}
-        return NoteStats(notes_set=len(self._notes), added=list(self._notes))
+        # tens of thousands of notes share a few hundred texts: convert each text once
+        texts: dict[str, str] = {}
+        notes: dict[tuple[int, int], str] = {}
+        for cell in sorted(wanted):
+            planned = wanted[cell]
+            text = texts.get(planned)
+            if text is None:
+                text = texts[planned] = note_text(planned)
+            notes[cell] = text
+        self._notes = notes
+        return NoteStats(notes_set=len(notes), added=list(notes))
 
     def tool_notes(self, author: str) -> frozenset[str]:
-        return frozenset(note_key(cell, text) for cell, text in self._notes.items())
+        if incremental.remembering_rows():
+            return frozenset(note_key(cell, text) for cell, text in self._notes.items())
+        digests: dict[str, str] = {}
+        keys = []
+        for (row, col), text in self._notes.items():
+            digest = digests.get(text)
+            if digest is None:
+                digest = digests[text] = _text_digest(text)
+            keys.append(f"{_letters(col)}{row}:{digest}")
+        return frozenset(keys)
 
     @property
     def empty(self) -> bool:
         return not self._notes
 
     def to_bytes(self) -> bytes:
-        comments = "".join(
-            f'<comment ref="{column_letters(c)}{r}" authorId="0"><text>'
-            f'<t xml:space="preserve">{escape(text)}</t></text></comment>'
-            for (r, c), text in self._notes.items()
-        )
+        escaped: dict[str, str] = {}
+        parts = []
+        for (r, c), text in self._notes.items():
+            body = escaped.get(text)
+            if body is None:
+                body = escaped[text] = escape(text)
+            parts.append(
+                f'<comment ref="{_letters(c)}{r}" authorId="0"><text>'
+                f'<t xml:space="preserve">{body}</t></text></comment>'
+            )
+        comments = "".join(parts)
         return (
             "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
             f'<comments xmlns="{NS}"><authors><author>{escape(self._author)}</author></authors>'
