@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Literal, NamedTuple, TypeAlias
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +195,9 @@ class _Keep:
 KEEP = _Keep()
 
 
-@dataclass(frozen=True, slots=True)
-class CellEdit:
-    """A change to one cell of a staff sheet.
+class CellEdit(NamedTuple):
+    """A change to one cell of a staff sheet (a named tuple: a first sync plans ~300 000 of
+    them, and a tuple is built about twice as fast as a frozen dataclass).
 
     ``value``: the new value (strings are always stored as text, never as a formula).
     ``fill``: ARGB of the tool's highlight (``"FFFFC7CE"``), ``None`` to remove the
