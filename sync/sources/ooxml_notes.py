@@ -185,7 +185,8 @@ class FreshComments:
         for (r, c), text in self._notes.items():
             body = escaped.get(text)
             if body is None:
-                body = escaped[text] = escape(text)
+                # a carriage return as a reference: a parser would read it as a line feed
+                body = escaped[text] = escape(text, {"\r": "&#13;"})
             parts.append(
                 f'<comment ref="{_letters(c)}{r}" authorId="0"><text>'
                 f'<t xml:space="preserve">{body}</t></text></comment>'

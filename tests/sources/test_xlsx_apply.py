@@ -324,6 +324,13 @@ def test_notes_are_not_reparsed_when_an_edit_leaves_them_as_they_were(
             super().__init__(data, label)
 
     monkeypatch.setattr(ooxml, "CommentsPart", Counting)
+    real_parse = ooxml.CommentsBytes.parse  # type: ignore[attr-defined]
+
+    def counting_parse(data: bytes) -> Any:
+        parsed.append("bytes")
+        return real_parse(data)
+
+    monkeypatch.setattr(ooxml.CommentsBytes, "parse", counting_parse)  # type: ignore[attr-defined]
     path = _workbook(tmp_path / "clients.xlsx")
     assert _sync(path).applied.status == "applied"  # type: ignore[union-attr]
     sheet = "xl/worksheets/sheet1.xml"  # openpyxl's name for Клиенты
