@@ -226,8 +226,24 @@ def _resolve_tables(snapshot: Snapshot, config: Config) -> dict[str, _Table]:
                     f"{', '.join(snapshot.sheets) or 'no readable sheets'}"
                 )
             continue
-        tables[role] = _extract(grid, sheet_cfg, snapshot.source)
+        tables[role] = _extracted(grid, sheet_cfg, snapshot.source)
     return tables
+
+
+# A long-lived process re-reads a workbook whose orders sheet did not change: the read hands
+# back the very same grid (``xlsx_read``), so its table (and the table's memo key) is reused.
+_EXTRACTED: Recent[tuple[Same, SheetConfig, str], _Table] = Recent(2 * RECENT_SLOTS)
+register(_EXTRACTED.clear)
+
+
+def _extracted(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
+    if not remembering_rows():
+        return _extract(grid, sheet_cfg, source)
+    key = (Same(grid), sheet_cfg, source)
+    found = _EXTRACTED.get(key)
+    if found is None:
+        found = _EXTRACTED.put(key, _extract(grid, sheet_cfg, source))
+    return found
 
 
 def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
@@ -565,6 +581,15 @@ class _TableKey:
 
     @classmethod
     def of(cls, table: _Table, config: Config, as_of: dt.date, lang: str) -> _TableKey:
+        """The key of ``table`` (the same key object for the same table object)."""
+        by_table = (Same(table), config, as_of, lang)
+        found = _KEY_OF_TABLE.get(by_table)
+        if found is None:
+            found = _KEY_OF_TABLE.put(by_table, cls._of(table, config, as_of, lang))
+        return found
+
+    @classmethod
+    def _of(cls, table: _Table, config: Config, as_of: dt.date, lang: str) -> _TableKey:
         types = {f: typed(values) for f, values in table.raw.items()}
         return cls(
             table.info.role,
@@ -588,6 +613,8 @@ class _Frame:
 
 _FRAMES: Recent[_TableKey, _Frame] = Recent(2 * RECENT_SLOTS)
 register(_FRAMES.clear)
+_KEY_OF_TABLE: Recent[tuple[Same, Config, dt.date, str], _TableKey] = Recent(2 * RECENT_SLOTS)
+register(_KEY_OF_TABLE.clear)
 
 
 def _validated(
