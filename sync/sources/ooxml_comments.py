@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from sync.sources.ooxml_cells import column_letters
-from sync.sources.ooxml_notes import NoteStats, _cell, note_key, note_text
+from sync.sources.ooxml_notes import NoteStats, _cell, decide_notes, note_key
 
 _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml\b[^>]*\?>)?\s*")
 _ENCODING = re.compile(rb"""\bencoding\s*=\s*["']([^"']*)["']""")
@@ -132,79 +132,55 @@ class CommentsBytes:
         author: str,
         recorded: frozenset[str] = frozenset(),
     ) -> NoteStats:
-        """Make the tool's notes exactly ``wanted`` (plus ``keep``); see CommentsPart.apply."""
-        stats = NoteStats()
+        """Make the tool's notes exactly ``wanted`` (plus ``keep``; see :func:`decide_notes`)."""
         tool_id = self._author_id(author, create=False)
         tool = str(tool_id)
-        existing: dict[tuple[int, int], int] = {}
-        staff: set[tuple[int, int]] = set()
-        texts: dict[int, str] = {}  # comment index -> its text, where it was read
-        for i, c in enumerate(self.comments):
-            if c.cell is None:
-                continue
-            ours = tool_id is not None and c.author_id == tool
-            if not ours and recorded:
-                texts[i] = self._text_of(c)
-                ours = note_key(c.cell, texts[i]) in recorded
-            if ours:
-                existing[c.cell] = i
-            else:
-                staff.add(c.cell)
-        planned_texts: dict[str, str] = {}
-        keys: list[str] = []
-        for cell, i in existing.items():
-            if cell in keep:
-                continue
-            text = wanted.get(cell)
-            if text is None or cell in staff:
-                self._replaced[i] = b""
-                stats.notes_removed += 1
-                stats.removed.add(cell)
-                continue
-            planned = planned_texts.get(text)
-            if planned is None:
-                planned = planned_texts[text] = note_text(text)
-            c = self.comments[i]
-            same_text = self._has_text(c, planned, texts.get(i))
-            if same_text:
-                texts[i] = planned  # known now: the record's key needs no reading
-            if not same_text or c.author_id != tool:
-                aid = self._author_id(author, create=True)
-                self._replaced[i] = _rebuilt(c, str(aid), planned)
-                stats.notes_set += 1
-        for cell in sorted(wanted):
-            if cell in existing or cell in keep:
-                continue
-            if cell in staff:
-                stats.notes_skipped += 1
-                continue
+        comments = self.comments
+        texts: dict[int, str] = {}  # comment index -> its text, where it was read or is known
+
+        def text_of(i: int) -> str:
+            found = texts.get(i)
+            if found is None:
+                found = texts[i] = self._text_of(comments[i])
+            return found
+
+        decided = decide_notes(
+            [(c.cell, i) for i, c in enumerate(comments)],
+            wanted,
+            keep,
+            recorded,
+            lambda i: tool_id is not None and comments[i].author_id == tool,
+            text_of,
+            lambda i, text: self._has_text(comments[i], text, texts.get(i)),
+        )
+        for _, i in decided.remove:
+            self._replaced[i] = b""
+        for i, text in decided.same:
+            texts[i] = text
+        for i, text in decided.rewrite:
             aid = self._author_id(author, create=True)
-            planned = planned_texts.get(wanted[cell])
-            if planned is None:
-                planned = planned_texts[wanted[cell]] = note_text(wanted[cell])
+            self._replaced[i] = _rebuilt(comments[i], str(aid), text)
+            texts[i] = text
+        keys = []
+        for cell, text in decided.add:
+            aid = self._author_id(author, create=True)
             ref = f"{column_letters(cell[1])}{cell[0]}"
-            self._added.append(_element(f'ref="{ref}" authorId="{aid}"'.encode(), planned))
-            keys.append(note_key(cell, planned))
-            stats.notes_set += 1
-            stats.added.append(cell)
+            self._added.append(_element(f'ref="{ref}" authorId="{aid}"'.encode(), text))
+            keys.append(note_key(cell, text))
         # the record's keys: every comment of the tool's author once the part is written
         final_id = self._author_id(author, create=False)
         if final_id is None:
             self._keys = frozenset()
-            return stats
+            return decided.stats()
         final = str(final_id)
-        for i, c in enumerate(self.comments):
-            new = self._replaced.get(i)
-            if new == b"" or c.cell is None:
+        rebuilt = {i for i, _ in decided.rewrite}
+        for i, c in enumerate(comments):
+            if c.cell is None or self._replaced.get(i) == b"":
                 continue
-            if new is not None:  # rebuilt: by the tool's author, with the planned text
-                text = wanted[c.cell]
-                keys.append(note_key(c.cell, planned_texts[text]))
-            elif c.author_id == final:
-                found = texts.get(i)
-                keys.append(note_key(c.cell, found if found is not None else self._text_of(c)))
+            if i in rebuilt or c.author_id == final:
+                keys.append(note_key(c.cell, text_of(i)))
         self._keys = frozenset(keys)
-        return stats
+        return decided.stats()
 
     def tool_notes(self, author: str) -> frozenset[str]:
         """Keys of the tool's notes after :meth:`apply` (for the record)."""

@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -51,6 +52,85 @@ class NoteStats:
     notes_skipped: int = 0
     added: list[tuple[int, int]] = field(default_factory=list)  # 1-based (row, col)
     removed: set[tuple[int, int]] = field(default_factory=set)
+
+
+Cell = tuple[int, int]
+E = TypeVar("E")
+
+
+@dataclass(slots=True)
+class NoteDecisions(Generic[E]):
+    """What making the tool's notes exactly as planned does to a comments part (decided by
+    :func:`decide_notes` for both editors: the tree one and the byte one)."""
+
+    remove: list[tuple[Cell, E]] = field(default_factory=list)
+    rewrite: list[tuple[E, str]] = field(default_factory=list)  # the tool's author and text
+    same: list[tuple[E, str]] = field(default_factory=list)  # already as planned
+    add: list[tuple[Cell, str]] = field(default_factory=list)  # in cell order
+    skipped: int = 0  # planned where staff keep a note of their own
+
+    def stats(self) -> NoteStats:
+        return NoteStats(
+            notes_set=len(self.rewrite) + len(self.add),
+            notes_removed=len(self.remove),
+            notes_skipped=self.skipped,
+            added=[cell for cell, _ in self.add],
+            removed={cell for cell, _ in self.remove},
+        )
+
+
+def decide_notes(
+    comments: Iterable[tuple[Cell | None, E]],
+    wanted: dict[Cell, str],
+    keep: set[Cell],
+    recorded: frozenset[str],
+    by_tool: Callable[[E], bool],
+    text_of: Callable[[E], str],
+    has_text: Callable[[E, str], bool],
+) -> NoteDecisions[E]:
+    """Which notes go, change, stay and come (texts as planned: :func:`note_text`).
+
+    A note is the tool's when ``by_tool`` (its author is the tool's), or when its cell and
+    text match ``recorded`` (LibreOffice drops note authors on save); every other note is
+    staff's and is never changed. ``keep``: cells whose note stays as it is."""
+    existing: dict[Cell, E] = {}
+    staff: set[Cell] = set()
+    for cell, el in comments:
+        if cell is None:
+            continue
+        if by_tool(el) or (recorded and note_key(cell, text_of(el)) in recorded):
+            existing[cell] = el
+        else:
+            staff.add(cell)
+    planned: dict[str, str] = {}
+
+    def planned_text(text: str) -> str:
+        found = planned.get(text)
+        if found is None:
+            found = planned[text] = note_text(text)
+        return found
+
+    out: NoteDecisions[E] = NoteDecisions()
+    for cell, el in existing.items():
+        if cell in keep:
+            continue
+        text = wanted.get(cell)
+        if text is None or cell in staff:
+            out.remove.append((cell, el))
+            continue
+        now = planned_text(text)
+        if has_text(el, now) and by_tool(el):
+            out.same.append((el, now))
+        else:
+            out.rewrite.append((el, now))
+    for cell in sorted(wanted):
+        if cell in existing or cell in keep:
+            continue
+        if cell in staff:
+            out.skipped += 1
+            continue
+        out.add.append((cell, planned_text(wanted[cell])))
+    return out
 
 
 def _parse_cell(ref: str) -> tuple[int, int] | None:
@@ -238,54 +318,34 @@ class CommentsPart:
         author: str,
         recorded: frozenset[str] = frozenset(),
     ) -> NoteStats:
-        """Make the tool's notes exactly ``wanted`` (plus ``keep``: cells to leave as they are).
-
-        A note is the tool's when its author is ``author``, or when its cell and text match
-        ``recorded`` (LibreOffice drops note authors on save)."""
-        stats = NoteStats()
+        """Make the tool's notes exactly ``wanted`` (plus ``keep``: cells to leave as they are;
+        see :func:`decide_notes`)."""
         tool_id = self._author_id(author, create=False)
-        existing: dict[tuple[int, int], etree._Element] = {}
-        staff: set[tuple[int, int]] = set()
-        for el in list(self.clist):
-            cell = _cell(el.get("ref", ""))
-            if cell is None:
-                continue
-            ours = tool_id is not None and el.get("authorId") == str(tool_id)
-            if ours or (recorded and note_key(cell, _text_of(el)) in recorded):
-                existing[cell] = el
-            else:
-                staff.add(cell)
-        for cell, el in existing.items():
-            if cell in keep:
-                continue
-            text = wanted.get(cell)
-            if text is None or cell in staff:
-                self.clist.remove(el)
-                stats.notes_removed += 1
-                stats.removed.add(cell)
-            else:
-                now, planned = _text_of(el), note_text(text)
-                self._texts[el] = planned
-                if now != planned or el.get("authorId") != str(tool_id):
-                    el.set("authorId", str(self._author_id(author, create=True)))
-                    self._set_text(el, text)
-                    stats.notes_set += 1
-        for cell in sorted(wanted):
-            if cell in existing or cell in keep:
-                continue
-            if cell in staff:
-                stats.notes_skipped += 1
-                continue
+        tool = str(tool_id)
+        decided = decide_notes(
+            [(_cell(el.get("ref", "")), el) for el in self.clist],
+            wanted,
+            keep,
+            recorded,
+            lambda el: tool_id is not None and el.get("authorId") == tool,
+            _text_of,
+            lambda el, text: _text_of(el) == text,
+        )
+        for _, el in decided.remove:
+            self.clist.remove(el)
+        for el, text in decided.same:
+            self._texts[el] = text
+        for el, text in decided.rewrite:
+            el.set("authorId", str(self._author_id(author, create=True)))
+            self._set_text(el, text)
+        for cell, text in decided.add:
             aid = self._author_id(author, create=True)
             el = etree.SubElement(
                 self.clist, f"{_Q}comment", ref=f"{column_letters(cell[1])}{cell[0]}"
             )
             el.set("authorId", str(aid))
-            self._set_text(el, wanted[cell])
-            self._texts[el] = note_text(wanted[cell])
-            stats.notes_set += 1
-            stats.added.append(cell)
-        return stats
+            self._set_text(el, text)
+        return decided.stats()
 
     def tool_notes(self, author: str) -> frozenset[str]:
         """Keys of the tool's notes now in the part (for the record)."""
@@ -299,13 +359,14 @@ class CommentsPart:
             if el.get("authorId") == str(tool_id) and (cell := _cell(el.get("ref", "")))
         )
 
-    @staticmethod
-    def _set_text(el: etree._Element, text: str) -> None:
+    def _set_text(self, el: etree._Element, text: str) -> None:
+        """``el`` holds ``text`` (as planned: already :func:`note_text`) and nothing else."""
         for child in list(el):
             el.remove(child)
         t = etree.SubElement(etree.SubElement(el, f"{_Q}text"), f"{_Q}t")
-        t.text = note_text(text)
+        t.text = text
         t.set(_XML_SPACE, "preserve")
+        self._texts[el] = text
 
     @property
     def empty(self) -> bool:
