@@ -81,8 +81,8 @@ class CommentsBytes:
         enc = _ENCODING.search(head.group(0))
         if enc is not None and enc.group(1).lower().replace(b"-", b"") != b"utf8":
             return None
-        if _UNSUPPORTED.search(data):
-            return None
+        if _UNSUPPORTED.search(data) or data.count(b"xmlns=") > 1:
+            return None  # (a second default namespace: a <t> there is not the sheet's)
         root = _ROOT.match(data, head.end())
         if root is None:
             return None

@@ -157,5 +157,8 @@ def test_what_only_a_parser_reads_is_left_to_the_tree_editor() -> None:
         "<text><t><![CDATA[x]]></t></text></comment></commentList></comments>",
         f'<x:comments xmlns:x="{NS}"><x:authors/><x:commentList/></x:comments>',
         f'<?xml version="1.0" encoding="windows-1251"?><comments xmlns="{NS}"/>',
+        f'<comments xmlns="{NS}"><authors/><commentList><comment ref="A1" authorId="0">'
+        '<text><x xmlns="urn:other"><t>not a note</t></x></text></comment></commentList>'
+        "</comments>",
     ):
         assert CommentsBytes.parse(odd.encode()) is None
