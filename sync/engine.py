@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast, get_args
+from typing import TypeGuard, cast, get_args
 
 import pandas as pd
 
@@ -120,13 +120,13 @@ def _shipped(history: _History) -> _Shipped:
     return history.problems, columns, history.rhythm, history.referenced
 
 
-def _is_shipped(found: object) -> bool:
+def _is_shipped(found: object) -> TypeGuard[tuple[object, object, object, object]]:
     return isinstance(found, tuple) and len(found) == 4
 
 
 def _received(found: object, n: int) -> _History | None:
     """The worker's history, or None when it is not of the expected shape."""
-    if not (isinstance(found, tuple) and len(found) == 4):
+    if not _is_shipped(found):
         return None
     problems, columns, rhythm, referenced = found
     if not (
@@ -180,7 +180,7 @@ def run_pass(
         if ahead is not None:
             # idle time until the worker is done (it usually has more to do): look up the
             # phones' places now, which enrichment would otherwise do after it
-            _look_up_places(checks, lang)
+            _look_up_places(checks, len(ids), lang)
         done = ahead.result() if ahead is not None else None
     finally:
         if ahead is not None:
@@ -785,7 +785,7 @@ def _marketing(
     n = len(records)
 
     def normalized(field: str) -> list[object]:
-        return [c.normalized for c in checks[field]] if field in checks else [None] * n
+        return _normalized(checks, field, n)
 
     names = normalized("name")
     if "name" not in checks:
@@ -981,21 +981,28 @@ def _copied(value: object) -> object:
     return value
 
 
-def _look_up_places(checks: dict[str, list[FieldCheck]], lang: str) -> None:
+def _normalized(checks: dict[str, list[FieldCheck]], field: str, n: int) -> list[object]:
+    """The normalised value of ``field`` per row (``None`` throughout without that field)."""
+    return [c.normalized for c in checks[field]] if field in checks else [None] * n
+
+
+def _client_phones(checks: dict[str, list[FieldCheck]], n: int) -> list[object]:
+    """Each row's phone: the first phone column's number, else the second's."""
+    first, second = (_normalized(checks, f, n) for f in PHONE_FIELDS)
+    return [p or p2 for p, p2 in zip(first, second, strict=True)]
+
+
+def _look_up_places(checks: dict[str, list[FieldCheck]], n: int, lang: str) -> None:
     """Fill ``phone_place``'s memory for the phones enrichment will ask about."""
-    first, second = (checks.get(f) for f in PHONE_FIELDS)
-    for i, check in enumerate(first or second or ()):
-        phone = check.normalized or (second[i].normalized if first and second else None)
+    for phone in _client_phones(checks, n):
         if isinstance(phone, str):
             phone_place(phone, lang)
 
 
 def _attach_contacts(records: list[ClientRecord], checks: dict[str, list[FieldCheck]]) -> None:
-    def column(field: str) -> list[object]:
-        return [c.normalized for c in checks[field]] if field in checks else [None] * len(records)
-
-    names, emails, consents = column("name"), column("email"), column("consent")
-    phones = [p or p2 for p, p2 in zip(column("phone"), column("phone2"), strict=True)]
+    n = len(records)
+    names, emails, consents = (_normalized(checks, f, n) for f in ("name", "email", "consent"))
+    phones = _client_phones(checks, n)
     for rec, name, phone, email, consent in zip(
         records, names, phones, emails, consents, strict=True
     ):

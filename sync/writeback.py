@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 from sync.config import Config
@@ -91,9 +90,11 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
     for key, col in columns.items():
         if key == "id":
             continue
-        value_of = _value_getter(key, lang, group_rows)
         for rec in outcome.records:
-            value = value_of(rec)
+            if key == "duplicate":
+                value = _duplicate_link(rec, group_rows)
+            else:
+                value = _value_of(rec, key, lang)
             line = grid_rows[rec.row - 1] if rec.row <= len(grid_rows) else ()
             current = line[col - 1] if col <= len(line) else None
             if (current is None and value is None) or not _differs(current, value):
@@ -195,26 +196,6 @@ def _duplicate_link(rec: ClientRecord, group_rows: dict[int, tuple[int, ...]]) -
         return None
     others = [str(r) for r in group_rows.get(rec.duplicate_group, ()) if r != rec.row]
     return f"#{rec.duplicate_group}: {', '.join(others)}"
-
-
-def _value_getter(
-    key: str, lang: str, group_rows: dict[int, tuple[int, ...]]
-) -> Callable[[ClientRecord], CellValue]:
-    """The value of tool column ``key`` for a record (the key is looked at once per column)."""
-    if key == "duplicate":
-        return lambda rec: _duplicate_link(rec, group_rows)
-    simple: dict[str, Callable[[ClientRecord], CellValue]] = {
-        "segment": lambda rec: segment_label(rec.rfm_segment, lang),
-        "abc": lambda rec: rec.abc,
-        "xyz": lambda rec: rec.xyz,
-        "vip": lambda rec: "VIP" if rec.vip else None,
-        "temperature": lambda rec: temperature_label(rec.temperature, lang),
-        "last_order": lambda rec: rec.last_order,
-    }
-    found = simple.get(key)
-    if found is not None:
-        return found
-    return lambda rec: _value_of(rec, key, lang)
 
 
 def _value_of(rec: ClientRecord, key: str, lang: str) -> CellValue:

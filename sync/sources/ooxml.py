@@ -21,7 +21,7 @@ import os
 import re
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -29,10 +29,8 @@ from lxml import etree
 from sync.errors import SheetNotFoundError, SourceError
 from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet, WritePlan
 from sync.sources.ooxml_ahead import Built, ToolSheetsAhead
-from sync.sources.ooxml_comments import CommentsBytes, UnsureText
+from sync.sources.ooxml_comments import edit_comments
 from sync.sources.ooxml_notes import (
-    CommentsPart,
-    FreshComments,
     VmlPart,
     used_shape_space,
     wanted_keys,
@@ -337,17 +335,7 @@ class _Writer:
         ):
             return  # the same notes as our last write, in parts nobody touched since
         old = self._maybe(comments_part) if comments_part else None
-        comments: FreshComments | CommentsBytes | CommentsPart
-        comments = (
-            FreshComments(label)
-            if old is None
-            else (CommentsBytes.parse(old) or CommentsPart(old, label))
-        )
-        try:
-            nstats = comments.apply(wanted, keep, self.author, recorded)
-        except UnsureText:  # a note only an XML parser reads right
-            comments = CommentsPart(cast(bytes, old), label)
-            nstats = comments.apply(wanted, keep, self.author, recorded)
+        comments, nstats = edit_comments(old, label, wanted, keep, self.author, recorded)
         self.record.notes[edits.sheet] = comments.tool_notes(self.author)
         self.notes[2] += nstats.notes_skipped
         if not (nstats.notes_set or nstats.notes_removed):

@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from sync.sources.ooxml_cells import column_letters
-from sync.sources.ooxml_notes import NoteStats, _cell, decide_notes, note_key
+from sync.sources.ooxml_notes import (
+    CommentsPart,
+    FreshComments,
+    NoteStats,
+    _cell,
+    decide_notes,
+    note_key,
+    text_element,
+)
 
 _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml\b[^>]*\?>)?\s*")
 _ENCODING = re.compile(rb"""\bencoding\s*=\s*["']([^"']*)["']""")
@@ -35,6 +43,30 @@ _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # what only a full XML parser handles: markup declarations, CDATA, comments, prefixed names
 _UNSUPPORTED = re.compile(rb"<!|<\w+:(?:comment|t|text|author)\b")
+
+
+def edit_comments(
+    old: bytes | None,
+    label: str,
+    wanted: dict[tuple[int, int], str],
+    keep: set[tuple[int, int]],
+    author: str,
+    recorded: frozenset[str],
+) -> tuple[FreshComments | CommentsBytes | CommentsPart, NoteStats]:
+    """A sheet's notes part (``old``; None: the sheet has none) with the tool's notes made
+    exactly ``wanted``: its editor, to write it out, and what changed. The byte editor where
+    it can; the tree editor for a part, or a note, only an XML parser reads right."""
+    if old is None:
+        fresh = FreshComments(label)
+        return fresh, fresh.apply(wanted, keep, author, recorded)
+    found = CommentsBytes.parse(old)
+    if found is not None:
+        try:
+            return found, found.apply(wanted, keep, author, recorded)
+        except UnsureText:
+            pass
+    tree = CommentsPart(old, label)
+    return tree, tree.apply(wanted, keep, author, recorded)
 
 
 class UnsureText(Exception):
@@ -159,13 +191,14 @@ class CommentsBytes:
             texts[i] = text
         for i, text in decided.rewrite:
             aid = self._author_id(author, create=True)
-            self._replaced[i] = _rebuilt(comments[i], str(aid), text)
+            self._replaced[i] = _rebuilt(comments[i], str(aid), self._body(text))
             texts[i] = text
         keys = []
         for cell, text in decided.add:
             aid = self._author_id(author, create=True)
             ref = f"{column_letters(cell[1])}{cell[0]}"
-            self._added.append(_element(f'ref="{ref}" authorId="{aid}"'.encode(), text))
+            start = f'<comment ref="{ref}" authorId="{aid}">'.encode()
+            self._added.append(start + self._body(text) + _COMMENT_END)
             keys.append(note_key(cell, text))
         # the record's keys: every comment of the tool's author once the part is written
         final_id = self._author_id(author, create=False)
@@ -226,9 +259,10 @@ class CommentsBytes:
     # ----------------------------------------------------------------- texts
 
     def _body(self, text: str) -> bytes:
+        """The ``<text>`` element of ``text`` as the tool writes it (built once per text)."""
         found = self._bodies.get(text)
         if found is None:
-            found = self._bodies[text] = _body(text)
+            found = self._bodies[text] = text_element(text).encode()
         return found
 
     def _text_of(self, c: _Comment) -> str:
@@ -266,10 +300,14 @@ def _comments(data: bytes, start: int, end: int) -> list[_Comment] | None:
         if data[tag_end - 1 : tag_end] == b"/":
             head, body, close = data[at + 8 : tag_end - 1], None, tag_end + 1
         else:
-            stop = find(_CLOSE, tag_end, end)
+            stop = find(_COMMENT_END, tag_end, end)
             if stop < 0:
                 return None
-            head, body, close = data[at + 8 : tag_end], data[tag_end + 1 : stop], stop + len(_CLOSE)
+            head, body, close = (
+                data[at + 8 : tag_end],
+                data[tag_end + 1 : stop],
+                stop + len(_COMMENT_END),
+            )
         usual = _USUAL.match(head)
         if usual is not None:
             ref, author_id = usual.group(1).decode(), usual.group(2).decode()
@@ -283,7 +321,7 @@ def _comments(data: bytes, start: int, end: int) -> list[_Comment] | None:
     return out
 
 
-_CLOSE = b"</comment>"
+_COMMENT_END = b"</comment>"
 _AFTER_NAME = (b" ", b"\t", b"\n", b"\r", b">", b"/")
 
 
@@ -320,26 +358,15 @@ def _entity(m: re.Match[str]) -> str:
     return _NAMED[name]
 
 
-def _body(text: str) -> bytes:
-    # as lxml writes text: a carriage return as a reference, or a parser would read a line feed
-    return b'<text><t xml:space="preserve">' + escape(text, _CR).encode() + b"</t></text>"
-
-
-_CR = {"\r": "&#13;"}
-
-
-def _element(attrs: bytes, text: str) -> bytes:
-    return b"<comment " + attrs + b">" + _body(text) + b"</comment>"
-
-
 _AUTHOR_ID = re.compile(rb"""(\sauthorId\s*=\s*)(?:"[^"]*"|'[^']*')""")
 
 
-def _rebuilt(c: _Comment, author_id: str, text: str) -> bytes:
-    """The comment with the tool's author and ``text``, its other attributes kept."""
+def _rebuilt(c: _Comment, author_id: str, body: bytes) -> bytes:
+    """The comment with the tool's author and ``body`` (its ``<text>``), its other attributes
+    kept."""
     attrs, n = _AUTHOR_ID.subn(
         lambda m: m.group(1) + b'"' + author_id.encode() + b'"', c.attrs, count=1
     )
     if not n:
         attrs = attrs.rstrip() + b' authorId="' + author_id.encode() + b'"'
-    return b"<comment" + attrs.rstrip() + b">" + _body(text) + b"</comment>"
+    return b"<comment" + attrs.rstrip() + b">" + body + _COMMENT_END

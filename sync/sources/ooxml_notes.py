@@ -103,13 +103,6 @@ def decide_notes(
         else:
             staff.add(cell)
     planned: dict[str, str] = {}
-
-    def planned_text(text: str) -> str:
-        found = planned.get(text)
-        if found is None:
-            found = planned[text] = note_text(text)
-        return found
-
     out: NoteDecisions[E] = NoteDecisions()
     for cell, el in existing.items():
         if cell in keep:
@@ -118,7 +111,7 @@ def decide_notes(
         if text is None or cell in staff:
             out.remove.append((cell, el))
             continue
-        now = planned_text(text)
+        now = planned_text(text, planned)
         if has_text(el, now) and by_tool(el):
             out.same.append((el, now))
         else:
@@ -129,8 +122,17 @@ def decide_notes(
         if cell in staff:
             out.skipped += 1
             continue
-        out.add.append((cell, planned_text(wanted[cell])))
+        out.add.append((cell, planned_text(wanted[cell], planned)))
     return out
+
+
+def planned_text(text: str, seen: dict[str, str]) -> str:
+    """:func:`note_text` of a planned note, each text converted once per part (tens of
+    thousands of notes share a few hundred texts)."""
+    found = seen.get(text)
+    if found is None:
+        found = seen[text] = note_text(text)
+    return found
 
 
 def _parse_cell(ref: str) -> tuple[int, int] | None:
@@ -150,9 +152,10 @@ def _cell(ref: str) -> tuple[int, int] | None:
 
 
 def _note_key(cell: tuple[int, int], text: str) -> str:
-    return f"{column_letters(cell[1])}{cell[0]}:{_text_digest(text)}"
+    return f"{_letters(cell[1])}{cell[0]}:{_text_digest(text)}"
 
 
+@functools.lru_cache(maxsize=65536)  # tens of thousands of notes share a few hundred texts
 def _text_digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
 
@@ -203,6 +206,15 @@ def note_text(text: str) -> str:
     return found
 
 
+_CR = {"\r": "&#13;"}
+
+
+def text_element(text: str) -> str:
+    """A note's ``<text>`` as the tool writes it: a carriage return as a reference (as lxml
+    writes it), or a parser would read it back as a line feed."""
+    return f'<text><t xml:space="preserve">{escape(text, _CR)}</t></text>'
+
+
 def wanted_keys(wanted: dict[tuple[int, int], str]) -> set[str]:
     """The record's keys of the notes ``wanted`` (cell -> planned text)."""
     if not incremental.remembering_rows():
@@ -231,29 +243,12 @@ class FreshComments:
         recorded: frozenset[str] = frozenset(),
     ) -> NoteStats:
         self._author = author
-        # tens of thousands of notes share a few hundred texts: convert each text once
-        texts: dict[str, str] = {}
-        notes: dict[tuple[int, int], str] = {}
-        for cell in sorted(wanted):
-            planned = wanted[cell]
-            text = texts.get(planned)
-            if text is None:
-                text = texts[planned] = note_text(planned)
-            notes[cell] = text
-        self._notes = notes
-        return NoteStats(notes_set=len(notes), added=list(notes))
+        planned: dict[str, str] = {}
+        self._notes = {cell: planned_text(wanted[cell], planned) for cell in sorted(wanted)}
+        return NoteStats(notes_set=len(self._notes), added=list(self._notes))
 
     def tool_notes(self, author: str) -> frozenset[str]:
-        if incremental.remembering_rows():
-            return frozenset(note_key(cell, text) for cell, text in self._notes.items())
-        digests: dict[str, str] = {}
-        keys = []
-        for (row, col), text in self._notes.items():
-            digest = digests.get(text)
-            if digest is None:
-                digest = digests[text] = _text_digest(text)
-            keys.append(f"{_letters(col)}{row}:{digest}")
-        return frozenset(keys)
+        return frozenset(note_key(cell, text) for cell, text in self._notes.items())
 
     @property
     def empty(self) -> bool:
@@ -265,12 +260,8 @@ class FreshComments:
         for (r, c), text in self._notes.items():
             body = escaped.get(text)
             if body is None:
-                # a carriage return as a reference: a parser would read it as a line feed
-                body = escaped[text] = escape(text, {"\r": "&#13;"})
-            parts.append(
-                f'<comment ref="{_letters(c)}{r}" authorId="0"><text>'
-                f'<t xml:space="preserve">{body}</t></text></comment>'
-            )
+                body = escaped[text] = text_element(text)
+            parts.append(f'<comment ref="{_letters(c)}{r}" authorId="0">{body}</comment>')
         comments = "".join(parts)
         return (
             "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"

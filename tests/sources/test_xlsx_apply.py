@@ -313,24 +313,24 @@ def test_a_write_that_does_not_read_back_is_never_put_in_place(
 def test_notes_are_not_reparsed_when_an_edit_leaves_them_as_they_were(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sync.sources import ooxml
+    from sync.sources import ooxml_comments
 
     parsed: list[str] = []
-    real = ooxml.CommentsPart  # type: ignore[attr-defined]
+    real = ooxml_comments.CommentsPart
 
     class Counting(real):  # type: ignore[misc, valid-type]
         def __init__(self, data: bytes | None, label: str) -> None:
             parsed.append(label)
             super().__init__(data, label)
 
-    monkeypatch.setattr(ooxml, "CommentsPart", Counting)
-    real_parse = ooxml.CommentsBytes.parse  # type: ignore[attr-defined]
+    monkeypatch.setattr(ooxml_comments, "CommentsPart", Counting)
+    real_parse = ooxml_comments.CommentsBytes.parse
 
     def counting_parse(data: bytes) -> Any:
         parsed.append("bytes")
         return real_parse(data)
 
-    monkeypatch.setattr(ooxml.CommentsBytes, "parse", counting_parse)  # type: ignore[attr-defined]
+    monkeypatch.setattr(ooxml_comments.CommentsBytes, "parse", counting_parse)
     path = _workbook(tmp_path / "clients.xlsx")
     assert _sync(path).applied.status == "applied"  # type: ignore[union-attr]
     sheet = "xl/worksheets/sheet1.xml"  # openpyxl's name for Клиенты
