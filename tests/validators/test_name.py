@@ -134,3 +134,21 @@ def test_repaired_names_are_clean_on_the_next_pass(text: str) -> None:
     again = check_names([first.normalized])[0]
     assert again.normalized == first.normalized
     assert [f.code for f in again.findings if f.code != "name.mixed_scripts"] == []
+
+
+@given(
+    st.lists(
+        st.text(
+            alphabet="иванпетрсоїґ'’-.ИВАНПЕТРСОЇaeopcxyiAEKMHOPCTXIЫё Ddl\u0306\u00a0\t1",
+            max_size=12,
+        ),
+        max_size=4,
+    ).map(" ".join)
+)
+def test_verdicts_from_remembered_words_are_the_full_checks(text: str) -> None:
+    """The per-word shortcut gives exactly the verdict of the full check, on any text and
+    whichever words an earlier value left in memory."""
+    from validators.name import _check_one, _check_plain
+
+    assert _check_one(text) == _check_plain(text)
+    assert _check_one(text) == _check_plain(text)  # the second time from remembered words
