@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 
@@ -145,6 +145,15 @@ LONG_LIVED = frozenset({"watch", "excel-serve"})
 
 class _Process:
     one_shot = False  # set by main(): this process runs one command and ends
+    # What a one-shot command's result holds (a pass's records, the plan: millions of small
+    # objects) is left for the process's end, which frees it all at once: released at the
+    # command's return, it took ~0.2 s of deallocation for 100 000 clients.
+    kept: ClassVar[list[object]] = []
+
+    @classmethod
+    def keep(cls, result: object) -> None:
+        if cls.one_shot:
+            cls.kept.append(result)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -205,6 +214,7 @@ def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: b
     finally:
         progress.close()
         src.close()
+    _Process.keep(result)
     for line in summary_lines(result.outcome):
         click.echo(line)
     if result.applied is None:

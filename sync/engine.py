@@ -11,9 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeGuard, cast, get_args
-
-import pandas as pd
+from typing import TYPE_CHECKING, TypeGuard, cast, get_args
 
 from sync.config import ROLE_FIELDS, Config, SegmentsConfig, SheetConfig
 from sync.dedupe import find_duplicates
@@ -41,17 +39,20 @@ from sync.model import (
     Fix,
     Outcome,
     Problem,
+    SegmentRow,
     SheetGrid,
     Snapshot,
     TableInfo,
 )
-from sync.segments import SegmentRow, segment_rows
 from validators.base import FieldCheck, Finding
 from validators.choices import check_amounts, check_choices, check_consent
 from validators.dates import check_dates
 from validators.email import check_emails
 from validators.name import check_names
 from validators.phone import check_phones
+
+if TYPE_CHECKING:  # pandas is imported by the history's code: a forked worker's, on two cores
+    import pandas as pd
 
 NAME_FIELDS = ("name", "last_name", "first_name", "middle_name")
 PHONE_FIELDS = ("phone", "phone2")
@@ -88,7 +89,12 @@ class _History:
 def _history(
     tables: dict[str, _Table], ids: list[str | None], config: Config, as_of: dt.date
 ) -> _History:
-    """Orders, interactions, segments and rhythm: they need the clients' IDs, not their checks."""
+    """Orders, interactions, segments and rhythm: they need the clients' IDs, not their checks.
+
+    Only this part of a pass uses pandas, so it is imported here: on two cores a forked worker
+    does, and the parent process never loads it."""
+    from sync.segments import segment_rows
+
     found: list[Problem] = []
     lang = config.language
     orders = _orders_frame(
@@ -639,6 +645,8 @@ def _orders_frame(
     fixes: list[Fix],
     lang: str,
 ) -> pd.DataFrame:
+    import pandas as pd
+
     if table is None or "client_id" not in table.raw:
         return pd.DataFrame(
             {
@@ -679,6 +687,8 @@ def _interactions_frame(
     fixes: list[Fix],
     lang: str,
 ) -> pd.DataFrame:
+    import pandas as pd
+
     if table is None or "client_id" not in table.raw:
         return pd.DataFrame(
             {"client_id": pd.Series([], dtype=object), "date": pd.Series([], dtype=object)}

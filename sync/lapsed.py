@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where frames are used: a pass's parent process never needs it
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ def lapsed_regulars(
     ``orders`` has ``client_id`` and ``date`` (``datetime.date``); orders after ``as_of`` and
     without a date are ignored. Several orders on one day count as one visit.
     """
+    import pandas as pd
+
     frame = orders[["client_id", "date", *(["day"] if "day" in orders else [])]].dropna()
     # only clients with enough orders can be regulars: drop the rest before any date work
     counts = frame["client_id"].value_counts()

@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sync.config import SegmentsConfig
 from sync.demographics import (
@@ -25,6 +24,9 @@ from sync.geo import canonical_city, phone_place
 from sync.lapsed import ContactHistory, Lapse, interaction_history, lapsed_regulars
 from sync.model import ClientRecord
 from sync.rules import CompiledRule, Type, compile_rule
+
+if TYPE_CHECKING:  # pandas is imported where frames are made (not by a pass's parent process)
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)

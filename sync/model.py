@@ -283,3 +283,23 @@ class AuditEntry:
 def audit_text(value: object) -> str | None:
     """A cell value as the audit log keeps it."""
     return None if value is None else str(value)
+
+
+# One client's segment values, as sync.segments computes them (rfm score, orders, last order,
+# R, F, M, RFM segment, ABC, XYZ, VIP, temperature, recency days, XYZ cv, orders in 365 days).
+SegmentRow = tuple[
+    float,
+    int,
+    dt.date | None,
+    int | None,
+    int | None,
+    int | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    str,
+    int | None,
+    float | None,
+    int,
+]

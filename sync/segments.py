@@ -17,6 +17,7 @@ import pandas as pd
 
 from sync.config import SegmentsConfig
 from sync.incremental import Recent, Same, register
+from sync.model import SegmentRow
 
 SEGMENT_COLUMNS = (
     "revenue",
@@ -118,7 +119,8 @@ def compute_segments(
     )
     abc_low, abc_high = cfg.abc
     classes = np.where(before < abc_low, "A", np.where(before < abc_high, "B", "C"))
-    abc = dict(zip(paying["client_id"], classes, strict=True))
+    # plain str, not numpy's: a record's class must not need numpy to be read (or pickled)
+    abc = dict(zip(paying["client_id"], classes.tolist(), strict=True))
 
     # XYZ: monthly revenue over the 12 full months before the as_of month
     start, end = _window(as_of)
@@ -226,22 +228,6 @@ def _hot_ids(
 
 # revenue, orders, last order, R, F, M, RFM segment, ABC, XYZ, VIP, temperature,
 # recency days, XYZ coefficient of variation, orders in the last 365 days
-SegmentRow = tuple[
-    float,
-    int,
-    dt.date | None,
-    int | None,
-    int | None,
-    int | None,
-    str | None,
-    str | None,
-    str | None,
-    bool,
-    str,
-    int | None,
-    float | None,
-    int,
-]
 
 
 @dataclass(frozen=True, slots=True)

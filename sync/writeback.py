@@ -264,18 +264,21 @@ def _assign_ids(outcome: Outcome, table: TableInfo, grid: SheetGrid) -> dict[int
     if not outcome.rows_without_id:
         return {}
     prefix, width, top = "C", 6, 0
-    counts: dict[tuple[str, int], int] = defaultdict(int)
-    for rec in outcome.records:
-        m = _ID_PATTERN.match(rec.id or "")
-        if m:
-            counts[(m.group(1), len(m.group(2)))] += 1
-    if counts:
-        prefix, width = max(counts, key=counts.__getitem__)
     used = {rec.id for rec in outcome.records if rec.id} | set(outcome.referenced_ids)
+    # each distinct ID split once into (prefix, number)
+    split: dict[str, tuple[str, str]] = {}
     for existing in used:
         m = _ID_PATTERN.match(existing)
-        if m and m.group(1) == prefix:
-            top = max(top, int(m.group(2)))
+        if m:
+            split[existing] = (m.group(1), m.group(2))
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    for rec in outcome.records:
+        found = split.get(rec.id) if rec.id else None
+        if found:
+            counts[(found[0], len(found[1]))] += 1
+    if counts:
+        prefix, width = max(counts, key=counts.__getitem__)
+    top = max((int(n) for p, n in split.values() if p == prefix), default=0)
     out: dict[int, str] = {}
     for row in outcome.rows_without_id:
         top += 1

@@ -28,10 +28,9 @@ from lxml import etree
 
 from sync.errors import SheetNotFoundError, SourceError
 from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet, WritePlan
-from sync.sources.ooxml_ahead import Built, ToolSheetsAhead
-from sync.sources.ooxml_comments import edit_comments
+from sync.sources.ooxml_ahead import Built, NotesAhead, NotesJob, ToolSheetsAhead, fork_usable
+from sync.sources.ooxml_comments import NotesDone, notes_parts
 from sync.sources.ooxml_notes import (
-    VmlPart,
     used_shape_space,
     wanted_keys,
 )
@@ -48,6 +47,7 @@ from sync.sources.ooxml_parts import (
     REL_VML,
     REL_WORKSHEET,
     ContentTypes,
+    Rel,
     Rels,
     attrs_of,
     free_name,
@@ -77,6 +77,19 @@ _DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
 _RECORD_PART = re.compile(r"customXml/item\d+\.xml")
 _DEFLATE_AHEAD = 1 << 20  # parts this big are compressed in the background once final
+
+
+@dataclass(frozen=True, slots=True)
+class _NotesInput:
+    """What editing a sheet's notes starts from (see :meth:`_Writer._notes_input`)."""
+
+    rels_part: str
+    rels: Rels  # the sheet's relationships, changed in place when parts are added / dropped
+    found: list[Rel]  # its comments relationships
+    comments_part: str | None
+    wanted: dict[tuple[int, int], str]
+    keep: set[tuple[int, int]]
+    recorded: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +154,9 @@ class _Writer:
         self._sst: list[str] | None = None
         self._shape_space: tuple[set[int], set[int]] | None = None
         self._deflater: Deflater | None = None
+        # per sheet: its notes' input (None: nothing to do), made once
+        self._note_inputs: dict[str, _NotesInput | None] = {}
+        self._notes_ahead: NotesAhead | None = None
 
     # ----------------------------------------------------------------- reading the package
 
@@ -220,6 +236,7 @@ class _Writer:
             lambda sheet: tool_sheet_digest(sheet, self.date1904),
             self._tool_sheet_unchanged,
         )
+        self._notes_ahead = self._start_notes(todo)
         try:
             self.pkg.prefetch(self.sheets[e.sheet][0] for e in todo if e.sheet in self.sheets)
             for edits in todo:
@@ -234,6 +251,8 @@ class _Writer:
         finally:
             if ahead is not None:
                 ahead.cancel()
+            if self._notes_ahead is not None:
+                self._notes_ahead.cancel()
         if self.styles.dirty:
             self.out[self.styles_part] = self.styles.to_bytes()
         if self.ct.changed:
@@ -305,9 +324,15 @@ class _Writer:
         ctx = CellContext(self.styles, self.date1904, self._shared, label, SheetStats())
         sheet.apply(by_row, ctx, (part, self.style_context, self.date1904))
         sheet.widen_dimension(ctx.stats)
-        if self._deflater and sheet.data is not original and len(sheet.data) > _DEFLATE_AHEAD:
-            # compressed while the notes are edited; a note edit that changes the sheet again
-            # (its legacy drawing) gives new bytes, which are compressed afresh
+        notes = self._notes_input(edits, part, label)
+        if (
+            self._deflater
+            and sheet.data is not original
+            and len(sheet.data) > _DEFLATE_AHEAD
+            and not (notes and notes.wanted and sheet.legacy_drawing_id() is None)
+        ):
+            # compressed while the notes are edited. Not when the notes will give the sheet
+            # its legacy drawing: the sheet's final bytes are compressed once they are known.
             self._deflater.submit(part, sheet.data)
         for name in ("cells_changed", "fills_set", "fills_removed"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(ctx.stats, name))
@@ -315,7 +340,14 @@ class _Writer:
         if sheet.data != self.pkg.read(part):
             self.out[part] = sheet.data
 
-    def _edit_notes(self, edits: SheetEdits, part: str, sheet: SheetPart, label: str) -> None:
+    def _notes_input(self, edits: SheetEdits, part: str, label: str) -> _NotesInput | None:
+        """What editing ``part``'s notes starts from; None when there is nothing to do."""
+        if edits.sheet in self._note_inputs:
+            return self._note_inputs[edits.sheet]
+        self._note_inputs[edits.sheet] = found = self._new_notes_input(edits, part, label)
+        return found
+
+    def _new_notes_input(self, edits: SheetEdits, part: str, label: str) -> _NotesInput | None:
         wanted = {(e.row, e.col): e.note for e in edits.cells if isinstance(e.note, str)}
         rels_part = rels_name(part)
         rels = Rels(self._maybe(rels_part), f"{label} rels")
@@ -325,7 +357,7 @@ class _Writer:
         keep = {(e.row, e.col) for e in edits.cells if e.note is KEEP} if comments_part else set()
         if comments_part is None and not wanted:
             self.record.notes.pop(edits.sheet, None)
-            return  # no notes there and none wanted: nothing to do
+            return None  # no notes there and none wanted: nothing to do
         recorded = self.record.notes.get(edits.sheet, frozenset())
         if (
             comments_part
@@ -333,24 +365,75 @@ class _Writer:
             and self._notes_as_we_left_them(edits.sheet, part, rels)
             and wanted_keys(wanted) == recorded
         ):
-            return  # the same notes as our last write, in parts nobody touched since
-        old = self._maybe(comments_part) if comments_part else None
-        comments, nstats = edit_comments(old, label, wanted, keep, self.author, recorded)
-        self.record.notes[edits.sheet] = comments.tool_notes(self.author)
-        self.notes[2] += nstats.notes_skipped
-        if not (nstats.notes_set or nstats.notes_removed):
+            return None  # the same notes as our last write, in parts nobody touched since
+        return _NotesInput(rels_part, rels, found, comments_part, wanted, keep, recorded)
+
+    def _start_notes(self, todo: list[SheetEdits]) -> NotesAhead | None:
+        """A worker making the notes parts while the rows are rewritten — only when every
+        sheet whose notes change has no VML drawing yet (the first write of notes)."""
+        if not fork_usable():
+            return None
+        jobs = []
+        for edits in todo:
+            found = self.sheets.get(edits.sheet)
+            if found is None or found[1] != REL_WORKSHEET:
+                continue
+            label = f"{self.pkg.label}, sheet '{edits.sheet}'"
+            notes = self._notes_input(edits, found[0], label)
+            if notes is None:
+                continue
+            if notes.rels.by_type(REL_VML):
+                return None
+            old = self._maybe(notes.comments_part) if notes.comments_part else None
+            jobs.append(NotesJob(edits.sheet, label, old, notes.wanted, notes.keep, notes.recorded))
+        return NotesAhead.start(jobs, self.author, self._shapes()) if jobs else None
+
+    def _edit_notes(self, edits: SheetEdits, part: str, sheet: SheetPart, label: str) -> None:
+        notes = self._notes_input(edits, part, label)
+        if notes is None:
             return
-        self.notes[0] += nstats.notes_set
-        self.notes[1] += nstats.notes_removed
+        rels = notes.rels
         vml_rid = sheet.legacy_drawing_id()
         vml_rel = rels.by_id(vml_rid) if vml_rid else None
         vml_part = resolve(part, vml_rel.target) if vml_rel else None
-        vml = VmlPart(self._maybe(vml_part) if vml_part else None, label)
-        vml.remove_notes(nstats.removed)
-        used, blocks = self._shapes()
-        vml.add_notes(nstats.added, used, blocks)
+        ahead = self._notes_ahead
+        done = ahead.result(edits.sheet) if ahead is not None else None
+        if done is None and ahead is not None and not ahead.failed():
+            raise SourceError(f"{label}: the notes were not made")  # a bug, not bad input
+        if done is None:
+            old = self._maybe(notes.comments_part) if notes.comments_part else None
+            done = notes_parts(
+                old,
+                lambda: self._maybe(vml_part) if vml_part else None,
+                label,
+                notes.wanted,
+                notes.keep,
+                self.author,
+                notes.recorded,
+                self._shapes,
+            )
+        self._put_notes(edits.sheet, part, sheet, notes, done, vml_rid, vml_part)
+
+    def _put_notes(
+        self,
+        sheet_name: str,
+        part: str,
+        sheet: SheetPart,
+        notes: _NotesInput,
+        done: NotesDone,
+        vml_rid: str | None,
+        vml_part: str | None,
+    ) -> None:
+        """Put a sheet's new notes parts in the package (and drop emptied ones)."""
+        self.record.notes[sheet_name] = done.tool_notes
+        self.notes[2] += done.notes_skipped
+        if not done.changed:
+            return
+        self.notes[0] += done.notes_set
+        self.notes[1] += done.notes_removed
+        rels, comments_part, found = notes.rels, notes.comments_part, notes.found
         # comments part
-        if comments.empty:
+        if done.comments is None:
             if comments_part and found:
                 self._drop(comments_part, rels, found[0].id)
         else:
@@ -358,9 +441,9 @@ class _Writer:
                 comments_part = free_name(self._names(), "xl/comments{}.xml")
                 rels.add(REL_COMMENTS, relative(part, comments_part))
                 self.ct.ensure(comments_part, CT_COMMENTS)
-            self.out[comments_part] = comments.to_bytes()
+            self.out[comments_part] = done.comments
         # VML drawing
-        if not vml.has_shapes:
+        if done.vml is None:
             if vml_part and vml_rid:
                 self._drop(vml_part, rels, vml_rid)
                 sheet.set_legacy_drawing(None)
@@ -369,11 +452,11 @@ class _Writer:
             rid = rels.add(REL_VML, relative(part, vml_part))
             self.ct.ensure_default("vml", CT_VML)
             sheet.set_legacy_drawing(rid)
-            self.out[vml_part] = vml.data
-        elif vml.changed:
-            self.out[vml_part] = vml.data
+            self.out[vml_part] = done.vml
+        elif done.vml_changed:
+            self.out[vml_part] = done.vml
         if rels.changed:
-            self.out[rels_part] = rels.data
+            self.out[notes.rels_part] = rels.data
 
     def _drop(self, name: str, rels: Rels, rel_id: str) -> None:
         rels.remove(rel_id)

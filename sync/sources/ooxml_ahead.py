@@ -1,7 +1,14 @@
-"""Build the tool sheets (Problems, Summary) in a forked worker while the writer edits the
-staff sheets: the two are independent but for style indexes, so the worker renders with
-placeholder styles (:func:`build_tool_sheet_unstyled`) and the writer resolves them afterwards
-in the order a sequential build would have created them — the package is byte-identical.
+"""Forked workers for the writer, while it rewrites the staff sheets' rows:
+
+- :class:`ToolSheetsAhead` builds the tool sheets (Problems, Summary). They are independent of
+  the staff sheets but for style indexes, so the worker renders with placeholder styles
+  (:func:`build_tool_sheet_unstyled`) and the writer resolves them afterwards in the order a
+  sequential build would have created them;
+- :class:`NotesAhead` makes the staff sheets' comments parts and VML drawings
+  (:func:`notes_parts`) — for sheets without a VML drawing yet, so that which drawing a sheet's
+  notes go to does not depend on the rows being rewritten.
+
+Either way the package is byte-identical to a sequential write.
 
 The worker is a :class:`sync.forked.Ahead` (Linux, single-threaded processes only: the CLI,
 not the daemon), started only for tool sheets big enough to be worth it. Any failure of the
@@ -11,12 +18,22 @@ worker means the writer builds the sheets itself, as without it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sync.forked import Ahead, fork_usable
 from sync.model import ToolSheet
+from sync.sources.ooxml_comments import NotesDone, notes_parts
 from sync.sources.ooxml_toolsheet import StyleKey, build_tool_sheet_unstyled
 
-__all__ = ["MIN_ROWS", "Built", "ToolSheetsAhead", "fork_usable"]
+__all__ = [
+    "MIN_NOTES",
+    "MIN_ROWS",
+    "Built",
+    "NotesAhead",
+    "NotesJob",
+    "ToolSheetsAhead",
+    "fork_usable",
+]
 
 # Below this many rows in all tool sheets together a fork costs more than it saves.
 MIN_ROWS = 20_000
@@ -65,4 +82,71 @@ class ToolSheetsAhead:
 
     def cancel(self) -> None:
         """Stop and reap the worker (the writer failed, or did not need it)."""
+        self._worker.cancel()
+
+
+# Below this many planned notes in all sheets together a fork costs more than it saves.
+MIN_NOTES = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class NotesJob:
+    """The inputs of :func:`notes_parts` for one sheet that has no VML drawing yet."""
+
+    sheet: str
+    label: str
+    old_comments: bytes | None
+    wanted: dict[tuple[int, int], str]
+    keep: set[tuple[int, int]]
+    recorded: frozenset[str]
+
+
+class NotesAhead:
+    """A worker making the notes parts of some sheets; :meth:`result` collects them."""
+
+    def __init__(self, worker: Ahead[dict[str, NotesDone]]) -> None:
+        self._worker = worker
+        self._done: dict[str, NotesDone] | None = None
+        self._collected = False
+
+    @classmethod
+    def start(
+        cls, jobs: Sequence[NotesJob], author: str, shapes: tuple[set[int], set[int]]
+    ) -> NotesAhead | None:
+        """Fork a worker for ``jobs`` (in sheet order: new notes take shape ids in that order
+        from ``shapes``, the workbook's ids in use); None when not worth it or not possible."""
+        if sum(len(job.wanted) for job in jobs) < MIN_NOTES:
+            return None
+
+        def build() -> dict[str, NotesDone]:
+            return {
+                job.sheet: notes_parts(
+                    job.old_comments,
+                    lambda: None,
+                    job.label,
+                    job.wanted,
+                    job.keep,
+                    author,
+                    job.recorded,
+                    lambda: shapes,
+                )
+                for job in jobs
+            }
+
+        worker = Ahead.start(build, lambda found: isinstance(found, dict))
+        return cls(worker) if worker is not None else None
+
+    def result(self, sheet: str) -> NotesDone | None:
+        """The notes of ``sheet`` as the worker made them; None when it failed (then the
+        writer makes every sheet's notes itself, so shape ids are given out in one place)."""
+        if not self._collected:
+            self._collected = True
+            self._done = self._worker.result()
+        return self._done.get(sheet) if self._done is not None else None
+
+    def failed(self) -> bool:
+        """Collected, and the worker gave nothing."""
+        return self._collected and self._done is None
+
+    def cancel(self) -> None:
         self._worker.cancel()

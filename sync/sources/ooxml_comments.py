@@ -14,6 +14,7 @@ A property test checks both give the same notes, counts and record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -22,6 +23,7 @@ from sync.sources.ooxml_notes import (
     CommentsPart,
     FreshComments,
     NoteStats,
+    VmlPart,
     _cell,
     decide_notes,
     note_key,
@@ -67,6 +69,59 @@ def edit_comments(
             pass
     tree = CommentsPart(old, label)
     return tree, tree.apply(wanted, keep, author, recorded)
+
+
+@dataclass(frozen=True, slots=True)
+class NotesDone:
+    """A sheet's notes parts with the tool's notes made as planned (:func:`notes_parts`)."""
+
+    tool_notes: frozenset[str]  # the record's keys of the tool's notes now in the part
+    notes_set: int
+    notes_removed: int
+    notes_skipped: int
+    comments: bytes | None  # the new comments part; None: it is left without comments
+    vml: bytes | None  # the new VML drawing; None: it is left without shapes
+    vml_changed: bool
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.notes_set or self.notes_removed)
+
+
+def notes_parts(
+    old_comments: bytes | None,
+    old_vml: Callable[[], bytes | None],
+    label: str,
+    wanted: dict[tuple[int, int], str],
+    keep: set[tuple[int, int]],
+    author: str,
+    recorded: frozenset[str],
+    shapes: Callable[[], tuple[set[int], set[int]]],
+) -> NotesDone:
+    """A sheet's comments part and VML drawing (``old_comments``, ``old_vml()``; None: none
+    yet) with the tool's notes exactly ``wanted``. ``shapes()`` gives the workbook's shape
+    ids in use (the sets are updated with the ids given to new notes). Both are asked only
+    when a note changes."""
+    comments, stats = edit_comments(old_comments, label, wanted, keep, author, recorded)
+    tool = comments.tool_notes(author)
+    done = NotesDone(
+        tool, stats.notes_set, stats.notes_removed, stats.notes_skipped, None, None, False
+    )
+    if not done.changed:
+        return done
+    vml = VmlPart(old_vml(), label)
+    vml.remove_notes(stats.removed)
+    used, blocks = shapes()
+    vml.add_notes(stats.added, used, blocks)
+    return NotesDone(
+        tool,
+        stats.notes_set,
+        stats.notes_removed,
+        stats.notes_skipped,
+        None if comments.empty else comments.to_bytes(),
+        vml.data if vml.has_shapes else None,
+        vml.changed,
+    )
 
 
 class UnsureText(Exception):

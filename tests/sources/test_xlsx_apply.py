@@ -395,3 +395,52 @@ def test_tool_sheets_built_in_a_forked_worker_give_the_same_package(
     again = _sync(there).applied
     assert again is not None and again.status == "unchanged"
     assert here.read_bytes() == there.read_bytes()
+
+
+def test_notes_made_by_a_forked_worker_give_the_same_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync import forked
+    from sync.sources import ooxml_ahead
+
+    if not ooxml_ahead.fork_usable():
+        pytest.skip("the worker is only forked on Linux from a single-threaded process")
+    here = _workbook(tmp_path / "clients.xlsx", rows=300)
+    copies = {}
+    for name in ("forked", "crashed"):
+        (tmp_path / name).mkdir()
+        copies[name] = tmp_path / name / "clients.xlsx"
+        copies[name].write_bytes(here.read_bytes())
+    started: list[object] = []
+    real_start = ooxml_ahead.NotesAhead.start
+
+    def recording(*args: Any) -> object:
+        found = real_start(*args)
+        started.append(found)
+        return found
+
+    monkeypatch.setattr(ooxml_ahead.NotesAhead, "start", recording)
+    monkeypatch.setattr(ooxml_ahead, "MIN_NOTES", 10**9)  # made here
+    first = _sync(here).applied
+    assert started == [None]
+    assert first is not None and first.status == "applied" and _commented(here)
+    monkeypatch.setattr(ooxml_ahead, "MIN_NOTES", 0)  # made by a worker
+    second = _sync(copies["forked"]).applied
+    assert started[1] is not None
+    assert second is not None and (second.status, second.detail) == (first.status, first.detail)
+    assert copies["forked"].read_bytes() == here.read_bytes()
+    # a worker that dies without an answer: the writer makes the notes itself
+    real_ahead = forked.Ahead.start
+
+    def crashing(fn: Any, accept: Any) -> Any:
+        return real_ahead(lambda: os._exit(3), accept)
+
+    monkeypatch.setattr(forked.Ahead, "start", crashing)
+    third = _sync(copies["crashed"]).applied
+    assert started[2] is not None
+    assert third is not None and (third.status, third.detail) == (first.status, first.detail)
+    assert copies["crashed"].read_bytes() == here.read_bytes()
+    # nothing changed since: the next sync writes nothing
+    monkeypatch.setattr(forked.Ahead, "start", real_ahead)
+    again = _sync(copies["forked"]).applied
+    assert again is not None and again.status == "unchanged"
