@@ -23,7 +23,7 @@ from sync.model import (
     Snapshot,
     WritePlan,
 )
-from sync.sources.base import Source
+from sync.sources.base import PreparesWrite, Source
 
 GSHEET_PREFIX = "gsheet:"
 
@@ -108,6 +108,8 @@ def sync(
             outcome = add_cross_file_duplicates(outcome, elsewhere)
         if progress:
             progress("planning")
+        if not dry_run and isinstance(source, PreparesWrite):
+            source.prepare_write(snapshot)  # e.g. inflate the sheets while the plan is made
         plan = plan_writeback(outcome, snapshot, config)
         if dry_run:
             return SyncResult(outcome, plan, None)

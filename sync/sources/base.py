@@ -7,7 +7,7 @@ applies a :class:`WritePlan`, refusing (``conflict``) when the storage changed s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from sync.model import ApplyResult, CellValue, Snapshot, WritePlan
 
@@ -32,6 +32,15 @@ class Source(Protocol):
 
     def close(self) -> None:
         """Release handles; the source must not be used afterwards."""
+        ...
+
+
+@runtime_checkable
+class PreparesWrite(Protocol):
+    """A source that can get ready for a write while the plan is being made."""
+
+    def prepare_write(self, snapshot: Snapshot) -> None:
+        """Start what :meth:`Source.apply` will need anyway (in the background); optional."""
         ...
 
 

@@ -67,7 +67,7 @@ from sync.sources.ooxml_toolsheet import (
     resolve_styles,
     tool_sheet_digest,
 )
-from sync.sources.ooxml_zip import Deflater, Package, PartOut, write_package
+from sync.sources.ooxml_zip import Deflater, Inflated, Package, PartOut, write_package
 
 __all__ = ["PackageWriteStats", "write_plan"]
 
@@ -104,14 +104,20 @@ class PackageWriteStats:
 
 
 def write_plan(
-    src: str | os.PathLike[str], plan: WritePlan, dst: BinaryIO, *, author: str = "clientbase"
+    src: str | os.PathLike[str],
+    plan: WritePlan,
+    dst: BinaryIO,
+    *,
+    author: str = "clientbase",
+    inflated: Inflated | None = None,
 ) -> PackageWriteStats | None:
     """Apply ``plan`` to the workbook ``src`` and write the new package to ``dst``.
 
     Returns None, writing nothing, when the plan would change nothing. Raises SourceError
     (naming the file and the sheet or part) for a damaged or unsupported package.
+    ``inflated``: parts of ``src`` decompressed beforehand (used where they still match).
     """
-    with Package(src) as pkg:
+    with Package(src, inflated) as pkg:
         try:
             return _Writer(pkg, plan, author).run(dst)
         except (etree.Error, UnicodeDecodeError, ValueError, IndexError, KeyError) as exc:

@@ -39,10 +39,23 @@ class PartOut:
     data: bytes | None  # new content; None: copy the original entry verbatim
 
 
-class Package:
-    """A read-only view of the source package; all errors become :class:`SourceError`."""
+# A zip entry as its central directory describes it: what inflated bytes read elsewhere (by
+# another handle on the same file) must match to stand for the entry's content.
+PartKey = tuple[int, int, int, int]  # CRC-32, compressed size, size, offset of the local header
+Inflated = dict[str, tuple[PartKey, bytes]]
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+
+def part_key(info: zipfile.ZipInfo) -> PartKey:
+    return (info.CRC, info.compress_size, info.file_size, info.header_offset)
+
+
+class Package:
+    """A read-only view of the source package; all errors become :class:`SourceError`.
+
+    ``inflated``: parts already decompressed elsewhere (while the plan was made), used for
+    the entries whose key they match."""
+
+    def __init__(self, path: str | os.PathLike[str], inflated: Inflated | None = None) -> None:
         self.label = os.path.basename(os.fspath(path))
         try:
             self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
@@ -55,7 +68,11 @@ class Package:
             raise SourceError(f"{self.label}: not a valid xlsx package (damaged zip)") from exc
         self.infos = self._zip.infolist()
         self._by_name = {i.filename: i for i in self.infos}
-        self._cache: dict[str, bytes] = {}
+        self._cache: dict[str, bytes] = {
+            name: data
+            for name, (key, data) in (inflated or {}).items()
+            if name in self._by_name and part_key(self._by_name[name]) == key
+        }
         self._pending: dict[str, Future[bytes]] = {}
         self._pool: ThreadPoolExecutor | None = None
 

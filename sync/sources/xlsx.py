@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import stat
+import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from pathlib import Path
 
 from sync.errors import ConflictError, SourceError, SourceLockedError, WriteError
 from sync.model import ApplyResult, Snapshot, WritePlan
-from sync.sources.xlsx_read import read_grids, sniff_package
+from sync.sources.ooxml_zip import Inflated, part_key
+from sync.sources.xlsx_read import read_grids, sheet_parts, sniff_package
 
 TEMP_PREFIX = ".~clientbase-"
 INDEX_SUFFIX = ".clientbase.json"
@@ -68,6 +70,7 @@ class XlsxSource:
     def __init__(self, path: str | os.PathLike[str], backup: BackupSettings | None = None) -> None:
         self.path = Path(path)
         self.backup = backup or BackupSettings()
+        self._inflating: _Inflating | None = None
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise SourceError(f"{self.path.name}: only .xlsx and .xlsm workbooks are supported")
 
@@ -85,9 +88,18 @@ class XlsxSource:
         grids, missing = read_grids(self.path, sheets, settle)
         return Snapshot(self.path.name, grids, version, missing)
 
+    def prepare_write(self, snapshot: Snapshot) -> None:
+        """Inflate the snapshot's sheets in a background thread while the plan is made: the
+        writer rewrites them (zlib works outside the GIL, on a core the plan leaves idle)."""
+        if self._inflating is None:
+            self._inflating = _Inflating(self.path, list(snapshot.sheets))
+
     def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
         from sync.sources.ooxml import write_plan
 
+        # joined before anything else: the writer may fork workers, only from a lone thread
+        inflated = self._inflating.result() if self._inflating is not None else {}
+        self._inflating = None
         locks = lock_files(self.path)
         if locks:
             return ApplyResult(
@@ -103,7 +115,7 @@ class XlsxSource:
         tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{self.path.name}")
         try:
             with tmp.open("wb") as fh:
-                stats = write_plan(self.path, plan, fh)
+                stats = write_plan(self.path, plan, fh, inflated=inflated)
                 if stats is None:
                     fh.close()
                     tmp.unlink()
@@ -133,7 +145,9 @@ class XlsxSource:
         return ApplyResult("applied", detail, new_version)
 
     def close(self) -> None:
-        pass
+        if self._inflating is not None:
+            self._inflating.result()
+            self._inflating = None
 
     def _remove_stale_temps(self) -> None:
         """Temp files of writers that were killed mid-write (their process is gone)."""
@@ -255,6 +269,31 @@ def _verify(tmp: Path, shown_name: str, written: Sequence[str]) -> None:
             f"{shown_name}: the written file does not read back "
             f"({type(exc).__name__}); nothing was written"
         ) from exc
+
+
+class _Inflating:
+    """Sheets' parts being inflated by a background thread (see ``prepare_write``). What it
+    cannot read (a damaged or changing file) is simply missing: the writer reads it itself,
+    and says what is wrong."""
+
+    def __init__(self, path: Path, sheets: list[str]) -> None:
+        self._found: Inflated = {}
+        self._thread = threading.Thread(
+            target=self._inflate, args=(path, sheets), name="clientbase-prepare", daemon=True
+        )
+        self._thread.start()
+
+    def _inflate(self, path: Path, sheets: list[str]) -> None:
+        with contextlib.suppress(Exception), zipfile.ZipFile(path) as zf:
+            parts = sheet_parts(zf)
+            for sheet in sheets:
+                part = parts.get(sheet)
+                if part is not None and part in zf.NameToInfo:
+                    self._found[part] = (part_key(zf.NameToInfo[part]), zf.read(part))
+
+    def result(self) -> Inflated:
+        self._thread.join()
+        return self._found
 
 
 def _process_alive(pid: int) -> bool:

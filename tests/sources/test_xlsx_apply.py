@@ -84,6 +84,7 @@ def test_a_file_changed_after_reading_is_not_overwritten(tmp_path: Path) -> None
     config = default_config()
     snapshot = source.read([s.name for s in config.sheets.values()])
     from sync.engine import run_pass
+    from sync.engine import run_pass
     from sync.writeback import plan_writeback
 
     plan = plan_writeback(run_pass(snapshot, config, AS_OF), snapshot, config)
@@ -444,3 +445,37 @@ def test_notes_made_by_a_forked_worker_give_the_same_package(
     monkeypatch.setattr(forked.Ahead, "start", real_ahead)
     again = _sync(copies["forked"]).applied
     assert again is not None and again.status == "unchanged"
+
+
+def test_sheets_inflated_while_the_plan_is_made_give_the_same_package(tmp_path: Path) -> None:
+    from sync.engine import run_pass
+    from sync.writeback import plan_writeback
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain = _workbook(tmp_path / "a" / "clients.xlsx", rows=120)
+    prepared = tmp_path / "b" / "clients.xlsx"
+    prepared.write_bytes(plain.read_bytes())
+    config = default_config()
+    src = XlsxSource(plain)  # read, plan, apply: nothing inflated beforehand
+    snapshot = src.read([s.name for s in config.sheets.values()])
+    outcome = run_pass(snapshot, config, AS_OF)
+    applied = src.apply(plan_writeback(outcome, snapshot, config), snapshot.version)
+    assert applied.status == "applied"
+    again = _sync(prepared).applied  # service.sync prepares the write
+    assert again is not None and (again.status, again.detail) == (applied.status, applied.detail)
+    assert prepared.read_bytes() == plain.read_bytes()
+
+
+def test_inflated_parts_stand_for_an_entry_only_when_they_match_it(tmp_path: Path) -> None:
+    from sync.sources.ooxml_zip import Package, part_key
+
+    path = _workbook(tmp_path / "clients.xlsx")
+    name = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as zf:
+        real, info = zf.read(name), zf.getinfo(name)
+    stale = (part_key(info)[0] ^ 1, *part_key(info)[1:])  # another content's CRC
+    with Package(path, {name: (stale, b"<stale/>")}) as pkg:
+        assert pkg.read(name) == real
+    with Package(path, {name: (part_key(info), b"<as read beforehand/>")}) as pkg:
+        assert pkg.read(name) == b"<as read beforehand/>"
