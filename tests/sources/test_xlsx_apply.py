@@ -84,7 +84,6 @@ def test_a_file_changed_after_reading_is_not_overwritten(tmp_path: Path) -> None
     config = default_config()
     snapshot = source.read([s.name for s in config.sheets.values()])
     from sync.engine import run_pass
-    from sync.engine import run_pass
     from sync.writeback import plan_writeback
 
     plan = plan_writeback(run_pass(snapshot, config, AS_OF), snapshot, config)
