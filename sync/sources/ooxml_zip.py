@@ -20,6 +20,11 @@ from typing import BinaryIO
 
 from sync.errors import SourceError
 
+try:  # ISA-L's deflate: level 1 ~3x, inflate ~2x as fast as zlib's, and as small a result
+    from isal import isal_zlib as _isal
+except ImportError:  # pragma: no cover - a platform without its wheels: zlib, slower
+    _isal = None  # type: ignore[assignment]
+
 _LOCAL_SIG = b"PK\x03\x04"
 _DESCRIPTOR_SIG = b"PK\x07\x08"
 _UTF8_FLAG = 0x800
@@ -57,6 +62,7 @@ class Package:
 
     def __init__(self, path: str | os.PathLike[str], inflated: Inflated | None = None) -> None:
         self.label = os.path.basename(os.fspath(path))
+        self._path = os.fspath(path)
         try:
             self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
         except OSError as exc:
@@ -83,7 +89,7 @@ class Package:
             if name in self._by_name and name not in self._cache and name not in self._pending:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(1, thread_name_prefix="clientbase-inflate")
-                self._pending[name] = self._pool.submit(self._zip.read, name)
+                self._pending[name] = self._pool.submit(self._inflate, name)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -113,7 +119,7 @@ class Package:
         try:
             # cached: the writer compares what it produced with the original more than once
             pending = self._pending.pop(name, None)
-            data = pending.result() if pending is not None else self._zip.read(name)
+            data = pending.result() if pending is not None else self._inflate(name)
             self._cache[name] = data
             return data
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
@@ -123,10 +129,12 @@ class Package:
                 f"{self.label}: part '{name}' uses an unsupported compression"
             ) from exc
 
+    def _inflate(self, name: str) -> bytes:
+        with open(self._path, "rb") as fh:  # its own handle: safe in a prefetch thread
+            return inflate_entry(fh, self._by_name[name])
+
     def raw_entry(self, info: zipfile.ZipInfo) -> bytes:
         """Local header + compressed data (+ data descriptor) of an entry, as stored."""
-        for pending in self._pending.values():  # the file position is shared with them
-            pending.exception()
         fh = self._fh
         try:
             fh.seek(info.header_offset)
@@ -172,9 +180,51 @@ def _strip_zip64(extra: bytes) -> bytes:
 def _compress(data: bytes, method: int) -> bytes:
     if method == zipfile.ZIP_STORED:
         return data
+    if len(data) > _BIG_PART and _isal is not None:
+        fast = _isal.compressobj(1, _isal.DEFLATED, -15)
+        return fast.compress(data) + fast.flush()
     level = 1 if len(data) > _BIG_PART else 6
     comp = zlib.compressobj(level, zlib.DEFLATED, -15)
     return comp.compress(data) + comp.flush()
+
+
+def crc32(data: bytes) -> int:
+    return _isal.crc32(data) if _isal is not None else zlib.crc32(data)
+
+
+def inflate_entry(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """The content of zip entry ``info``, read through ``fh`` (a handle of the caller's own:
+    it is moved), checked against the entry's size and CRC-32 like ``ZipFile.read`` does.
+
+    Raises ``zipfile.BadZipFile`` for a damaged entry, ``NotImplementedError`` for one that
+    is encrypted or compressed otherwise than stored / deflated."""
+    if info.flag_bits & 0x1:
+        raise NotImplementedError("an encrypted zip entry")
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) != 30 or head[:4] != _LOCAL_SIG:
+        raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    fh.seek(name_len + extra_len, os.SEEK_CUR)
+    comp = fh.read(info.compress_size)
+    if len(comp) != info.compress_size:
+        raise zipfile.BadZipFile(f"truncated entry {info.filename!r}")
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = comp
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            data = (
+                _isal.decompress(comp, -15, max(info.file_size, 1))
+                if _isal is not None
+                else zlib.decompress(comp, -15, max(info.file_size, 1))
+            )
+        except Exception as exc:  # zlib.error, or ISA-L's own error class
+            raise zipfile.BadZipFile(f"bad compressed data in {info.filename!r}") from exc
+    else:
+        raise NotImplementedError(f"compression method {info.compress_type}")
+    if len(data) != info.file_size or crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return data
 
 
 class Deflater:
@@ -190,7 +240,7 @@ class Deflater:
         job = self._jobs.get(name)
         if job is not None and job[0] is data:
             return
-        crc = self._pool.submit(zlib.crc32, data)
+        crc = self._pool.submit(crc32, data)
         comp = self._pool.submit(_compress, data, zipfile.ZIP_DEFLATED)
         self._jobs[name] = (data, crc, comp)
 
@@ -205,7 +255,7 @@ class Deflater:
         job = self._jobs.get(name)
         if job is not None and job[0] is data:
             return job[1].result()
-        return zlib.crc32(data)
+        return crc32(data)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -245,7 +295,7 @@ def write_package(
                 crc = deflater.crc(part.name, part.data)
             else:
                 comp = _compress(part.data, method)
-                crc = zlib.crc32(part.data)
+                crc = crc32(part.data)
             flags = utf8 | (info.flag_bits & _UTF8_FLAG)
             csize, usize = len(comp), len(part.data)
             t, d = _dos_time(info.date_time)

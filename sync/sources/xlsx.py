@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sync.errors import ConflictError, SourceError, SourceLockedError, WriteError
 from sync.model import ApplyResult, Snapshot, WritePlan
-from sync.sources.ooxml_zip import Inflated, part_key
+from sync.sources.ooxml_zip import Inflated, inflate_entry, part_key
 from sync.sources.xlsx_read import read_grids, sheet_parts, sniff_package
 
 TEMP_PREFIX = ".~clientbase-"
@@ -248,14 +248,10 @@ def _verify(tmp: Path, shown_name: str, written: Sequence[str]) -> None:
 
     try:
         sniff_package(tmp)
-        with zipfile.ZipFile(tmp) as zf:
-            names = set(zf.namelist())
+        with zipfile.ZipFile(tmp) as zf, tmp.open("rb") as fh:
             for name in written:
-                if name not in names:
-                    continue  # a removed part
-                with zf.open(name) as part:
-                    while part.read(1 << 20):  # zipfile checks the CRC at the end
-                        pass
+                if name in zf.NameToInfo:  # else a removed part
+                    inflate_entry(fh, zf.NameToInfo[name])  # checks size and CRC-32
         workbook = CalamineWorkbook.from_path(str(tmp))
         workbook.close()
     except WriteError:
@@ -284,12 +280,13 @@ class _Inflating:
         self._thread.start()
 
     def _inflate(self, path: Path, sheets: list[str]) -> None:
-        with contextlib.suppress(Exception), zipfile.ZipFile(path) as zf:
+        with contextlib.suppress(Exception), zipfile.ZipFile(path) as zf, path.open("rb") as fh:
             parts = sheet_parts(zf)
             for sheet in sheets:
                 part = parts.get(sheet)
                 if part is not None and part in zf.NameToInfo:
-                    self._found[part] = (part_key(zf.NameToInfo[part]), zf.read(part))
+                    info = zf.NameToInfo[part]
+                    self._found[part] = (part_key(info), inflate_entry(fh, info))
 
     def result(self) -> Inflated:
         self._thread.join()

@@ -478,3 +478,26 @@ def test_inflated_parts_stand_for_an_entry_only_when_they_match_it(tmp_path: Pat
         assert pkg.read(name) == real
     with Package(path, {name: (part_key(info), b"<as read beforehand/>")}) as pkg:
         assert pkg.read(name) == b"<as read beforehand/>"
+
+
+def test_entries_inflate_as_zipfile_reads_them_and_damage_is_caught(tmp_path: Path) -> None:
+    from sync.sources.ooxml_zip import inflate_entry
+
+    path = _workbook(tmp_path / "clients.xlsx", rows=200)
+    stored = tmp_path / "stored.zip"  # an entry kept uncompressed, as some writers do
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as out:
+        out.writestr("xl/sharedStrings.xml", b"<sst/>")
+    for where in (path, stored):
+        with zipfile.ZipFile(where) as zf, where.open("rb") as fh:
+            for info in zf.infolist():
+                assert inflate_entry(fh, info) == zf.read(info.filename)
+    name = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF  # one byte flipped inside the deflate stream
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(data))
+    with damaged.open("rb") as fh, pytest.raises(zipfile.BadZipFile):
+        inflate_entry(fh, info)
