@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from sync.config import Config, default_config
 from sync.engine import run_pass
 from sync.model import KEEP, CellValue, Snapshot, WritePlan
@@ -137,3 +140,12 @@ def test_tool_cells_explain_segments_and_summary_lists_rules_and_birthdays() -> 
     assert "VIP: 6 заказов за 365 дней" in note and "RFM" in note
     summary = next(s for s in plan.tool_sheets if s.name == "Сводка")
     assert ("big", 1) in summary.rows
+
+
+@given(st.text(alphabet="C-_ 0123456789٣٤۵\u0966x²\n\r", max_size=10))
+def test_an_id_is_split_as_the_id_pattern_splits_it(text: str) -> None:
+    """The regex-free split of IDs (prefix, number) agrees with the pattern on any text."""
+    from sync.writeback import _ID_PATTERN, _split_id
+
+    m = _ID_PATTERN.match(text)
+    assert _split_id(text) == ((m.group(1), m.group(2)) if m else None)
