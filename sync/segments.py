@@ -91,7 +91,9 @@ def compute_segments(
     today = pd.Timestamp(as_of)
     o = _orders_per_id(orders, unique, as_of)
 
-    per = o.groupby("client_id").agg(
+    # Groups in order of first appearance (sort=False): sorting 10^5 string keys took a quarter
+    # of the time, and every use of ``per`` below goes by label or sorts by itself.
+    per = o.groupby("client_id", sort=False).agg(
         revenue=("amount", "sum"), orders=("amount", "size"), last=("day", "max")
     )
     # RFM over clients with at least one order
@@ -144,7 +146,7 @@ def compute_segments(
     # VIP
     mean_revenue = float(per["revenue"].mean()) if len(per) else 0.0
     age_days = (today - o["day"]).dt.days
-    recent = o[(age_days >= 0) & (age_days < 365)].groupby("client_id").size()
+    recent = o[(age_days >= 0) & (age_days < 365)].groupby("client_id", sort=False).size()
     per["orders_365"] = recent.reindex(per.index).fillna(0).astype(int)
     per["vip"] = (
         (per["revenue"] >= cfg.vip_revenue_multiple * mean_revenue) & (per["revenue"] > 0)
@@ -214,12 +216,12 @@ def _hot_ids(
     today = pd.Timestamp(as_of)
     frame = frame.assign(day=days)
     frame = frame[frame["day"] <= today]
-    latest = frame.groupby("client_id")["day"].max()
+    latest = frame.groupby("client_id", sort=False)["day"].max()
     age = (today - latest).dt.days
     latest = latest[(age >= 0) & (age <= hot_days)]
     if latest.empty:
         return set()
-    last_order = orders.groupby("client_id")["day"].max().reindex(latest.index)
+    last_order = orders.groupby("client_id", sort=False)["day"].max().reindex(latest.index)
     ok = last_order.isna() | (last_order <= latest)
     return set(latest[ok].index)
 
@@ -272,8 +274,11 @@ def segment_rows(
 
 
 def _as_rows(segments: pd.DataFrame) -> list[SegmentRow]:
-    def ints(name: str) -> list[int | None]:
-        return [None if _is_missing(x) else int(x) for x in segments[name].tolist()]
+    def ints(name: str) -> list[int | None]:  # a nullable Int64 column
+        column = segments[name]
+        values: list[int] = column.to_numpy(dtype="int64", na_value=0).tolist()
+        missing: list[bool] = column.isna().to_numpy().tolist()
+        return [None if gone else v for v, gone in zip(values, missing, strict=True)]
 
     def strs(name: str) -> list[str | None]:
         return [x if isinstance(x, str) else None for x in segments[name].tolist()]
@@ -285,7 +290,7 @@ def _as_rows(segments: pd.DataFrame) -> list[SegmentRow]:
     segment, abc, xyz = strs("rfm_segment"), strs("abc"), strs("xyz")
     vip = [bool(x) for x in segments["vip"].tolist()]
     temperature = [str(x) for x in segments["temperature"].tolist()]
-    cv = [None if _is_missing(x) else float(x) for x in segments["xyz_cv"].tolist()]
+    cv = [None if math.isnan(x) else x for x in segments["xyz_cv"].to_numpy(dtype=float).tolist()]
     recent = segments["orders_365"].tolist()
     return list(
         zip(
