@@ -42,13 +42,21 @@ def lapsed_regulars(
     days = frame["day"] if "day" in frame else pd.to_datetime(frame["date"])
     cutoff = pd.Timestamp(as_of)
     frame = pd.DataFrame({"client_id": frame["client_id"].to_numpy(), "day": days})
-    frame = frame[frame["day"] <= cutoff].drop_duplicates().sort_values(["client_id", "day"])
+    frame = frame[frame["day"] <= cutoff]
     if frame.empty:
         return {}
-    frame["gap"] = frame.groupby("client_id")["day"].diff().dt.days
-    stats = frame.groupby("client_id").agg(
-        visits=("day", "size"), last=("day", "max"), median_gap=("gap", "median")
+    # each client as an integer code: deduplicating, sorting and grouping 10^5 string keys
+    # was most of the time; a code stands for exactly one client
+    frame = frame.assign(code=pd.factorize(frame["client_id"])[0])
+    frame = frame.drop_duplicates(["code", "day"]).sort_values(["code", "day"])
+    frame["gap"] = frame.groupby("code", sort=False)["day"].diff().dt.days
+    stats = frame.groupby("code", sort=False).agg(
+        client_id=("client_id", "first"),
+        visits=("day", "size"),
+        last=("day", "max"),
+        median_gap=("gap", "median"),
     )
+    stats = stats.set_index("client_id")
     stats = stats[stats["visits"] >= min_orders]
     since = (cutoff - stats["last"]).dt.days
     hit = stats[(stats["median_gap"] > 0) & (since > factor * stats["median_gap"])]
