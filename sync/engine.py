@@ -30,7 +30,16 @@ from sync.incremental import (
     remembering_rows,
     typed,
 )
-from sync.marketing import ClientFacts, RhythmByID, client_rhythm, enrich_rows, mean_buyer_revenue
+from sync.lapsed import ContactHistory, Lapse
+from sync.marketing import (
+    ClientFacts,
+    PersonalRow,
+    RhythmByID,
+    client_rhythm,
+    enrich_rows,
+    mean_buyer_revenue,
+    personal_rows,
+)
 from sync.messages import message, reason_names
 from sync.model import (
     ClientRecord,
@@ -84,6 +93,9 @@ class _History:
     referenced: frozenset[str]  # client IDs that orders or interactions name
     # the frames themselves, computed in this process: the key of the enrichment memo
     frames: tuple[pd.DataFrame, pd.DataFrame] | None
+    # what each client row says of the person (marketing.personal_row), when a worker that
+    # had time to spare computed it
+    personal: list[PersonalRow] | None = None
 
 
 def _history(
@@ -112,44 +124,115 @@ def _history(
 
 # The history as a forked worker sends it: the frames stay there (only their rhythm and IDs
 # are needed here), and the segment rows go as columns with dates as ordinals, which pickle
-# several times faster than 100 000 tuples of dates.
-_Shipped = tuple[list[Problem], list[list[object]], RhythmByID, frozenset[str]]
+# several times faster than 100 000 tuples of dates. So do the personal rows.
+_Shipped = tuple[
+    list[Problem], list[list[object]], tuple[object, object], frozenset[str], list[list[object]]
+]
 _DATE_COLUMN = 2  # last_order in a SegmentRow
+_BIRTHDAY_COLUMN = 4  # birthday in a PersonalRow
+# the client fields a personal row is made of
+_PERSONAL_FIELDS = frozenset(
+    ("name", "last_name", "first_name", "middle_name", "birthday", "city", "gender")
+)
 
 
-def _shipped(history: _History) -> _Shipped:
-    columns = [list(c) for c in zip(*history.segments, strict=True)]
+def _personal(clients: _Table, config: Config, as_of: dt.date) -> list[PersonalRow]:
+    """:func:`marketing.personal_row` of every client row, from the table alone (its name and
+    birthday validated here exactly as the pass validates them): a worker's spare time."""
+    fields = {f: v for f, v in clients.raw.items() if f in _PERSONAL_FIELDS}
+    table = _Table(clients.info, clients.rows, fields, clients.may_have_errors)
+    checks = _validate_table(table, config, as_of, [], [], config.language)
+    facts = _client_facts(table, checks, len(clients.rows))
+    return personal_rows(facts, config.segments.age_groups, as_of)
+
+
+def _shipped(history: _History, personal: list[PersonalRow]) -> _Shipped:
+    return (
+        history.problems,
+        _as_columns(history.segments, _DATE_COLUMN),
+        _plain_rhythm(history.rhythm),
+        history.referenced,
+        _as_columns(personal, _BIRTHDAY_COLUMN),
+    )
+
+
+# the rhythm as plain tuples: pickling 10^4 small dataclass objects took ~0.2 s both ways
+_PlainRhythm = tuple[dict[str, tuple[float, int]], dict[str, tuple[dict[str, int], int | None]]]
+
+
+def _plain_rhythm(rhythm: RhythmByID) -> _PlainRhythm:
+    lapses, contacts = rhythm
+    return (
+        {cid: (lapse.expected_gap, lapse.actual_gap) for cid, lapse in lapses.items()},
+        {
+            cid: (c.counts, c.last_contact.toordinal() if c.last_contact else None)
+            for cid, c in contacts.items()
+        },
+    )
+
+
+def _rhythm_of(plain: tuple[object, object]) -> RhythmByID:
+    lapses, contacts = cast(_PlainRhythm, plain)
+    return (
+        {cid: Lapse(gap, actual) for cid, (gap, actual) in lapses.items()},
+        {
+            cid: ContactHistory(counts, None if last is None else dt.date.fromordinal(last))
+            for cid, (counts, last) in contacts.items()
+        },
+    )
+
+
+def _as_columns(rows: Sequence[tuple[object, ...]], date_column: int) -> list[list[object]]:
+    columns = [list(c) for c in zip(*rows, strict=True)]
     if columns:
-        columns[_DATE_COLUMN] = [
-            None if d is None else cast(dt.date, d).toordinal() for d in columns[_DATE_COLUMN]
+        columns[date_column] = [
+            None if d is None else cast(dt.date, d).toordinal() for d in columns[date_column]
         ]
-    return history.problems, columns, history.rhythm, history.referenced
+    return columns
 
 
-def _is_shipped(found: object) -> TypeGuard[tuple[object, object, object, object]]:
-    return isinstance(found, tuple) and len(found) == 4
+def _as_rows(columns: list[list[object]], date_column: int) -> list[tuple[object, ...]]:
+    if columns:
+        columns[date_column] = [
+            None if d is None else dt.date.fromordinal(cast(int, d)) for d in columns[date_column]
+        ]
+    return list(zip(*columns, strict=True))
+
+
+def _is_shipped(found: object) -> TypeGuard[tuple[object, object, object, object, object]]:
+    return isinstance(found, tuple) and len(found) == 5
 
 
 def _received(found: object, n: int) -> _History | None:
     """The worker's history, or None when it is not of the expected shape."""
     if not _is_shipped(found):
         return None
-    problems, columns, rhythm, referenced = found
+    problems, columns, rhythm, referenced, personal = found
+
+    def shaped(columns: object, width: int) -> bool:
+        return isinstance(columns, list) and (
+            (len(columns) == width and all(isinstance(c, list) and len(c) == n for c in columns))
+            or (n == 0 and not columns)
+        )
+
     if not (
         isinstance(problems, list)
-        and isinstance(columns, list)
-        and all(isinstance(c, list) and len(c) == n for c in columns)
-        and (len(columns) == len(get_args(SegmentRow)) or (n == 0 and not columns))
+        and shaped(columns, len(get_args(SegmentRow)))
+        and shaped(personal, len(get_args(PersonalRow)))
         and isinstance(rhythm, tuple)
+        and len(rhythm) == 2
+        and all(isinstance(part, dict) for part in rhythm)
         and isinstance(referenced, frozenset)
     ):
         return None
-    if columns:
-        columns[_DATE_COLUMN] = [
-            None if d is None else dt.date.fromordinal(d) for d in columns[_DATE_COLUMN]
-        ]
-    segments = cast(list[SegmentRow], list(zip(*columns, strict=True)))
-    return _History(problems, segments, cast(RhythmByID, rhythm), referenced, None)
+    return _History(
+        problems,
+        cast(list[SegmentRow], _as_rows(cast(list[list[object]], columns), _DATE_COLUMN)),
+        _rhythm_of(rhythm),
+        referenced,
+        None,
+        cast(list[PersonalRow], _as_rows(cast(list[list[object]], personal), _BIRTHDAY_COLUMN)),
+    )
 
 
 def run_pass(
@@ -170,7 +253,12 @@ def run_pass(
     # keeps the history's memos in this process).
     big = sum(len(t.rows) for r, t in tables.items() if r != "clients") >= AHEAD_MIN_ROWS
     ahead = (
-        Ahead.start(lambda: _shipped(_history(tables, ids, config, as_of)), _is_shipped)
+        Ahead.start(
+            lambda: _shipped(
+                _history(tables, ids, config, as_of), _personal(clients, config, as_of)
+            ),
+            _is_shipped,
+        )
         if big and not remembering_rows()
         else None
     )
@@ -792,25 +880,7 @@ def _marketing(
     problems: list[Problem],
 ) -> Callable[[ClientRecord], list[str]]:
     """Demographics, city, birthdays, stale, lapsed, history, rules and reasons (issue 7)."""
-    n = len(records)
-
-    def normalized(field: str) -> list[object]:
-        return _normalized(checks, field, n)
-
-    names = normalized("name")
-    if "name" not in checks:
-        parts = [normalized(f) for f in ("last_name", "first_name", "middle_name")]
-        names = [" ".join(str(p) for p in row if p) or None for row in zip(*parts, strict=True)]
-    verified = [v or a for v, a in zip(normalized("verified"), normalized("added"), strict=True)]
-    facts = ClientFacts(
-        names,
-        normalized("birthday"),
-        table.raw.get("city", [None] * n),
-        table.raw.get("gender", [None] * n),
-        normalized("consent"),
-        verified,
-        normalized("consent_date") if "consent_date" in checks else (),
-    )
+    facts = _client_facts(table, checks, len(records))
     _enrich(records, facts, history, config, as_of)
     mean = mean_buyer_revenue(records)
     lang = config.language
@@ -855,6 +925,28 @@ def _marketing(
     return explain
 
 
+def _client_facts(table: _Table, checks: dict[str, list[FieldCheck]], n: int) -> ClientFacts:
+    """The client rows' facts as enrichment reads them (normalised values where checked)."""
+
+    def normalized(field: str) -> list[object]:
+        return _normalized(checks, field, n)
+
+    names = normalized("name")
+    if "name" not in checks:
+        parts = [normalized(f) for f in ("last_name", "first_name", "middle_name")]
+        names = [" ".join(str(p) for p in row if p) or None for row in zip(*parts, strict=True)]
+    verified = [v or a for v, a in zip(normalized("verified"), normalized("added"), strict=True)]
+    return ClientFacts(
+        names,
+        normalized("birthday"),
+        table.raw.get("city", [None] * n),
+        table.raw.get("gender", [None] * n),
+        normalized("consent"),
+        verified,
+        normalized("consent_date") if "consent_date" in checks else (),
+    )
+
+
 # the record's own keys before enrichment (set by _records)
 _SEGMENT_EXTRA = frozenset(("recency_days", "xyz_cv", "orders_365"))
 _RHYTHM: Recent[tuple[Same, Same, SegmentsConfig, dt.date], RhythmByID] = Recent()
@@ -884,7 +976,17 @@ def _enrich(
         else _ENRICHED.memo((*_rhythm_context(*history.frames, config, as_of), config.language))
     )
     if memo is None:
-        enrich_rows(records, facts, lapses, contacts, cfg, as_of, cfg.rules, config.language)
+        enrich_rows(
+            records,
+            facts,
+            lapses,
+            contacts,
+            cfg,
+            as_of,
+            cfg.rules,
+            config.language,
+            history.personal,  # a worker's (of the same rows), or None: computed there
+        )
         return
     consent_dates = facts.consent_dates or (None,) * len(records)
     keys = [

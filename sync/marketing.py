@@ -135,31 +135,33 @@ def enrich_rows(
     as_of: dt.date,
     rules: Sequence[RuleConfig] = (),
     language: str = "ru",
+    personal: Sequence[PersonalRow] | None = None,
 ) -> None:
     """:func:`enrich` given the client rhythm; each record depends only on its own row of
-    ``facts``, its own fields and the rhythm of its ID."""
+    ``facts``, its own fields and the rhythm of its ID. ``personal``: :func:`personal_row`
+    of every row, when it was computed beforehand (by a forked worker)."""
     compiled = compile_rules(rules)
     for i, rec in enumerate(records):
         x = rec.extra
-        raw_name, raw_birthday, raw_city, raw_checked = (
-            facts.names[i],
-            facts.birthdays[i],
-            facts.cities[i],
-            facts.verified[i],
+        gender, inferred, age, group, birthday, city, days_to_birthday = (
+            personal[i]
+            if personal is not None
+            else personal_row(
+                facts.names[i],
+                facts.birthdays[i],
+                facts.cities[i],
+                facts.staff_genders[i],
+                cfg.age_groups,
+                as_of,
+            )
         )
-        name = raw_name if isinstance(raw_name, str) else None
-        last, first, middle = split_name(name) if name else (None, None, None)
-        typed = staff_gender(facts.staff_genders[i])
-        inferred = None if typed else (infer_gender(first, middle) or gender_from_surname(last))
-        x["gender"] = typed or inferred
-        x["gender_inferred"] = typed is None and inferred is not None
-        birthday = raw_birthday if isinstance(raw_birthday, dt.date) else None
-        age = age_on(birthday, as_of)
+        x["gender"] = gender
+        x["gender_inferred"] = inferred
         x["age"] = age
-        x["age_group"] = age_group(age, cfg.age_groups)
+        x["age_group"] = group
         x["birthday"] = birthday
-        city = raw_city if isinstance(raw_city, str) else None
-        x["city"] = canonical_city(city) or (city.strip() if city else None)
+        x["city"] = city
+        raw_checked = facts.verified[i]
         country, region = phone_place(rec.phone, language) if rec.phone else (None, None)
         x["country"] = country
         # the geocoder's "г. Санкт-Петербург" / "м. Київ" as the city synonyms spell them
@@ -168,9 +170,7 @@ def enrich_rows(
         if rec.vip:
             flags.append("VIP")
         flags.append(rec.temperature)
-        if birthday:
-            upcoming = next_birthday(birthday, as_of)
-            days_to_birthday = (upcoming - as_of).days
+        if days_to_birthday is not None:
             x["days_to_birthday"] = days_to_birthday
             if days_to_birthday <= cfg.birthday_days:
                 flags.append("birthday")
@@ -203,6 +203,52 @@ def enrich_rows(
         x["flags"] = flags
         if compiled:
             _apply_rules(rec, compiled, rules, as_of)
+
+
+# gender, gender inferred, age, age group, birthday, city, days to the next birthday
+PersonalRow = tuple[
+    str | None, bool, int | None, str | None, dt.date | None, str | None, int | None
+]
+
+
+def personal_row(
+    raw_name: object,
+    raw_birthday: object,
+    raw_city: object,
+    raw_gender: object,
+    age_groups: Sequence[int],
+    as_of: dt.date,
+) -> PersonalRow:
+    """What a client row says of the person (name, birthday, city, typed gender), as
+    :func:`enrich_rows` adds it: nothing here depends on orders, contacts or other rows."""
+    name = raw_name if isinstance(raw_name, str) else None
+    last, first, middle = split_name(name) if name else (None, None, None)
+    typed = staff_gender(raw_gender)
+    inferred = None if typed else (infer_gender(first, middle) or gender_from_surname(last))
+    birthday = raw_birthday if isinstance(raw_birthday, dt.date) else None
+    age = age_on(birthday, as_of)
+    city = raw_city if isinstance(raw_city, str) else None
+    return (
+        typed or inferred,
+        typed is None and inferred is not None,
+        age,
+        age_group(age, age_groups),
+        birthday,
+        canonical_city(city) or (city.strip() if city else None),
+        (next_birthday(birthday, as_of) - as_of).days if birthday else None,
+    )
+
+
+def personal_rows(
+    facts: ClientFacts, age_groups: Sequence[int], as_of: dt.date
+) -> list[PersonalRow]:
+    """:func:`personal_row` of every row of ``facts``."""
+    return [
+        personal_row(name, birthday, city, gender, age_groups, as_of)
+        for name, birthday, city, gender in zip(
+            facts.names, facts.birthdays, facts.cities, facts.staff_genders, strict=True
+        )
+    ]
 
 
 def is_mailable(
