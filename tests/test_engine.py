@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -213,7 +214,7 @@ def _comparable(outcome: Outcome) -> tuple[object, ...]:
 
 
 def test_the_history_computed_by_a_worker_gives_the_same_pass(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, record_starts: Callable[[Any], list[object]]
 ) -> None:
     from sync import engine, forked
 
@@ -232,18 +233,12 @@ def test_the_history_computed_by_a_worker_gives_the_same_pass(
     incremental.clear()
     monkeypatch.setattr(engine, "AHEAD_MIN_ROWS", 10**9)
     here = run_pass(snapshot, config, AS_OF)
-    started: list[object] = []
     real_start = forked.Ahead.start
-
-    def recording(*args: Any) -> Any:
-        worker = real_start(*args)
-        started.append(worker)
-        return worker
+    started = record_starts(forked.Ahead)
 
     def extras_order(outcome: Outcome) -> list[list[str]]:
         return [list(rec.extra) for rec in outcome.records]
 
-    monkeypatch.setattr(forked.Ahead, "start", recording)
     monkeypatch.setattr(engine, "AHEAD_MIN_ROWS", 0)
     incremental.clear()
     ahead = run_pass(snapshot, config, AS_OF)

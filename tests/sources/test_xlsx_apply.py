@@ -360,7 +360,7 @@ def _commented(path: Path) -> list[Any]:
 
 
 def test_tool_sheets_built_in_a_forked_worker_give_the_same_package(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, record_starts: Callable[[Any], list[object]]
 ) -> None:
     from sync.sources import ooxml_ahead
 
@@ -371,15 +371,7 @@ def test_tool_sheets_built_in_a_forked_worker_give_the_same_package(
     there = tmp_path / "forked" / "clients.xlsx"
     there.parent.mkdir()
     there.write_bytes(here.read_bytes())
-    started: list[object] = []
-    real_start = ooxml_ahead.ToolSheetsAhead.start
-
-    def recording(*args: Any) -> object:
-        found = real_start(*args)
-        started.append(found)
-        return found
-
-    monkeypatch.setattr(ooxml_ahead.ToolSheetsAhead, "start", recording)
+    started = record_starts(ooxml_ahead.ToolSheetsAhead)
     monkeypatch.setattr(ooxml_ahead, "MIN_ROWS", 10**9)  # built here
     first = _sync(here).applied
     assert started == [None]
@@ -398,7 +390,7 @@ def test_tool_sheets_built_in_a_forked_worker_give_the_same_package(
 
 
 def test_notes_made_by_a_forked_worker_give_the_same_package(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, record_starts: Callable[[Any], list[object]]
 ) -> None:
     from sync import forked
     from sync.sources import ooxml_ahead
@@ -411,15 +403,7 @@ def test_notes_made_by_a_forked_worker_give_the_same_package(
         (tmp_path / name).mkdir()
         copies[name] = tmp_path / name / "clients.xlsx"
         copies[name].write_bytes(here.read_bytes())
-    started: list[object] = []
-    real_start = ooxml_ahead.NotesAhead.start
-
-    def recording(*args: Any) -> object:
-        found = real_start(*args)
-        started.append(found)
-        return found
-
-    monkeypatch.setattr(ooxml_ahead.NotesAhead, "start", recording)
+    started = record_starts(ooxml_ahead.NotesAhead)
     monkeypatch.setattr(ooxml_ahead, "MIN_NOTES", 10**9)  # made here
     first = _sync(here).applied
     assert started == [None]
