@@ -21,6 +21,7 @@ from sync.model import (
     Outcome,
     SheetGrid,
     Snapshot,
+    ToolSheet,
     WritePlan,
 )
 from sync.sources.base import PreparesWrite, Source
@@ -108,9 +109,14 @@ def sync(
             outcome = add_cross_file_duplicates(outcome, elsewhere)
         if progress:
             progress("planning")
+        ready = None
         if not dry_run and isinstance(source, PreparesWrite):
-            source.prepare_write(snapshot)  # e.g. inflate the sheets while the plan is made
-        plan = plan_writeback(outcome, snapshot, config)
+            prepared = source  # e.g. renders the tool sheets while the cells are planned
+
+            def ready(sheets: tuple[ToolSheet, ...]) -> None:
+                prepared.prepare_write(snapshot, sheets)
+
+        plan = plan_writeback(outcome, snapshot, config, ready)
         if dry_run:
             return SyncResult(outcome, plan, None)
         if progress:

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sync.config import Config
@@ -48,8 +49,16 @@ from sync.summary import build_summary_sheet
 _FIX_CODES = frozenset({"phone.fixed", "email.fixed", "name.fixed"})
 
 
-def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> WritePlan:
-    """Everything the tool should write after this pass."""
+def plan_writeback(
+    outcome: Outcome,
+    snapshot: Snapshot,
+    config: Config,
+    tool_sheets_known: Callable[[tuple[ToolSheet, ...]], None] | None = None,
+) -> WritePlan:
+    """Everything the tool should write after this pass.
+
+    ``tool_sheets_known`` is told the plan's tool sheets as soon as they are planned, before
+    the staff sheets' cells are (a source may start rendering them meanwhile)."""
     lang = config.language
     colors = config.output.colors
     tool_fills = (colors.error, colors.warning, colors.info)
@@ -84,6 +93,12 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
                 for r in outcome.records
             ],
         )
+    tool_sheets = (
+        _problems_sheet(outcome, config),
+        build_summary_sheet(outcome, config),
+    )
+    if tool_sheets_known is not None:
+        tool_sheets_known(tool_sheets)
     id_col = clients.field_columns.get("id") or columns.get("id")
     if id_col is not None:
         for row, new_id in ids.items():
@@ -139,10 +154,6 @@ def plan_writeback(outcome: Outcome, snapshot: Snapshot, config: Config) -> Writ
     present = {e.sheet for e in edits}
     edits += tuple(
         SheetEdits(t.sheet, ()) for t in outcome.tables.values() if t.sheet not in present
-    )
-    tool_sheets = (
-        _problems_sheet(outcome, config),
-        build_summary_sheet(outcome, config),
     )
     owned = tuple((clients.sheet, col) for key, col in columns.items() if key != "id")
     return WritePlan(edits, tool_sheets, tool_fills, tuple(rewrites), owned)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
-from sync.model import ApplyResult, CellValue, Snapshot, WritePlan
+from sync.model import ApplyResult, CellValue, Snapshot, ToolSheet, WritePlan
 
 T = TypeVar("T")
 
@@ -39,8 +39,9 @@ class Source(Protocol):
 class PreparesWrite(Protocol):
     """A source that can get ready for a write while the plan is being made."""
 
-    def prepare_write(self, snapshot: Snapshot) -> None:
-        """Start what :meth:`Source.apply` will need anyway (in the background); optional."""
+    def prepare_write(self, snapshot: Snapshot, tool_sheets: tuple[ToolSheet, ...]) -> None:
+        """Start what :meth:`Source.apply` will need anyway (in the background), once the
+        plan's tool sheets are known and before its cells are planned; optional."""
         ...
 
 

@@ -28,7 +28,14 @@ from lxml import etree
 
 from sync.errors import SheetNotFoundError, SourceError
 from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet, WritePlan
-from sync.sources.ooxml_ahead import Built, NotesAhead, NotesJob, ToolSheetsAhead, fork_usable
+from sync.sources.ooxml_ahead import (
+    Built,
+    NotesAhead,
+    NotesJob,
+    PreparedToolSheets,
+    ToolSheetsAhead,
+    fork_usable,
+)
 from sync.sources.ooxml_comments import NotesDone, notes_parts
 from sync.sources.ooxml_notes import (
     used_shape_space,
@@ -110,16 +117,18 @@ def write_plan(
     *,
     author: str = "clientbase",
     inflated: Inflated | None = None,
+    tool_sheets: PreparedToolSheets | None = None,
 ) -> PackageWriteStats | None:
     """Apply ``plan`` to the workbook ``src`` and write the new package to ``dst``.
 
     Returns None, writing nothing, when the plan would change nothing. Raises SourceError
     (naming the file and the sheet or part) for a damaged or unsupported package.
-    ``inflated``: parts of ``src`` decompressed beforehand (used where they still match).
+    ``inflated``: parts of ``src`` decompressed beforehand (used where they still match);
+    ``tool_sheets``: the plan's tool sheets being rendered already (used if they match).
     """
     with Package(src, inflated) as pkg:
         try:
-            return _Writer(pkg, plan, author).run(dst)
+            return _Writer(pkg, plan, author, tool_sheets).run(dst)
         except (etree.Error, UnicodeDecodeError, ValueError, IndexError, KeyError) as exc:
             if isinstance(exc, SourceError):
                 raise
@@ -127,7 +136,14 @@ def write_plan(
 
 
 class _Writer:
-    def __init__(self, pkg: Package, plan: WritePlan, author: str) -> None:
+    def __init__(
+        self,
+        pkg: Package,
+        plan: WritePlan,
+        author: str,
+        prepared: PreparedToolSheets | None = None,
+    ) -> None:
+        self.prepared = prepared
         self.pkg = pkg
         self.plan = plan
         self.author = author
@@ -235,13 +251,20 @@ class _Writer:
         digests = {e.sheet: edits_digest(e) for e in self.plan.edits}
         todo = [e for e in self.plan.edits if not self._unchanged_since_our_write(e, digests)]
         # before any thread of ours starts (prefetch, deflate): a forked worker may build the
-        # tool sheets meanwhile
-        ahead = ToolSheetsAhead.start(
-            self.plan.tool_sheets,
-            self.date1904,
-            lambda sheet: tool_sheet_digest(sheet, self.date1904),
-            self._tool_sheet_unchanged,
-        )
+        # tool sheets meanwhile, unless one forked before the write does already
+        ahead: ToolSheetsAhead | PreparedToolSheets | None = None
+        prepared = self.prepared
+        if prepared is not None and prepared.matches(self.plan.tool_sheets, self.date1904):
+            ahead = prepared
+        elif prepared is not None:
+            prepared.cancel()
+        if ahead is None:
+            ahead = ToolSheetsAhead.start(
+                self.plan.tool_sheets,
+                self.date1904,
+                lambda sheet: tool_sheet_digest(sheet, self.date1904),
+                self._tool_sheet_unchanged,
+            )
         self._notes_ahead = self._start_notes(todo)
         try:
             self.pkg.prefetch(self.sheets[e.sheet][0] for e in todo if e.sheet in self.sheets)
@@ -492,16 +515,16 @@ class _Writer:
         return self.record.sheet_digests.get(sheet.name) == unchanged
 
     def _write_tool_sheet(self, sheet: ToolSheet, built: Built | None = None) -> None:
-        if built is None:
-            digest = tool_sheet_digest(sheet, self.date1904)
-            if self._tool_sheet_unchanged(sheet, digest):
-                return
-            xml = build_tool_sheet(sheet, self.styles, self.date1904)
-        else:
-            digest, unstyled, keys = built
-            if unstyled is None:
-                return
-            xml = resolve_styles(unstyled, keys, self.styles)
+        """Write a tool sheet unless it is as our last write left it; ``built``: rendered by
+        a worker (without XML: the worker found it unchanged)."""
+        digest, unstyled, keys = built or (tool_sheet_digest(sheet, self.date1904), None, [])
+        if (built is not None and unstyled is None) or self._tool_sheet_unchanged(sheet, digest):
+            return
+        xml = (
+            resolve_styles(unstyled, keys, self.styles)
+            if unstyled is not None
+            else build_tool_sheet(sheet, self.styles, self.date1904)
+        )
         self.record.sheet_digests[sheet.name] = f"{digest}:{zlib.crc32(xml):08x}"
         if sheet.name in self.sheets:
             part, _ = self.sheets[sheet.name]

@@ -4,6 +4,9 @@
   the staff sheets but for style indexes, so the worker renders with placeholder styles
   (:func:`build_tool_sheet_unstyled`) and the writer resolves them afterwards in the order a
   sequential build would have created them;
+- :class:`PreparedToolSheets` does the same earlier, forked when the plan's tool sheets are
+  known and its cells not yet (``XlsxSource.prepare_write``): it renders every tool sheet, and
+  the writer skips those unchanged since its last write;
 - :class:`NotesAhead` makes the staff sheets' comments parts and VML drawings
   (:func:`notes_parts`) — for sheets without a VML drawing yet, so that which drawing a sheet's
   notes go to does not depend on the rows being rewritten.
@@ -17,13 +20,16 @@ worker means the writer builds the sheets itself, as without it.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sync.forked import Ahead, fork_usable
 from sync.model import ToolSheet
 from sync.sources.ooxml_comments import NotesDone, notes_parts
-from sync.sources.ooxml_toolsheet import StyleKey, build_tool_sheet_unstyled
+from sync.sources.ooxml_toolsheet import StyleKey, build_tool_sheet_unstyled, tool_sheet_digest
 
 __all__ = [
     "MIN_NOTES",
@@ -31,6 +37,7 @@ __all__ = [
     "Built",
     "NotesAhead",
     "NotesJob",
+    "PreparedToolSheets",
     "ToolSheetsAhead",
     "fork_usable",
 ]
@@ -147,6 +154,47 @@ class NotesAhead:
     def failed(self) -> bool:
         """Collected, and the worker gave nothing."""
         return self._collected and self._done is None
+
+    def cancel(self) -> None:
+        self._worker.cancel()
+
+
+_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
+
+
+class PreparedToolSheets:
+    """The tool sheets of a plan rendered by a worker forked before the write began."""
+
+    def __init__(
+        self, sheets: tuple[ToolSheet, ...], date1904: bool, worker: ToolSheetsAhead
+    ) -> None:
+        self._sheets = sheets
+        self._date1904 = date1904
+        self._worker = worker
+
+    @classmethod
+    def start(cls, path: Path, sheets: tuple[ToolSheet, ...]) -> PreparedToolSheets | None:
+        """Fork a worker rendering ``sheets`` for the workbook at ``path``; None when not
+        worth it, not possible here, or the workbook cannot be read (the writer says why)."""
+        try:
+            with zipfile.ZipFile(path) as zf:
+                date1904 = _DATE1904.search(zf.read("xl/workbook.xml")) is not None
+        except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+            return None
+        worker = ToolSheetsAhead.start(
+            sheets,
+            date1904,
+            lambda sheet: tool_sheet_digest(sheet, date1904),
+            lambda sheet, digest: False,  # every sheet: the writer knows what it wrote
+        )
+        return cls(sheets, date1904, worker) if worker is not None else None
+
+    def matches(self, sheets: tuple[ToolSheet, ...], date1904: bool) -> bool:
+        """Rendered for these very sheets, with the date system the writer found."""
+        return sheets is self._sheets and date1904 == self._date1904
+
+    def result(self) -> list[Built] | None:
+        return self._worker.result()
 
     def cancel(self) -> None:
         self._worker.cancel()

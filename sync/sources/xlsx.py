@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sync.errors import ConflictError, SourceError, SourceLockedError, WriteError
-from sync.model import ApplyResult, Snapshot, WritePlan
+from sync.model import ApplyResult, Snapshot, ToolSheet, WritePlan
+from sync.sources.ooxml_ahead import PreparedToolSheets
 from sync.sources.ooxml_zip import Inflated, inflate_entry, part_key
 from sync.sources.xlsx_read import read_grids, sheet_parts, sniff_package
 
@@ -71,6 +72,7 @@ class XlsxSource:
         self.path = Path(path)
         self.backup = backup or BackupSettings()
         self._inflating: _Inflating | None = None
+        self._rendering: PreparedToolSheets | None = None
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise SourceError(f"{self.path.name}: only .xlsx and .xlsm workbooks are supported")
 
@@ -88,18 +90,36 @@ class XlsxSource:
         grids, missing = read_grids(self.path, sheets, settle)
         return Snapshot(self.path.name, grids, version, missing)
 
-    def prepare_write(self, snapshot: Snapshot) -> None:
-        """Inflate the snapshot's sheets in a background thread while the plan is made: the
-        writer rewrites them (zlib works outside the GIL, on a core the plan leaves idle)."""
+    def prepare_write(self, snapshot: Snapshot, tool_sheets: tuple[ToolSheet, ...]) -> None:
+        """While the plan's cells are made, on the core that leaves idle: render the tool
+        sheets in a forked worker (first: a fork needs a process without threads), and
+        inflate the snapshot's sheets, which the writer rewrites, in a background thread."""
+        if self._rendering is None:
+            self._rendering = PreparedToolSheets.start(self.path, tool_sheets)
         if self._inflating is None:
             self._inflating = _Inflating(self.path, list(snapshot.sheets))
 
     def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
-        from sync.sources.ooxml import write_plan
 
         # joined before anything else: the writer may fork workers, only from a lone thread
         inflated = self._inflating.result() if self._inflating is not None else {}
         self._inflating = None
+        rendering, self._rendering = self._rendering, None
+        try:
+            return self._apply(plan, expected_version, inflated, rendering)
+        finally:
+            if rendering is not None:
+                rendering.cancel()  # (a no-op once the writer collected it)
+
+    def _apply(
+        self,
+        plan: WritePlan,
+        expected_version: str,
+        inflated: Inflated,
+        rendering: PreparedToolSheets | None,
+    ) -> ApplyResult:
+        from sync.sources.ooxml import write_plan
+
         locks = lock_files(self.path)
         if locks:
             return ApplyResult(
@@ -115,7 +135,7 @@ class XlsxSource:
         tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{self.path.name}")
         try:
             with tmp.open("wb") as fh:
-                stats = write_plan(self.path, plan, fh, inflated=inflated)
+                stats = write_plan(self.path, plan, fh, inflated=inflated, tool_sheets=rendering)
                 if stats is None:
                     fh.close()
                     tmp.unlink()
@@ -148,6 +168,9 @@ class XlsxSource:
         if self._inflating is not None:
             self._inflating.result()
             self._inflating = None
+        if self._rendering is not None:
+            self._rendering.cancel()
+            self._rendering = None
 
     def _remove_stale_temps(self) -> None:
         """Temp files of writers that were killed mid-write (their process is gone)."""

@@ -359,34 +359,50 @@ def _commented(path: Path) -> list[Any]:
     return [c for row in ws.iter_rows() for c in row if c.comment is not None]
 
 
-def test_tool_sheets_built_in_a_forked_worker_give_the_same_package(
+def test_tool_sheets_rendered_by_forked_workers_give_the_same_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, record_starts: Callable[[Any], list[object]]
 ) -> None:
+    """Rendered here, by the writer's worker, or by one forked while the cells were planned
+    (``prepare_write``): the same bytes."""
+    from sync.engine import run_pass
     from sync.sources import ooxml_ahead
+    from sync.writeback import plan_writeback
 
     if not ooxml_ahead.fork_usable():
         pytest.skip("the worker is only forked on Linux from a single-threaded process")
     (tmp_path / "here").mkdir()
     here = _workbook(tmp_path / "here" / "clients.xlsx", rows=300)
-    there = tmp_path / "forked" / "clients.xlsx"
-    there.parent.mkdir()
-    there.write_bytes(here.read_bytes())
-    started = record_starts(ooxml_ahead.ToolSheetsAhead)
-    monkeypatch.setattr(ooxml_ahead, "MIN_ROWS", 10**9)  # built here
+    copies = {}
+    for name in ("writer", "prepared"):
+        (tmp_path / name).mkdir()
+        copies[name] = tmp_path / name / "clients.xlsx"
+        copies[name].write_bytes(here.read_bytes())
+    workers = record_starts(ooxml_ahead.ToolSheetsAhead)
+    prepared = record_starts(ooxml_ahead.PreparedToolSheets)
+    monkeypatch.setattr(ooxml_ahead, "MIN_ROWS", 10**9)  # rendered here
     first = _sync(here).applied
-    assert started == [None]
-    monkeypatch.setattr(ooxml_ahead, "MIN_ROWS", 0)  # built by a worker
-    second = _sync(there).applied
-    assert started[1] is not None
-    assert first is not None and second is not None
-    assert (
-        (first.status, first.detail) == (second.status, second.detail) == ("applied", first.detail)
-    )
-    assert here.read_bytes() == there.read_bytes()
-    # and the worker's second sync skips both sheets, as the writer would
-    again = _sync(there).applied
+    assert prepared == [None] and not any(workers)
+    assert first is not None and first.status == "applied"
+    monkeypatch.setattr(ooxml_ahead, "MIN_ROWS", 0)
+    # a write that was not prepared: the writer forks its own worker
+    config = default_config()
+    src = XlsxSource(copies["writer"])
+    snapshot = src.read([s.name for s in config.sheets.values()])
+    plan = plan_writeback(run_pass(snapshot, config, AS_OF), snapshot, config)
+    by_writer = src.apply(plan, snapshot.version)
+    assert workers[-1] is not None and len(prepared) == 1
+    # service.sync prepares the write: the worker renders while the cells are planned
+    by_prepared = _sync(copies["prepared"]).applied
+    assert prepared[-1] is not None
+    assert by_prepared is not None
+    for result in (by_writer, by_prepared):
+        assert (result.status, result.detail) == (first.status, first.detail)
+    for copy in copies.values():
+        assert copy.read_bytes() == here.read_bytes()
+    # and the next sync skips both sheets, as the writer would
+    again = _sync(copies["prepared"]).applied
     assert again is not None and again.status == "unchanged"
-    assert here.read_bytes() == there.read_bytes()
+    assert copies["prepared"].read_bytes() == here.read_bytes()
 
 
 def test_notes_made_by_a_forked_worker_give_the_same_package(
