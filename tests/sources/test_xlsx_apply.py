@@ -47,6 +47,16 @@ def _sync(path: Path) -> service.SyncResult:
     return service.sync(XlsxSource(path), config, AS_OF)
 
 
+def _copies(book: Path, tmp_path: Path, *names: str) -> dict[str, Path]:
+    """A copy of ``book`` per name, each in a folder of its own (own backups)."""
+    copies = {}
+    for name in names:
+        (tmp_path / name).mkdir()
+        copies[name] = tmp_path / name / book.name
+        copies[name].write_bytes(book.read_bytes())
+    return copies
+
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -372,11 +382,7 @@ def test_tool_sheets_rendered_by_forked_workers_give_the_same_package(
         pytest.skip("the worker is only forked on Linux from a single-threaded process")
     (tmp_path / "here").mkdir()
     here = _workbook(tmp_path / "here" / "clients.xlsx", rows=300)
-    copies = {}
-    for name in ("writer", "prepared"):
-        (tmp_path / name).mkdir()
-        copies[name] = tmp_path / name / "clients.xlsx"
-        copies[name].write_bytes(here.read_bytes())
+    copies = _copies(here, tmp_path, "writer", "prepared")
     workers = record_starts(ooxml_ahead.ToolSheetsAhead)
     prepared = record_starts(ooxml_ahead.PreparedToolSheets)
     monkeypatch.setattr(ooxml_ahead, "MIN_ROWS", 10**9)  # rendered here
@@ -414,11 +420,7 @@ def test_notes_made_by_a_forked_worker_give_the_same_package(
     if not ooxml_ahead.fork_usable():
         pytest.skip("the worker is only forked on Linux from a single-threaded process")
     here = _workbook(tmp_path / "clients.xlsx", rows=300)
-    copies = {}
-    for name in ("forked", "crashed"):
-        (tmp_path / name).mkdir()
-        copies[name] = tmp_path / name / "clients.xlsx"
-        copies[name].write_bytes(here.read_bytes())
+    copies = _copies(here, tmp_path, "forked", "crashed")
     started = record_starts(ooxml_ahead.NotesAhead)
     monkeypatch.setattr(ooxml_ahead, "MIN_NOTES", 10**9)  # made here
     first = _sync(here).applied
