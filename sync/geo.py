@@ -149,22 +149,27 @@ def _geodata() -> tuple[dict[str, dict[str, str]], int]:
     return GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
 
 
-@lru_cache(maxsize=PLACES_REMEMBERED)
 def phone_place(e164: str, language: str) -> tuple[str | None, str | None]:
     """(country code like ``"RU"``, region or city name) for a normalised number.
 
-    Remembered per number: a pass looks the places up while it waits for its worker
-    (``engine.run_pass``), and enrichment then finds them here.
-
     The region is what phonenumbers' geocoder knows for the number's prefix (the longest
     prefix in its data, as the geocoder itself looks it up); mobile numbers in Russia and
-    Ukraine are not geographical, so they give only the country and the region is ``None``.
+    Ukraine are not geographical, so they give only the country and the region is ``None``:
+    that answer comes from the number's shape alone. A geographical number's place is
+    remembered per number: a pass looks the places up while it waits for its worker
+    (``engine.run_pass``), and enrichment then finds them.
     """
-    data, longest = _geodata()
     lang = _GEO_LANG.get(language, "en")
-    country, geographical, country_name = _shape(e164, lang)
+    country, geographical, _ = _shape(e164, lang)
     if country is None or not geographical:
         return country, None
+    return _region(e164, lang)
+
+
+@lru_cache(maxsize=PLACES_REMEMBERED)
+def _region(e164: str, lang: str) -> tuple[str | None, str | None]:
+    data, longest = _geodata()
+    country, _, country_name = _shape(e164, lang)
     digits = e164[1:]
     for size in range(min(longest, len(digits)), 0, -1):
         names = data.get(digits[:size])
