@@ -1,0 +1,80 @@
+"""`clientbase sync` of an earlier commit and of this tree, alternately, in the same minutes.
+
+On a shared machine the speed drifts by 20-30 % within minutes, so two figures taken at
+different times say little about a change. This runs the sync of commit REV (from a temporary
+git worktree, with this environment's packages) and of this tree one after the other, ROUNDS
+times, on copies of the same generated base, and prints each wall time, the medians and their
+ratio.
+
+    python bench/ab.py REV [--rounds 3] [--clients 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import AS_OF, OUT, generated_workbook
+
+HERE = Path(__file__).resolve().parent.parent
+
+
+def timed_sync(tree: Path, book: Path) -> float:
+    """Wall seconds of one `clientbase sync` run by the code in ``tree``."""
+    code = (
+        "import sys; import sync.cli as c; "
+        f"assert c.__file__.startswith({str(tree)!r}), c.__file__; c.main()"
+    )
+    argv = [sys.executable, "-c", code, "sync", str(book), "--as-of", AS_OF.isoformat()]
+    started = time.perf_counter()
+    done = subprocess.run(
+        argv, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, check=False,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"sync in {tree} failed:\n{done.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rev", help="the commit to compare with (e.g. HEAD~3)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=100_000)
+    args = parser.parse_args()
+    source = generated_workbook(args.clients)
+    with tempfile.TemporaryDirectory(prefix="clientbase-ab-") as tmp:
+        other = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "add", "--detach", "-q", str(other), args.rev],
+            check=True,
+        )
+        try:
+            times: dict[str, list[float]] = {args.rev: [], "this tree": []}
+            for n in range(args.rounds):
+                for label, tree in ((args.rev, other), ("this tree", HERE)):
+                    book = OUT / "ab-work.xlsx"
+                    shutil.copyfile(source, book)
+                    shutil.rmtree(OUT / ".clientbase-backups", ignore_errors=True)
+                    times[label].append(timed_sync(tree, book))
+                    print(f"round {n + 1}: {label:>12} {times[label][-1]:6.2f} s", flush=True)
+        finally:
+            subprocess.run(
+                ["git", "-C", str(HERE), "worktree", "remove", "--force", str(other)], check=False
+            )
+    old, new = (statistics.median(t) for t in times.values())
+    print(f"median: {args.rev} {old:.2f} s, this tree {new:.2f} s; ratio {old / new:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
