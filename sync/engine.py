@@ -151,23 +151,6 @@ def _personal(clients: _Table, config: Config, as_of: dt.date, stop: int) -> lis
     return personal_rows(facts, config.segments.age_groups, as_of)
 
 
-def _personal_rest(
-    clients: _Table, checks: dict[str, list[FieldCheck]], config: Config, as_of: dt.date, start: int
-) -> list[PersonalRow]:
-    """:func:`marketing.personal_row` of the client rows from ``start`` on, from this pass's
-    checks."""
-    facts = _client_facts(clients, checks, len(clients.rows))
-    rest = ClientFacts(
-        facts.names[start:],
-        facts.birthdays[start:],
-        facts.cities[start:],
-        facts.staff_genders[start:],
-        (),
-        (),
-    )
-    return personal_rows(rest, config.segments.age_groups, as_of)
-
-
 def _shipped(history: _History, personal: list[PersonalRow]) -> _Shipped:
     return (
         history.problems,
@@ -297,6 +280,7 @@ def run_pass(
     try:
         say("validating clients")
         checks = _validate_table(clients, config, as_of, problems, fixes, lang)
+        facts = _client_facts(clients, checks, len(ids))
         _row_rules(clients, checks, ids, config, problems, lang)
 
         say("finding duplicates")
@@ -308,7 +292,7 @@ def run_pass(
             # the worker has more to do: meanwhile look up the phones' places, which
             # enrichment would otherwise do after it, and make the rest of the personal rows
             _look_up_places(checks, len(ids), lang)
-            personal_rest = _personal_rest(clients, checks, config, as_of, split)
+            personal_rest = personal_rows(facts, config.segments.age_groups, as_of, split)
         done = ahead.result() if ahead is not None else None
     finally:
         if ahead is not None:
@@ -319,7 +303,7 @@ def run_pass(
     problems.extend(history.problems)
     records = _records(clients.rows, ids, history.segments, duplicates)
     _attach_contacts(records, checks)
-    explain = _marketing(clients, checks, records, history, config, as_of, problems)
+    explain = _marketing(clients, facts, records, history, config, as_of, problems)
 
     problems.sort(
         key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row, p.col_index or 0, p.code)
@@ -906,7 +890,7 @@ def _records(
 
 def _marketing(
     table: _Table,
-    checks: dict[str, list[FieldCheck]],
+    facts: ClientFacts,
     records: list[ClientRecord],
     history: _History,
     config: Config,
@@ -914,7 +898,6 @@ def _marketing(
     problems: list[Problem],
 ) -> Callable[[ClientRecord], list[str]]:
     """Demographics, city, birthdays, stale, lapsed, history, rules and reasons (issue 7)."""
-    facts = _client_facts(table, checks, len(records))
     _enrich(records, facts, history, config, as_of)
     mean = mean_buyer_revenue(records)
     lang = config.language

@@ -160,16 +160,17 @@ def phone_place(e164: str, language: str) -> tuple[str | None, str | None]:
     (``engine.run_pass``), and enrichment then finds them.
     """
     lang = _GEO_LANG.get(language, "en")
-    country, geographical, _ = _shape(e164, lang)
+    country, geographical, country_name = _shape(e164, lang)
     if country is None or not geographical:
         return country, None
-    return _region(e164, lang)
+    return _region(e164, lang, country, country_name)
 
 
 @lru_cache(maxsize=PLACES_REMEMBERED)
-def _region(e164: str, lang: str) -> tuple[str | None, str | None]:
+def _region(
+    e164: str, lang: str, country: str, country_name: str | None
+) -> tuple[str | None, str | None]:
     data, longest = _geodata()
-    country, _, country_name = _shape(e164, lang)
     digits = e164[1:]
     for size in range(min(longest, len(digits)), 0, -1):
         names = data.get(digits[:size])

@@ -240,13 +240,17 @@ def personal_row(
 
 
 def personal_rows(
-    facts: ClientFacts, age_groups: Sequence[int], as_of: dt.date
+    facts: ClientFacts, age_groups: Sequence[int], as_of: dt.date, start: int = 0
 ) -> list[PersonalRow]:
-    """:func:`personal_row` of every row of ``facts``."""
+    """:func:`personal_row` of the rows of ``facts`` from ``start`` on."""
     return [
         personal_row(name, birthday, city, gender, age_groups, as_of)
         for name, birthday, city, gender in zip(
-            facts.names, facts.birthdays, facts.cities, facts.staff_genders, strict=True
+            facts.names[start:],
+            facts.birthdays[start:],
+            facts.cities[start:],
+            facts.staff_genders[start:],
+            strict=True,
         )
     ]
 

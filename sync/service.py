@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from sync.model import (
     Outcome,
     SheetGrid,
     Snapshot,
-    ToolSheet,
     WritePlan,
 )
 from sync.sources.base import PreparesWrite, Source
@@ -109,13 +109,12 @@ def sync(
             outcome = add_cross_file_duplicates(outcome, elsewhere)
         if progress:
             progress("planning")
-        ready = None
-        if not dry_run and isinstance(source, PreparesWrite):
-            prepared = source  # e.g. renders the tool sheets while the cells are planned
-
-            def ready(sheets: tuple[ToolSheet, ...]) -> None:
-                prepared.prepare_write(snapshot, sheets)
-
+        # a source that can, gets ready for the write while the cells are planned
+        ready = (
+            functools.partial(source.prepare_write, snapshot)
+            if not dry_run and isinstance(source, PreparesWrite)
+            else None
+        )
         plan = plan_writeback(outcome, snapshot, config, ready)
         if dry_run:
             return SyncResult(outcome, plan, None)

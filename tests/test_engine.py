@@ -247,9 +247,16 @@ def test_the_history_computed_by_a_worker_gives_the_same_pass(
     assert extras_order(ahead) == extras_order(here)
     assert any(p.sheet == "Заказы" for p in ahead.problems)  # its problems came back
     assert any(rec.extra.get("lapsed") for rec in ahead.records)  # the rhythm came back
-    # workers whose answers are not usable (a wrong shape, a crash): the pass does the work
-    monkeypatch.setattr(engine, "_is_shipped", lambda found: False)
+    # a worker whose answer is not of the expected shape: the pass does the work
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "_is_shipped", lambda found: False)
+        incremental.clear()
+        unshaped = run_pass(snapshot, config, AS_OF)
+    assert started[-1] is not None  # a worker ran and answered
+    assert _comparable(unshaped) == _comparable(here)
+    assert extras_order(unshaped) == extras_order(here)
 
+    # a worker that dies without an answer: the same
     def crashing(fn: Any, accept: Any) -> Any:
         return real_start(lambda: os._exit(3), accept)
 

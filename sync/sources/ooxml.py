@@ -61,6 +61,7 @@ from sync.sources.ooxml_parts import (
     relative,
     rels_name,
     resolve,
+    uses_date1904,
 )
 from sync.sources.ooxml_record import Record, item_props_xml, parse_record, record_xml
 from sync.sources.ooxml_sheet import CellContext, SheetPart, SheetStats
@@ -80,7 +81,6 @@ __all__ = ["PackageWriteStats", "write_plan"]
 
 _OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
-_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
 _RECORD_PART = re.compile(r"customXml/item\d+\.xml")
 _DEFLATE_AHEAD = 1 << 20  # parts this big are compressed in the background once final
@@ -156,7 +156,7 @@ class _Writer:
         self.wb_xml = pkg.read(self.workbook)
         self.wb_rels = Rels(self._maybe(rels_name(self.workbook)), f"{pkg.label}, workbook rels")
         self.sheets = self._sheets()
-        self.date1904 = _DATE1904.search(self.wb_xml) is not None
+        self.date1904 = uses_date1904(self.wb_xml)
         styles = self._related(REL_STYLES)
         if styles is None:
             raise SourceError(f"{pkg.label}: the workbook has no styles part (unsupported writer)")

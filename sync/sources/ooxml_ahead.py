@@ -20,7 +20,6 @@ worker means the writer builds the sheets itself, as without it.
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 from sync.forked import Ahead, fork_usable
 from sync.model import ToolSheet
 from sync.sources.ooxml_comments import NotesDone, notes_parts
+from sync.sources.ooxml_parts import uses_date1904
 from sync.sources.ooxml_toolsheet import StyleKey, build_tool_sheet_unstyled, tool_sheet_digest
 
 __all__ = [
@@ -159,9 +159,6 @@ class NotesAhead:
         self._worker.cancel()
 
 
-_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
-
-
 class PreparedToolSheets:
     """The tool sheets of a plan rendered by a worker forked before the write began."""
 
@@ -178,7 +175,7 @@ class PreparedToolSheets:
         worth it, not possible here, or the workbook cannot be read (the writer says why)."""
         try:
             with zipfile.ZipFile(path) as zf:
-                date1904 = _DATE1904.search(zf.read("xl/workbook.xml")) is not None
+                date1904 = uses_date1904(zf.read("xl/workbook.xml"))
         except (OSError, KeyError, zipfile.BadZipFile, ValueError):
             return None
         worker = ToolSheetsAhead.start(

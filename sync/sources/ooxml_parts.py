@@ -31,6 +31,14 @@ _REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*?)/?>")
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 
+_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
+
+
+def uses_date1904(workbook_xml: bytes) -> bool:
+    """Whether a workbook part counts dates from 1904 (Mac Excel's date system)."""
+    return _DATE1904.search(workbook_xml) is not None
+
+
 def attrs_of(tag: bytes) -> dict[str, str]:
     """Attributes of a start tag, unescaped (either quote style)."""
     return {

@@ -100,7 +100,6 @@ class XlsxSource:
             self._inflating = _Inflating(self.path, list(snapshot.sheets))
 
     def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
-
         # joined before anything else: the writer may fork workers, only from a lone thread
         inflated = self._inflating.result() if self._inflating is not None else {}
         self._inflating = None

@@ -12,7 +12,6 @@ import posixpath
 import re
 import threading
 import zipfile
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -292,14 +291,7 @@ def _scan_errors(path: Path, part: str | None) -> list[tuple[int, int, str]] | N
                 return None
             data = inflate_entry(fh, info)
         return _error_cells(data) if _ERROR_MARK in data else []
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        OSError,
-        KeyError,
-        EOFError,
-        NotImplementedError,
-    ) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
         raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
 
 
