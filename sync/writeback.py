@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sync.config import Config
@@ -112,16 +112,24 @@ def plan_writeback(
         if key == "id":
             continue
         i = col - 1
-        for rec, line, value in zip(
-            records, lines, _column_values(records, key, lang, group_rows), strict=True
-        ):
-            current = line[i] if i < len(line) else None
+        values = _column_values(records, key, lang, group_rows)
+        currents = [line[i] if i < len(line) else None for line in lines]
+        if key in _NEVER_BLANK:
+            # equal cells need nothing (for values that are never blank text, == implies
+            # "not _differs"); a later pass finds most of them equal
+            todo: Iterable[int] = [
+                k for k, (c, v) in enumerate(zip(currents, values, strict=True)) if c != v
+            ]
+        else:
+            todo = range(len(values))
+        for k in todo:
+            current, value = currents[k], values[k]
             if current is None:
                 if value is None:
                     continue
             elif not _differs(current, value):
                 continue
-            cell = rec.row << _COL_BITS | col
+            cell = records[k].row << _COL_BITS | col
             found = client_cells.get(cell)
             if found is None:
                 client_cells[cell] = [value, None, None]
@@ -225,6 +233,10 @@ def _duplicate_link(rec: ClientRecord, group_rows: dict[int, tuple[int, ...]]) -
         return None
     others = [str(r) for r in group_rows.get(rec.duplicate_group, ()) if r != rec.row]
     return f"#{rec.duplicate_group}: {', '.join(others)}"
+
+
+# tool columns whose values are None or non-blank text (labels, letters, links)
+_NEVER_BLANK = frozenset(("duplicate", "segment", "temperature", "abc", "xyz", "vip"))
 
 
 def _column_values(

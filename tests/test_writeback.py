@@ -155,7 +155,7 @@ def test_tool_columns_made_a_column_at_a_time_hold_each_clients_own_values() -> 
     """The plan's column-at-a-time values agree with the per-client rule for every tool
     column and language, on a generated base with duplicates, VIPs, segments and lapses."""
     from sync.demo import generate_base
-    from sync.writeback import _column_values, _duplicate_link, _value_of
+    from sync.writeback import _NEVER_BLANK, _column_values, _duplicate_link, _value_of
 
     base = generate_base(400, seed=11, as_of=AS_OF)
     config = default_config()
@@ -178,3 +178,5 @@ def test_tool_columns_made_a_column_at_a_time_hold_each_clients_own_values() -> 
             assert column == one_by_one, (lang, key)
             assert [type(v) for v in column] == [type(v) for v in one_by_one], (lang, key)
             assert len(set(map(str, column))) > 1, (lang, key)  # not one value for all
+            if key in _NEVER_BLANK:  # the plan compares these with == alone
+                assert all(v is None or (isinstance(v, str) and v.strip()) for v in column)
