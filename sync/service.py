@@ -110,11 +110,10 @@ def sync(
         if progress:
             progress("planning")
         # a source that can, gets ready for the write while the cells are planned
-        ready = (
-            functools.partial(source.prepare_write, snapshot)
-            if not dry_run and isinstance(source, PreparesWrite)
-            else None
-        )
+        ready = None
+        if not dry_run and isinstance(source, PreparesWrite):
+            source.prepare_read_parts(snapshot)
+            ready = functools.partial(source.prepare_write, snapshot)
         plan = plan_writeback(outcome, snapshot, config, ready)
         if dry_run:
             return SyncResult(outcome, plan, None)

@@ -39,6 +39,11 @@ class Source(Protocol):
 class PreparesWrite(Protocol):
     """A source that can get ready for a write while the plan is being made."""
 
+    def prepare_read_parts(self, snapshot: Snapshot) -> None:
+        """Start decompressing what :meth:`Source.apply` rewrites (in the background), as soon
+        as the pass is done; optional."""
+        ...
+
     def prepare_write(self, snapshot: Snapshot, tool_sheets: tuple[ToolSheet, ...]) -> None:
         """Start what :meth:`Source.apply` will need anyway (in the background), once the
         plan's tool sheets are known and before its cells are planned; optional."""

@@ -90,14 +90,22 @@ class XlsxSource:
         grids, missing = read_grids(self.path, sheets, settle)
         return Snapshot(self.path.name, grids, version, missing)
 
-    def prepare_write(self, snapshot: Snapshot, tool_sheets: tuple[ToolSheet, ...]) -> None:
-        """While the plan's cells are made, on the core that leaves idle: render the tool
-        sheets in a forked worker (first: a fork needs a process without threads), and
-        inflate the snapshot's sheets, which the writer rewrites, in a background thread."""
-        if self._rendering is None:
-            self._rendering = PreparedToolSheets.start(self.path, tool_sheets)
+    def prepare_read_parts(self, snapshot: Snapshot) -> None:
+        """Once the pass is done (its worker collected), while a single core plans: inflate
+        the snapshot's sheets, which the writer rewrites, in a background thread."""
         if self._inflating is None:
             self._inflating = _Inflating(self.path, list(snapshot.sheets))
+
+    def prepare_write(self, snapshot: Snapshot, tool_sheets: tuple[ToolSheet, ...]) -> None:
+        """While the plan's cells are made, on the core that leaves idle: render the tool
+        sheets in a forked worker, and inflate the sheets (unless that began already). A fork
+        needs a process without threads: an inflating thread is finished first (started with
+        the plan, it is done by now), a new one started after."""
+        if self._rendering is None:
+            if self._inflating is not None:
+                self._inflating.join()
+            self._rendering = PreparedToolSheets.start(self.path, tool_sheets)
+        self.prepare_read_parts(snapshot)
 
     def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
         # joined before anything else: the writer may fork workers, only from a lone thread
@@ -309,6 +317,9 @@ class _Inflating:
                 if part is not None and part in zf.NameToInfo:
                     info = zf.NameToInfo[part]
                     self._found[part] = (part_key(info), inflate_entry(fh, info))
+
+    def join(self) -> None:
+        self._thread.join()
 
     def result(self) -> Inflated:
         self._thread.join()
