@@ -83,7 +83,6 @@ class RowWriter:
         self._enc: dict[tuple[type, CellValue], tuple[Encoded, bytes]] = {}
         self._letters: dict[int, bytes] = {}
         self._s_attrs: dict[int, bytes] = {}
-        self._mark_from: int | None = None
         self._c_open = b"<" + p + b'c r="'
         self._ref_first = re.compile(re.escape(self._c_open) + rb'([A-Z]{1,3})(\d+)"')
         self._row_num = 0
@@ -207,7 +206,7 @@ class RowWriter:
 
     def _restore_match(self, m: re.Match[bytes]) -> bytes:
         original = self.ctx.styles.original(int(m.group(2)))
-        return m.group(1) + self._s_attr(original)
+        return m.group(1) + (b' s="' + str(original).encode() + b'"' if original else b"")
 
     def _scan(
         self,
@@ -298,7 +297,7 @@ class RowWriter:
         if s_match is None or not styles.is_tool(int(s_match.group(1))):
             return None
         self.ctx.stats.fills_removed += 1
-        return _set_style(m.group(0), self._s_attr(styles.original(int(s_match.group(1)))))
+        return _set_style(m.group(0), styles.original(int(s_match.group(1))))
 
     def cell(
         self, m: re.Match[bytes] | None, row: int, col: int, edit: CellEdit, default_style: int
@@ -357,7 +356,7 @@ class RowWriter:
         self._count(cur_s, new_s, value_changed)
         if enc is None or not value_changed:
             if m is not None:
-                return _set_style(m.group(0), self._s_attr(new_s))
+                return _set_style(m.group(0), new_s)
             self.ctx.stats.touch(row, col)
             return self._build(row, col, new_s, b"/>")
         assert enc is not None
@@ -379,28 +378,10 @@ class RowWriter:
             return self._build(row, col, new_s, kept + rest)
         return self._build(row, col, new_s, rest)
 
-    def mark_styles_from(self, first: int) -> None:
-        """Write style numbers from ``first`` on as ``s="\\0N\\0"`` (a forked worker's styles
-        added after the fork, renumbered by the parent; see ``ooxml_rowsplit``)."""
-        self._mark_from = first
-        self._s_attrs = {s: a for s, a in self._s_attrs.items() if s < first}
-
-    def _s_attr(self, s: int) -> bytes:
-        s_attr = self._s_attrs.get(s)
-        if s_attr is None:
-            if not s:
-                s_attr = b""
-            elif self._mark_from is not None and s >= self._mark_from:
-                s_attr = b' s="\0' + str(s).encode() + b'\0"'
-            else:
-                s_attr = b' s="' + str(s).encode() + b'"'
-            self._s_attrs[s] = s_attr
-        return s_attr
-
     def _build(self, row: int, col: int, s: int, rest: bytes) -> bytes:
         s_attr = self._s_attrs.get(s)
         if s_attr is None:
-            s_attr = self._s_attr(s)
+            s_attr = self._s_attrs[s] = b' s="' + str(s).encode() + b'"' if s else b""
         if row != self._row_num:
             self._row_num, self._row_text = row, str(row).encode() + b'"'
         return b"".join((self._c_open, self._col(col), self._row_text, s_attr, rest))
@@ -422,14 +403,15 @@ def _row_style(tag: bytes) -> int:
     return int(cell_attrs(tag).get(b"s", b"0"))
 
 
-def _set_style(cell: bytes, s_attr: bytes) -> bytes:
-    """``cell`` with its ``s`` attribute replaced by ``s_attr`` (``b""``: the default)."""
+def _set_style(cell: bytes, s: int) -> bytes:
     tag_end = cell.find(b">")
     if cell[tag_end - 1 : tag_end] == b"/":
         tag_end -= 1
     tag, rest = cell[:tag_end], cell[tag_end:]
     tag = _S_ATTR.sub(b"", tag)
-    return tag + s_attr + rest
+    if s:
+        tag += b' s="' + str(s).encode() + b'"'
+    return tag + rest
 
 
 def _widen_spans(tag: bytes, max_col: int) -> bytes:

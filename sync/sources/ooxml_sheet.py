@@ -16,11 +16,9 @@ from collections.abc import Hashable
 
 from sync.errors import SourceError
 from sync.model import CellEdit
-from sync.sources import ooxml_rowsplit
 from sync.sources.ooxml_cells import cell_attrs, column_letters, column_number
 from sync.sources.ooxml_rowmemo import row_memo
 from sync.sources.ooxml_rows import CellContext, RowWriter, SheetStats
-from sync.sources.ooxml_rowsplit import RowsAhead
 from sync.sources.ooxml_styles import StyleBook
 
 __all__ = ["CellContext", "SheetPart", "SheetStats"]
@@ -182,57 +180,29 @@ class SheetPart:
         memo = None
         if memo_context is not None:
             memo = row_memo((memo_context, self.p, tuple(col_styles)), ctx)
-        todo = sorted(tool_rows | set(edits))
-
-        def rebuild(rows: list[int], last: int) -> tuple[list[bytes], int]:
-            """The new bytes of ``rows``: pieces replacing the part's ``[last, end)``."""
-            no_edits: dict[int, CellEdit] = {}
-            pieces: list[bytes] = []
-            for num in rows:
-                pos = bisect.bisect_left(nums, num)
-                row_edits = edits.get(num, no_edits)
-                if pos < len(nums) and nums[pos] == num:
-                    r_start = starts[pos]
-                    r_end = self._row_end(r_start, starts[pos + 1] if pos + 1 < len(starts) else -1)
-                    if memo is None:
-                        new = writer.rewrite(data[r_start:r_end], num, row_edits)
-                    else:
-                        new = memo.rewrite(writer, data[r_start:r_end], num, row_edits)
-                    if new is not None:
-                        pieces += (data[last:r_start], new)
-                        last = r_end
-                else:
-                    new = writer.new_row(num, row_edits)
-                    if new is not None:
-                        at = starts[pos] if pos < len(nums) else end
-                        pieces += (data[last:at], new)
-                        last = at
-            return pieces, last
-
+        no_edits: dict[int, CellEdit] = {}
+        pieces: list[bytes] = []
+        last = start
         data = self.data
-        ahead = None
-        mine = todo
-        if memo is None and len(todo) >= ooxml_rowsplit.MIN_ROWS:
-            # the later half on the other core (one-shot runs only, see ooxml_rowsplit)
-            half = len(todo) // 2
-            pos = bisect.bisect_left(nums, todo[half])
-            at = starts[pos] if pos < len(nums) else end
-            ahead = RowsAhead.start(lambda: rebuild(todo[half:], at), at, writer)
-            if ahead is not None:
-                mine = todo[:half]
-        try:
-            pieces, last = rebuild(mine, start)
-            if ahead is not None:
-                theirs = ahead.result(data, ctx)
-                if theirs is None:  # the worker failed: its rows are rebuilt here
-                    more, last = rebuild(todo[len(mine) :], last)
-                    pieces += more
-                elif theirs.body:
-                    pieces += (data[last : theirs.start], theirs.body)
-                    last = theirs.end
-        finally:
-            if ahead is not None:
-                ahead.cancel()
+        for num in sorted(tool_rows | set(edits)):
+            pos = bisect.bisect_left(nums, num)
+            row_edits = edits.get(num, no_edits)
+            if pos < len(nums) and nums[pos] == num:
+                r_start = starts[pos]
+                r_end = self._row_end(r_start, starts[pos + 1] if pos + 1 < len(starts) else -1)
+                if memo is None:
+                    new = writer.rewrite(data[r_start:r_end], num, row_edits)
+                else:
+                    new = memo.rewrite(writer, data[r_start:r_end], num, row_edits)
+                if new is not None:
+                    pieces += (data[last:r_start], new)
+                    last = r_end
+            else:
+                new = writer.new_row(num, row_edits)
+                if new is not None:
+                    at = starts[pos] if pos < len(nums) else end
+                    pieces += (data[last:at], new)
+                    last = at
         if memo is not None:
             memo.done()
         if not pieces:
