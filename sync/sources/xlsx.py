@@ -102,8 +102,8 @@ class XlsxSource:
         needs a process without threads: an inflating thread is finished first (started with
         the plan, it is done by now), a new one started after."""
         if self._rendering is None:
-            if self._inflating is not None:
-                self._inflating.join()
+            if self._inflating is not None and threading.active_count() <= 2:
+                self._inflating.join()  # the only other thread (in a daemon, forks are off)
             self._rendering = PreparedToolSheets.start(self.path, tool_sheets)
         self.prepare_read_parts(snapshot)
 
