@@ -60,9 +60,14 @@ def _digits_text(value: object) -> str | None:
         return str(int(value))
     if not isinstance(value, str):
         return None
-    # full-width digits (an IME) become ASCII ones; then every kind of space / dash is plain
-    text = unicodedata.normalize("NFKC", value) if not value.isascii() else value
-    text = _ODD_DASHES.sub("-", _ODD_SPACES.sub(" ", text)).strip()
+    if _ALLOWED.fullmatch(value):  # (not match: its $ would pass a final line break)
+        # digits, plain spaces and ( ) + - . only (most cells): nothing to normalise
+        text = value.strip(" ")
+    else:
+        # full-width digits (an IME) become ASCII ones; then every kind of space / dash is
+        # plain
+        text = unicodedata.normalize("NFKC", value) if not value.isascii() else value
+        text = _ODD_DASHES.sub("-", _ODD_SPACES.sub(" ", text)).strip()
     if _NUMBER_TEXT.match(text):
         number = float(text.replace(",", "."))
         if number.is_integer() and number < 1e16:

@@ -164,3 +164,24 @@ def test_any_typed_mobile_number_reaches_a_fixed_point(prefix: str, rest: int, f
 def test_a_valid_verdict_is_always_e164(value: object) -> None:
     check = check_phones([value])[0]
     assert check.normalized is None or str(check.normalized).startswith("+")
+
+
+@given(st.text(alphabet="0123456789 ()+-.\u00a0\u2013\u2212\t\n\uff17e,аб", max_size=24))
+def test_plain_cells_skip_normalising_and_read_the_same(text: str) -> None:
+    """A cell of digits, spaces and ( ) + - . takes a shortcut past the normalisation; any
+    text reads as the full normalisation (full-width digits, odd spaces and dashes) reads it."""
+    import re
+    import unicodedata
+
+    from validators.phone import _digits_text
+
+    def normalised(value: str) -> str | None:
+        t = unicodedata.normalize("NFKC", value) if not value.isascii() else value
+        t = re.sub(r"[\u2010-\u2015\u2212]", "-", re.sub(r"[^\S\n]", " ", t)).strip()
+        if re.match(r"^[0-9]+\.0+$|^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]{1,2}$", t):
+            number = float(t.replace(",", "."))
+            if number.is_integer() and number < 1e16:
+                return str(int(number))
+        return t
+
+    assert _digits_text(text) == normalised(text)
