@@ -22,7 +22,6 @@ import re
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -76,6 +75,7 @@ from sync.sources.ooxml_toolsheet import (
     tool_sheet_digest,
 )
 from sync.sources.ooxml_zip import Deflater, Inflated, Package, PartOut, write_package
+from sync.sources.xmltext import escape
 
 __all__ = ["PackageWriteStats", "write_plan"]
 

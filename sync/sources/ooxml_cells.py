@@ -14,9 +14,9 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from sync.model import CellValue, ExcelError
+from sync.sources.xmltext import escape
 
 MAX_CELL_TEXT = 32767  # Excel refuses to open a cell holding more characters
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

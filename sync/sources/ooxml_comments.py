@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from sync.sources.ooxml_cells import column_letters
 from sync.sources.ooxml_notes import (
@@ -29,6 +28,7 @@ from sync.sources.ooxml_notes import (
     note_key,
     text_element,
 )
+from sync.sources.xmltext import escape
 
 _DECL = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml\b[^>]*\?>)?\s*")
 _ENCODING = re.compile(rb"""\bencoding\s*=\s*["']([^"']*)["']""")

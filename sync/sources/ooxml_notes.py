@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from sync import incremental
 from sync.errors import SourceError
 from sync.sources.ooxml_cells import column_letters, column_number, excel_text
+from sync.sources.xmltext import escape
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _Q = f"{{{NS}}}"

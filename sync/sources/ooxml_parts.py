@@ -9,10 +9,10 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 from sync.errors import SourceError
 from sync.sources.ooxml_cells import unescape
+from sync.sources.xmltext import escape, quoteattr
 
 REL_BASE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL_WORKSHEET = f"{REL_BASE}/worksheet"

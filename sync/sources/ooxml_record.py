@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
 from sync.sources.ooxml_styles import CloneRecord
+from sync.sources.xmltext import quoteattr
 
 RECORD_NS = "urn:clientbase:workbook-record:1"
 _Q = f"{{{RECORD_NS}}}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
@@ -17,6 +16,7 @@ from sync.errors import SourceError
 from sync.model import SheetEdits, ToolSheet
 from sync.sources.ooxml_cells import column_letters, encode_value
 from sync.sources.ooxml_styles import StyleBook
+from sync.sources.xmltext import escape, quoteattr
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from sync.errors import SheetNotFoundError, SourceError
@@ -398,3 +400,20 @@ def test_a_value_the_plan_clears_is_gone_styled_or_not(
     ws = openpyxl.load_workbook(again)[sheet]
     assert ws["L2"].value is None and ws["L4"].value is None and ws["A9"].value is None
     assert ws["L3"].value == INJECTION  # the rest of the plan still applies
+
+
+@given(
+    st.text(alphabet="ab&<>\"'\n\r\t;#Ж ", max_size=20),
+    st.dictionaries(st.sampled_from(["\r", "a", "Ж", ";"]), st.sampled_from(["&#13;", "x"])),
+)
+def test_xml_escaping_is_saxutils_escaping(text: str, entities: dict[str, str]) -> None:
+    """The writer's own escape / quoteattr give what xml.sax.saxutils gives (which it does
+    not import: that module loads urllib and http.client)."""
+    from xml.sax import saxutils
+
+    from sync.sources.xmltext import escape, quoteattr
+
+    assert escape(text) == saxutils.escape(text)
+    assert escape(text, entities) == saxutils.escape(text, entities)
+    assert quoteattr(text) == saxutils.quoteattr(text)
+    assert quoteattr(text, entities) == saxutils.quoteattr(text, entities)
