@@ -165,8 +165,21 @@ def _amount(value: object) -> FieldCheck:
 def check_amounts(values: Sequence[object]) -> list[FieldCheck]:
     """Amounts as floats (negative = a return); anything else is ``number.invalid``."""
     # Number cells are the rule in an orders sheet and are all distinct: skip the cache.
-    numbers = [_finite(v) if type(v) is float or type(v) is int else None for v in values]
+    # (a float minus itself is 0.0 exactly when it is finite)
+    numbers = [
+        v if type(v) is float and v - v == 0.0 else _finite(v) if type(v) is int else None
+        for v in values
+    ]
     out = map_cached(
         [None if n is not None else v for v, n in zip(values, numbers, strict=True)], _amount
     )
-    return [check if n is None else FieldCheck(n) for n, check in zip(numbers, out, strict=True)]
+    # prices repeat: one (immutable) verdict per distinct amount; zero apart (-0.0 == 0.0)
+    made: dict[float, FieldCheck] = {}
+    return [
+        check
+        if n is None
+        else (made.get(n) or made.setdefault(n, FieldCheck(n)))
+        if n
+        else FieldCheck(n)
+        for n, check in zip(numbers, out, strict=True)
+    ]

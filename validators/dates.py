@@ -159,4 +159,9 @@ def check_dates(
         lambda v: _check_one(v, as_of, kind),
         verdict_cache("date", as_of, kind),
     )
-    return [FieldCheck(v) if ok else check for v, ok, check in zip(values, fast, slow, strict=True)]
+    # an orders sheet repeats its dates: one (immutable) verdict per distinct date
+    made: dict[object, FieldCheck] = {}
+    return [
+        (made.get(v) or made.setdefault(v, FieldCheck(v))) if ok else check
+        for v, ok, check in zip(values, fast, slow, strict=True)
+    ]

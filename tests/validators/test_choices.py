@@ -90,3 +90,17 @@ def test_amounts(raw: object, amount: float) -> None:
 )
 def test_not_amounts(raw: object) -> None:
     assert check_amounts([raw])[0].findings[0].code == "number.invalid"
+
+
+def test_repeated_amounts_share_a_verdict_but_keep_their_own_sign_and_type() -> None:
+    import math
+
+    from validators.choices import check_amounts
+
+    checks = check_amounts([1500.0, -0.0, 0.0, 1500.0, 1500, -1500.0, float("inf")])
+    values = [c.normalized for c in checks]
+    assert values[:6] == [1500.0, 0.0, 0.0, 1500.0, 1500.0, -1500.0]
+    assert all(type(v) is float for v in values[:6])
+    assert math.copysign(1, values[1]) == -1 and math.copysign(1, values[2]) == 1
+    assert checks[0] is checks[3]  # one verdict object for a repeated price
+    assert values[6] is None and checks[6].findings[0].code == "number.invalid"
