@@ -3,8 +3,9 @@
 On a shared machine the speed drifts by 20-30 % within minutes, so two figures taken at
 different times say little about a change. This runs the sync of commit REV (from a temporary
 git worktree, with this environment's packages) and of this tree one after the other, ROUNDS
-times, on copies of the same generated base, and prints each wall time, the medians and their
-ratio.
+times (each first by turns), on copies of the same generated base, and prints each wall time,
+the medians and their ratio, and the median of the rounds' own ratios (the two runs of a round
+are closest in time, so this one is the least swayed by drift).
 
     python bench/ab.py REV [--rounds 3] [--clients 100000]
 """
@@ -62,7 +63,8 @@ def main() -> None:
         try:
             times: dict[str, list[float]] = {args.rev: [], "this tree": []}
             for n in range(args.rounds):
-                for label, tree in ((args.rev, other), ("this tree", HERE)):
+                pair = [(args.rev, other), ("this tree", HERE)]
+                for label, tree in pair if n % 2 == 0 else pair[::-1]:  # each goes first by turns
                     book = OUT / "ab-work.xlsx"
                     shutil.copyfile(source, book)
                     shutil.rmtree(OUT / ".clientbase-backups", ignore_errors=True)
@@ -74,6 +76,10 @@ def main() -> None:
             )
     old, new = (statistics.median(t) for t in times.values())
     print(f"median: {args.rev} {old:.2f} s, this tree {new:.2f} s; ratio {old / new:.2f}x")
+    # the two runs of a round are minutes closer than the rounds are to each other: the
+    # median of the rounds' own ratios is less swayed by the machine's drift
+    paired = statistics.median(o / n for o, n in zip(*times.values(), strict=True))
+    print(f"median of the rounds' ratios ({args.rev} / this tree): {paired:.2f}x")
 
 
 if __name__ == "__main__":
