@@ -99,6 +99,33 @@ class _NotesInput:
     recorded: frozenset[str]
 
 
+class _Digests:
+    """The marks digest (``edits_digest``) of each staff sheet in the plan, made when first
+    asked for: the first write of a sheet asks only at the end, and by then a notes worker
+    may have made it."""
+
+    def __init__(self, edits: tuple[SheetEdits, ...]) -> None:
+        self._edits = {e.sheet: e for e in edits}
+        self._made: dict[str, str] = {}
+
+    def __getitem__(self, sheet: str) -> str:
+        found = self._made.get(sheet)
+        if found is None:
+            found = self._made[sheet] = edits_digest(self._edits[sheet])
+        return found
+
+    def sheets(self) -> list[str]:
+        return list(self._edits)
+
+    def missing(self) -> list[SheetEdits]:
+        return [e for sheet, e in self._edits.items() if sheet not in self._made]
+
+    def adopt(self, made: dict[str, str]) -> None:
+        for sheet, digest in made.items():
+            if sheet in self._edits:
+                self._made.setdefault(sheet, digest)
+
+
 @dataclass(frozen=True, slots=True)
 class PackageWriteStats:
     cells_changed: int
@@ -248,7 +275,7 @@ class _Writer:
 
     def _run(self, dst: BinaryIO, deflater: Deflater) -> PackageWriteStats | None:
         self._check_tool_sheets()
-        digests = {e.sheet: edits_digest(e) for e in self.plan.edits}
+        digests = _Digests(self.plan.edits)
         todo = [e for e in self.plan.edits if not self._unchanged_since_our_write(e, digests)]
         # before any thread of ours starts (prefetch, deflate): a forked worker may build the
         # tool sheets meanwhile, unless one forked before the write does already
@@ -265,7 +292,7 @@ class _Writer:
                 lambda sheet: tool_sheet_digest(sheet, self.date1904),
                 self._tool_sheet_unchanged,
             )
-        self._notes_ahead = self._start_notes(todo)
+        self._notes_ahead = self._start_notes(todo, digests)
         try:
             self.pkg.prefetch(self.sheets[e.sheet][0] for e in todo if e.sheet in self.sheets)
             for edits in todo:
@@ -294,6 +321,8 @@ class _Writer:
             return None
         # Every package we write carries a record, even an empty one: "no record" then means
         # "never written by the tool" (or written and then stripped by another program).
+        if self._notes_ahead is not None:
+            digests.adopt(self._notes_ahead.digests())
         self._write_record(digests)
         if self.ct.changed:
             self.out[ContentTypes.NAME] = self.ct.data
@@ -397,9 +426,10 @@ class _Writer:
             return None  # the same notes as our last write, in parts nobody touched since
         return _NotesInput(rels_part, rels, found, comments_part, wanted, keep, recorded)
 
-    def _start_notes(self, todo: list[SheetEdits]) -> NotesAhead | None:
+    def _start_notes(self, todo: list[SheetEdits], digests: _Digests) -> NotesAhead | None:
         """A worker making the notes parts while the rows are rewritten — only when every
-        sheet whose notes change has no VML drawing yet (the first write of notes)."""
+        sheet whose notes change has no VML drawing yet (the first write of notes). It makes
+        the digests not made yet too."""
         if not fork_usable():
             return None
         jobs = []
@@ -415,7 +445,9 @@ class _Writer:
                 return None
             old = self._maybe(notes.comments_part) if notes.comments_part else None
             jobs.append(NotesJob(edits.sheet, label, old, notes.wanted, notes.keep, notes.recorded))
-        return NotesAhead.start(jobs, self.author, self._shapes()) if jobs else None
+        if not jobs:
+            return None
+        return NotesAhead.start(jobs, self.author, self._shapes(), digests.missing())
 
     def _edit_notes(self, edits: SheetEdits, part: str, sheet: SheetPart, label: str) -> None:
         notes = self._notes_input(edits, part, label)
@@ -582,7 +614,7 @@ class _Writer:
         recorded = self.record.note_parts.get(sheet)
         return recorded is not None and recorded == self._note_state(part, rels, after=False)
 
-    def _unchanged_since_our_write(self, edits: SheetEdits, digests: dict[str, str]) -> bool:
+    def _unchanged_since_our_write(self, edits: SheetEdits, digests: _Digests) -> bool:
         """The same plan as our last write, over parts nobody touched since: the result would
         be what is already there, so the sheet is not even decompressed."""
         found = self.sheets.get(edits.sheet)
@@ -593,15 +625,15 @@ class _Writer:
             return False  # a value to write: never skipped
         return recorded == f"{digests[edits.sheet]}:{self._state(found[0], after=False)}"
 
-    def _write_record(self, digests: dict[str, str]) -> None:
+    def _write_record(self, digests: _Digests) -> None:
         staff = {
-            sheet: f"{digest}:{self._state(self.sheets[sheet][0], after=True)}"
-            for sheet, digest in digests.items()
+            sheet: f"{digests[sheet]}:{self._state(self.sheets[sheet][0], after=True)}"
+            for sheet in digests.sheets()
             if sheet in self.sheets
         }
         tool = {k: v for k, v in self.record.sheet_digests.items() if k in self.record.tool_sheets}
         note_parts: dict[str, str] = {}
-        for sheet in digests:
+        for sheet in digests.sheets():
             if sheet not in self.sheets:
                 continue
             part = self.sheets[sheet][0]

@@ -26,10 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sync.forked import Ahead, fork_usable
-from sync.model import ToolSheet
+from sync.model import SheetEdits, ToolSheet
 from sync.sources.ooxml_comments import NotesDone, notes_parts
 from sync.sources.ooxml_parts import uses_date1904
-from sync.sources.ooxml_toolsheet import StyleKey, build_tool_sheet_unstyled, tool_sheet_digest
+from sync.sources.ooxml_toolsheet import (
+    StyleKey,
+    build_tool_sheet_unstyled,
+    edits_digest,
+    tool_sheet_digest,
+)
 
 __all__ = [
     "MIN_NOTES",
@@ -109,24 +114,32 @@ class NotesJob:
 
 
 class NotesAhead:
-    """A worker making the notes parts of some sheets; :meth:`result` collects them."""
+    """A worker making the notes parts of some sheets; :meth:`result` collects them. On the
+    way it also makes the plan's marks digests (``edits_digest``) the writer's record needs
+    at the end, which would otherwise cost this process ~0.15 s on 100 000 clients."""
 
-    def __init__(self, worker: Ahead[dict[str, NotesDone]]) -> None:
+    def __init__(self, worker: Ahead[tuple[dict[str, NotesDone], dict[str, str]]]) -> None:
         self._worker = worker
         self._done: dict[str, NotesDone] | None = None
+        self._digests: dict[str, str] = {}
         self._collected = False
 
     @classmethod
     def start(
-        cls, jobs: Sequence[NotesJob], author: str, shapes: tuple[set[int], set[int]]
+        cls,
+        jobs: Sequence[NotesJob],
+        author: str,
+        shapes: tuple[set[int], set[int]],
+        digest: Sequence[SheetEdits] = (),
     ) -> NotesAhead | None:
         """Fork a worker for ``jobs`` (in sheet order: new notes take shape ids in that order
-        from ``shapes``, the workbook's ids in use); None when not worth it or not possible."""
+        from ``shapes``, the workbook's ids in use) and the digests of ``digest``; None when
+        not worth it or not possible."""
         if sum(len(job.wanted) for job in jobs) < MIN_NOTES:
             return None
 
-        def build() -> dict[str, NotesDone]:
-            return {
+        def build() -> tuple[dict[str, NotesDone], dict[str, str]]:
+            notes = {
                 job.sheet: notes_parts(
                     job.old_comments,
                     lambda: None,
@@ -139,8 +152,9 @@ class NotesAhead:
                 )
                 for job in jobs
             }
+            return notes, {edits.sheet: edits_digest(edits) for edits in digest}
 
-        worker = Ahead.start(build, lambda found: isinstance(found, dict))
+        worker = Ahead.start(build, _is_notes_answer)
         return cls(worker) if worker is not None else None
 
     def result(self, sheet: str) -> NotesDone | None:
@@ -148,8 +162,14 @@ class NotesAhead:
         writer makes every sheet's notes itself, so shape ids are given out in one place)."""
         if not self._collected:
             self._collected = True
-            self._done = self._worker.result()
+            found = self._worker.result()
+            if found is not None:
+                self._done, self._digests = found
         return self._done.get(sheet) if self._done is not None else None
+
+    def digests(self) -> dict[str, str]:
+        """The digests the worker made, once its answer was collected (else none)."""
+        return dict(self._digests)
 
     def failed(self) -> bool:
         """Collected, and the worker gave nothing."""
@@ -157,6 +177,15 @@ class NotesAhead:
 
     def cancel(self) -> None:
         self._worker.cancel()
+
+
+def _is_notes_answer(found: object) -> bool:
+    return (
+        isinstance(found, tuple)
+        and len(found) == 2
+        and isinstance(found[0], dict)
+        and isinstance(found[1], dict)
+    )
 
 
 class PreparedToolSheets:
