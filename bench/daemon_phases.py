@@ -1,0 +1,98 @@
+"""Where the daemon's pass after a one-row edit spends its time: read, pass, plan, write, index.
+
+The daemon's own pass (``daemon_pass.process_file``, with its memos on, as `clientbase watch`
+runs it) over the generated base: a first pass, then RUNS passes each after one client row is
+appended the way Excel saves (``watch_latency.append_row``). Prints each pass's phases (wall
+seconds) and the median edit pass. The first edit pass meets rows the first write rewrote and
+misses the writer's row memo; the median is of all edit passes.
+
+    python bench/daemon_phases.py [N_CLIENTS] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import AS_OF, generated_workbook
+from watch_latency import append_row
+
+from sync import daemon_pass, incremental, service, state, writeback
+from sync.config_load import find_config
+from sync.sources import xlsx
+
+SPENT: Counter[str] = Counter()
+
+
+def timed(owner: Any, name: str, label: str) -> None:
+    """Count the wall time of ``owner.name`` under ``label`` from now on."""
+    real: Callable[..., Any] = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            SPENT[label] += time.perf_counter() - started
+
+    setattr(owner, name, wrapper)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("clients", nargs="?", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    timed(xlsx.XlsxSource, "read", "read")
+    timed(service, "run_pass", "pass")
+    timed(service, "add_cross_file_duplicates", "other workbooks")
+    timed(writeback, "plan_writeback", "plan")
+    timed(xlsx.XlsxSource, "apply", "write")
+    timed(daemon_pass, "contact_keys", "index keys")
+    timed(state.SqliteStateStore, "replace_contacts", "index update")
+    incremental.remember_rows()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "share"
+        folder.mkdir()
+        book = folder / "clients.xlsx"
+        shutil.copyfile(generated_workbook(args.clients), book)
+        book = book.resolve()
+        store = state.SqliteStateStore(Path(tmp) / "state.sqlite")
+        edits: list[tuple[float, dict[str, float]]] = []
+        try:
+            for i in range(args.runs + 1):
+                if i:
+                    row = [f"N{i:05d}", f"Новый Клиент {i}", "12-34", f"new{i}@mail.ru"]
+                    append_row(book, row)
+                SPENT.clear()
+                started = time.perf_counter()
+                report = daemon_pass.process_file(
+                    book, store, lambda p: find_config(None, p.parent), 12.0, AS_OF
+                )
+                total = time.perf_counter() - started
+                phases = " | ".join(f"{k} {v:.2f}" for k, v in SPENT.items())
+                print(f"{'edit' if i else 'first'} pass: {report.action}, {total:.2f} s: {phases}")
+                if i:
+                    edits.append((total, dict(SPENT)))
+        finally:
+            store.close()
+    edits.sort(key=lambda e: e[0])
+    total, median = edits[len(edits) // 2]
+    print(f"median edit pass {total:.2f} s (of {[round(t, 2) for t, _ in edits]}):")
+    for label, seconds in median.items():
+        print(f"  {label:16} {seconds:6.2f} s")
+    other = total - sum(median.values())
+    print(f"  {'the rest':16} {other:6.2f} s  (state, the daemon's own steps)")
+
+
+if __name__ == "__main__":
+    main()
