@@ -242,8 +242,9 @@ _NEVER_BLANK = frozenset(("duplicate", "segment", "temperature", "abc", "xyz", "
 def _column_values(
     records: list[ClientRecord], key: str, lang: str, group_rows: dict[int, tuple[int, ...]]
 ) -> list[CellValue]:
-    """Each record's value in tool column ``key`` (what :func:`_value_of` gives, the common
-    columns made a column at a time: a first write plans ~600 000 of them)."""
+    """Each record's value in tool column ``key``; the default columns are made a column at
+    a time (labels looked up once per distinct value: a first write plans ~600 000 cells),
+    the others by :func:`_value_of`."""
     if key == "duplicate":
         return [
             None if rec.duplicate_group is None else _duplicate_link(rec, group_rows)
@@ -265,18 +266,10 @@ def _column_values(
 
 
 def _value_of(rec: ClientRecord, key: str, lang: str) -> CellValue:
-    if key == "segment":
-        return segment_label(rec.rfm_segment, lang)
+    """One record's value in a tool column other than those :func:`_column_values` makes a
+    column at a time."""
     if key == "rfm":
         return f"{rec.r}{rec.f}{rec.m}" if rec.r is not None else None
-    if key == "abc":
-        return rec.abc
-    if key == "xyz":
-        return rec.xyz
-    if key == "vip":
-        return "VIP" if rec.vip else None
-    if key == "temperature":
-        return temperature_label(rec.temperature, lang)
     if key == "revenue":
         return round(rec.revenue, 2) if rec.orders else None
     if key == "orders":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -152,9 +153,11 @@ def test_an_id_is_split_as_the_id_pattern_splits_it(text: str) -> None:
 
 
 def test_tool_columns_made_a_column_at_a_time_hold_each_clients_own_values() -> None:
-    """The plan's column-at-a-time values agree with the per-client rule for every tool
+    """The plan's column-at-a-time values agree with each client's own, for every tool
     column and language, on a generated base with duplicates, VIPs, segments and lapses."""
     from sync.demo import generate_base
+    from sync.labels import segment_label, temperature_label
+    from sync.model import ClientRecord
     from sync.writeback import _NEVER_BLANK, _column_values, _duplicate_link, _value_of
 
     base = generate_base(400, seed=11, as_of=AS_OF)
@@ -168,11 +171,22 @@ def test_tool_columns_made_a_column_at_a_time_hold_each_clients_own_values() -> 
     group_rows = {g.group: g.rows for g in outcome.duplicates}
     assert outcome.duplicates and any(r.vip for r in records)
     keys = ["duplicate", "segment", "temperature", "abc", "xyz", "vip", "revenue", "flags", "city"]
+    # each client's own value in the columns the plan makes a column at a time
+    by_client: dict[str, Callable[[ClientRecord, str], CellValue]] = {
+        "segment": lambda r, lang: segment_label(r.rfm_segment, lang),
+        "temperature": lambda r, lang: temperature_label(r.temperature, lang),
+        "abc": lambda r, _: r.abc,
+        "xyz": lambda r, _: r.xyz,
+        "vip": lambda r, _: "VIP" if r.vip else None,
+    }
+    assert set(by_client) | {"duplicate"} == _NEVER_BLANK  # every column made apart is checked
     for lang in ("ru", "uk", "en"):
         for key in keys:
             column = _column_values(records, key, lang, group_rows)
             if key == "duplicate":
                 one_by_one = [_duplicate_link(r, group_rows) for r in records]
+            elif key in by_client:
+                one_by_one = [by_client[key](r, lang) for r in records]
             else:
                 one_by_one = [_value_of(r, key, lang) for r in records]
             assert column == one_by_one, (lang, key)

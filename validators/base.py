@@ -92,3 +92,19 @@ def map_cached(
             result = fn(v)
         out.append(result)
     return out
+
+
+def clean_checks(clean: Sequence[object], others: Sequence[FieldCheck]) -> list[FieldCheck]:
+    """``FieldCheck(value)`` where ``clean`` holds a value (not None), else the verdict from
+    ``others`` at the same place.
+
+    For columns of clean values of one type (dates, amounts), which an orders sheet repeats:
+    one verdict per distinct value (verdicts are immutable). Zero is made each time: -0.0 and
+    0.0 are equal keys but not the same amount."""
+    made: dict[object, FieldCheck] = {}
+    return [
+        other
+        if v is None
+        else (made.get(v) or made.setdefault(v, FieldCheck(v)) if v else FieldCheck(v))
+        for v, other in zip(clean, others, strict=True)
+    ]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
-from validators.base import EMPTY, FieldCheck, Finding, map_cached
+from validators.base import EMPTY, FieldCheck, Finding, clean_checks, map_cached
 
 _YES = frozenset(
     {
@@ -173,13 +173,4 @@ def check_amounts(values: Sequence[object]) -> list[FieldCheck]:
     out = map_cached(
         [None if n is not None else v for v, n in zip(values, numbers, strict=True)], _amount
     )
-    # prices repeat: one (immutable) verdict per distinct amount; zero apart (-0.0 == 0.0)
-    made: dict[float, FieldCheck] = {}
-    return [
-        check
-        if n is None
-        else (made.get(n) or made.setdefault(n, FieldCheck(n)))
-        if n
-        else FieldCheck(n)
-        for n, check in zip(numbers, out, strict=True)
-    ]
+    return clean_checks(numbers, out)

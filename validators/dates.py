@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from validators.base import EMPTY, FieldCheck, Finding, map_cached, verdict_cache
+from validators.base import EMPTY, FieldCheck, Finding, clean_checks, map_cached, verdict_cache
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's fake 1900-02-29
 _MIN_SERIAL, _MAX_SERIAL = 1, 2958465  # 9999-12-31
@@ -159,9 +159,4 @@ def check_dates(
         lambda v: _check_one(v, as_of, kind),
         verdict_cache("date", as_of, kind),
     )
-    # an orders sheet repeats its dates: one (immutable) verdict per distinct date
-    made: dict[object, FieldCheck] = {}
-    return [
-        (made.get(v) or made.setdefault(v, FieldCheck(v))) if ok else check
-        for v, ok, check in zip(values, fast, slow, strict=True)
-    ]
+    return clean_checks([v if ok else None for v, ok in zip(values, fast, strict=True)], slow)

@@ -103,7 +103,7 @@ class XlsxSource:
         the plan, it is done by now), a new one started after."""
         if self._rendering is None:
             if self._inflating is not None and threading.active_count() <= 2:
-                self._inflating.join()  # the only other thread (in a daemon, forks are off)
+                self._inflating.result()  # the only other thread (in a daemon, forks are off)
             self._rendering = PreparedToolSheets.start(self.path, tool_sheets)
         self.prepare_read_parts(snapshot)
 
@@ -317,9 +317,6 @@ class _Inflating:
                 if part is not None and part in zf.NameToInfo:
                     info = zf.NameToInfo[part]
                     self._found[part] = (part_key(info), inflate_entry(fh, info))
-
-    def join(self) -> None:
-        self._thread.join()
 
     def result(self) -> Inflated:
         self._thread.join()
