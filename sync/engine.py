@@ -31,6 +31,7 @@ from sync.incremental import (
     typed,
 )
 from sync.lapsed import ContactHistory, Lapse
+from sync.lifetime import keep
 from sync.marketing import (
     ClientFacts,
     PersonalRow,
@@ -308,6 +309,7 @@ def run_pass(
     problems.sort(
         key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row, p.col_index or 0, p.code)
     )
+    keep(tables, checks, facts, done, history, personal_rest)  # the intermediates: to the end
     return Outcome(
         source=snapshot.source,
         as_of=as_of,

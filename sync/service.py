@@ -14,6 +14,7 @@ from pathlib import Path
 from sync.config import Config
 from sync.crossfile import Lookup, add_cross_file_duplicates
 from sync.engine import ProgressFn, run_pass
+from sync.lifetime import keep
 from sync.merge import MergePlan
 from sync.model import (
     ApplyResult,
@@ -115,6 +116,7 @@ def sync(
             source.prepare_read_parts(snapshot)
             ready = functools.partial(source.prepare_write, snapshot)
         plan = plan_writeback(outcome, snapshot, config, ready)
+        keep(snapshot)  # the grids (millions of cells): to the process's end when it is one-shot
         if dry_run:
             return SyncResult(outcome, plan, None)
         if progress:
