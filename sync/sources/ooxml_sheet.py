@@ -143,22 +143,70 @@ class SheetPart:
             raise SourceError(f"{self.label}: a <row> is not closed")
         return close + len(self.p) + 6
 
-    def _tool_rows(self, start: int, end: int, styles: StyleBook, starts: list[int]) -> set[int]:
-        """Indexes (into the row index) of rows holding a cell with a tool highlight."""
+    def _tool_marks(self, start: int, end: int, styles: StyleBook) -> list[int]:
+        """Offsets of the ``s="N"`` attributes that give a cell a tool highlight."""
         ids = sorted(styles.tool_indexes)
         if not ids:
-            return set()
+            return []
         # a literal first (no leading \s): the regex engine then skips ahead by fast search,
         # ~7x quicker on a 300 000-row sheet; the whitespace before is checked per match
         pattern = re.compile(rb's="(?:' + b"|".join(str(i).encode() for i in ids) + rb')"')
         data = self.data
+        return [
+            m.start() for m in pattern.finditer(data, start, end) if data[m.start() - 1] in _SPACE
+        ]
+
+    def _tool_rows(self, start: int, end: int, styles: StyleBook, starts: list[int]) -> set[int]:
+        """Indexes (into the row index) of rows holding a cell with a tool highlight."""
         out: set[int] = set()
-        for m in pattern.finditer(data, start, end):
-            if data[m.start() - 1] not in _SPACE:
-                continue
-            pos = bisect.bisect_right(starts, m.start()) - 1
+        for at in self._tool_marks(start, end, styles):
+            pos = bisect.bisect_right(starts, at) - 1
             if pos >= 0:
                 out.add(pos)
+        return out
+
+    def _indexed_rows(
+        self, start: int, end: int, edits: dict[int, dict[int, CellEdit]], styles: StyleBook
+    ) -> list[tuple[int, int, int | None]]:
+        """The rows to visit, from an index of every row: (number, start offset, the next
+        row's start or -1), or (number, where to insert it, None) for a row not in the part."""
+        nums, starts = self._row_index(start, end)
+        tool_rows = {nums[i] for i in self._tool_rows(start, end, styles, starts)}
+        out: list[tuple[int, int, int | None]] = []
+        for num in sorted(tool_rows | set(edits)):
+            pos = bisect.bisect_left(nums, num)
+            if pos < len(nums) and nums[pos] == num:
+                out.append((num, starts[pos], starts[pos + 1] if pos + 1 < len(starts) else -1))
+            else:
+                out.append((num, starts[pos] if pos < len(nums) else end, None))
+        return out
+
+    def _find_rows(
+        self, start: int, end: int, edits: dict[int, dict[int, CellEdit]], styles: StyleBook
+    ) -> list[tuple[int, int, int | None]] | None:
+        """The rows to visit, each found by its own ``r`` in one forward sweep, without an
+        index of every row (an orders sheet of 300 000 rows with a few hundred edits: 0.2 s
+        less). None when that cannot be done and the index is needed: a row to insert, a row
+        not found in order, or a highlighted row whose start tag does not give its number."""
+        data = self.data
+        row_open = b"<" + self.p + b"row"
+        wanted = set(edits)
+        for at in self._tool_marks(start, end, styles):
+            row_at = data.rfind(row_open, start, at)
+            tag_end = data.find(b">", row_at, at)
+            ref = _ROW_NUM.search(data, row_at, tag_end) if row_at >= 0 and tag_end > 0 else None
+            if ref is None:
+                return None
+            wanted.add(int(ref.group(1)))
+        fast = row_open + b' r="'
+        out: list[tuple[int, int, int | None]] = []
+        pos = start
+        for num in sorted(wanted):
+            at = data.find(fast + str(num).encode() + b'"', pos, end)
+            if at < 0:
+                return None
+            out.append((num, at, -1))
+            pos = at + len(fast)
         return out
 
     def apply(
@@ -173,8 +221,9 @@ class SheetPart:
         ``ooxml_rowmemo``), rows met unchanged in an earlier write are answered from memory
         while per-row memos are on."""
         start, end = self._body()
-        nums, starts = self._row_index(start, end)
-        tool_rows = {nums[i] for i in self._tool_rows(start, end, ctx.styles, starts)}
+        visits = self._find_rows(start, end, edits, ctx.styles)
+        if visits is None:
+            visits = self._indexed_rows(start, end, edits, ctx.styles)
         col_styles = self._column_styles()
         writer = RowWriter(self.p, ctx, col_styles)
         memo = None
@@ -184,23 +233,20 @@ class SheetPart:
         pieces: list[bytes] = []
         last = start
         data = self.data
-        for num in sorted(tool_rows | set(edits)):
-            pos = bisect.bisect_left(nums, num)
+        for num, at, next_start in visits:
             row_edits = edits.get(num, no_edits)
-            if pos < len(nums) and nums[pos] == num:
-                r_start = starts[pos]
-                r_end = self._row_end(r_start, starts[pos + 1] if pos + 1 < len(starts) else -1)
+            if next_start is not None:
+                r_end = self._row_end(at, next_start)
                 if memo is None:
-                    new = writer.rewrite(data[r_start:r_end], num, row_edits)
+                    new = writer.rewrite(data[at:r_end], num, row_edits)
                 else:
-                    new = memo.rewrite(writer, data[r_start:r_end], num, row_edits)
+                    new = memo.rewrite(writer, data[at:r_end], num, row_edits)
                 if new is not None:
-                    pieces += (data[last:r_start], new)
+                    pieces += (data[last:at], new)
                     last = r_end
             else:
                 new = writer.new_row(num, row_edits)
                 if new is not None:
-                    at = starts[pos] if pos < len(nums) else end
                     pieces += (data[last:at], new)
                     last = at
         if memo is not None:
