@@ -8,7 +8,7 @@ module, so the index holds no phone, email or name in clear.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sync.messages import message, place
@@ -75,9 +75,21 @@ def _row_keys(rec: ClientRecord) -> tuple[ContactKey, ...]:
     return found
 
 
-def contact_keys(records: Iterable[ClientRecord]) -> list[ContactKey]:
+class _Last:
+    """The last list of records asked about and its keys: a daemon's pass asks twice about
+    the very same list (for the lookup in other workbooks, then for its own index), 0.2 s
+    each time for 100 000 clients."""
+
+    pair: tuple[object, tuple[ContactKey, ...]] = (None, ())  # replaced in one assignment
+
+
+def contact_keys(records: Sequence[ClientRecord]) -> list[ContactKey]:
     """The hashed phone, email and name+birthday keys of every client row."""
-    return [key for rec in records for key in _row_keys(rec)]
+    last, keys = _Last.pair
+    if records is not last:
+        keys = tuple(key for rec in records for key in _row_keys(rec))
+        _Last.pair = (records, keys)
+    return list(keys)
 
 
 Lookup = Callable[[Sequence[str]], Mapping[str, Sequence[Elsewhere]]]

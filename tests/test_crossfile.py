@@ -44,6 +44,18 @@ def test_keys_are_hashed_and_name_needs_a_birthday() -> None:
     assert contact_keys(again.records)[0].digest == keys[0].digest
 
 
+def test_keys_asked_twice_about_one_list_are_made_once_and_another_list_gets_its_own() -> None:
+    records = _outcome().records
+    first = contact_keys(records)
+    second = contact_keys(records)
+    assert second == first and second is not first  # a list of the caller's own
+    second.clear()
+    assert contact_keys(records) == first
+    other = [r for r in records if r.row != 2]  # equal records, another list
+    assert [k.row for k in contact_keys(other)] == [3, 3, 4]
+    assert contact_keys(records) == first
+
+
 def test_a_match_elsewhere_becomes_a_warning_on_the_matching_cell() -> None:
     outcome = _outcome("uk")
     keys = {(k.row, k.kind): k.digest for k in contact_keys(outcome.records)}
