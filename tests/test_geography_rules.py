@@ -40,14 +40,28 @@ def _geocoder(e164: str, lang: str) -> tuple[str | None, str | None]:
     return phonenumbers.region_code_for_number(number), region
 
 
+# Two-digit starts of national numbers of which at least 30 % are valid (area codes, mobile
+# operators; +7 7x is Kazakhstan). Random digits alone are mostly invalid numbers (93 % for
+# Belarus), and filtering that many out fails Hypothesis's health check now and then.
+LIKELY_STARTS = {
+    "7": "34 38 39 41 42 47 48 49 70 76 77 80 81 83 84 85 86 87 90 91 92 93 94 95 96 97 98 99",
+    "380": "31 32 33 34 35 36 37 38 39 41 43 44 45 46 47 48 50 51 52 53 54 55 56 57 61 62 63 64 "
+    "65 66 67 68 69 71 72 73 75 77 89 91 92 93 94 95 96 97 98 99",
+    "375": "15 16 17 21 22 23 25 29 33 44",
+}
+
+
+@st.composite
+def phone_numbers(draw: st.DrawFn) -> str:
+    code = draw(st.sampled_from(sorted(NATIONAL_DIGITS)))
+    start = draw(st.one_of(st.sampled_from(LIKELY_STARTS[code].split()), st.just("")))
+    rest = draw(st.text("0123456789", min_size=10, max_size=10))
+    return f"+{code}{(start + rest)[: NATIONAL_DIGITS[code]]}"
+
+
 @settings(max_examples=400, deadline=None)
-@given(
-    code=st.sampled_from(sorted(NATIONAL_DIGITS)),
-    digits=st.text("0123456789", min_size=10, max_size=10),
-    lang=st.sampled_from(["ru", "uk", "en"]),
-)
-def test_region_from_the_phone_is_what_the_geocoder_says(code: str, digits: str, lang: str) -> None:
-    e164 = f"+{code}{digits[: NATIONAL_DIGITS[code]]}"
+@given(e164=phone_numbers(), lang=st.sampled_from(["ru", "uk", "en"]))
+def test_region_from_the_phone_is_what_the_geocoder_says(e164: str, lang: str) -> None:
     assume(phonenumbers.is_valid_number(phonenumbers.parse(e164, None)))
     assert phone_place(e164, lang) == _geocoder(e164, lang)
 
