@@ -368,14 +368,19 @@ def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
         f: [r[c - 1] if c <= len(r) else None for r in body] for f, c in fields.items()
     }
     rows = list(range(info.first_data_row, info.first_data_row + len(body)))
-    # an empty line between blocks of data is not a client
-    keep = [
-        i
-        for i, values in enumerate(zip(*raw.values(), strict=True))
-        # (a row holding only spaces is kept: staff typed something there, and the name /
-        # contact checks will say that it is empty)
-        if values.count(None) != len(values)
-    ]
+    # an empty line between blocks of data is not a client (a row holding only spaces is
+    # kept: staff typed something there, and the name / contact checks will say that it is
+    # empty). Only a row empty in the first field can be: that column is searched in C first.
+    columns = list(raw.values())
+    if not columns:
+        keep: list[int] = []
+    elif columns[0].count(None):
+        first, others = columns[0], columns[1:]
+        keep = [
+            i for i, v in enumerate(first) if v is not None or any(c[i] is not None for c in others)
+        ]
+    else:
+        keep = list(range(len(rows)))
     if len(keep) != len(rows):
         rows = [rows[i] for i in keep]
         raw = {f: [column[i] for i in keep] for f, column in raw.items()}

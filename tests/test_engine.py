@@ -265,3 +265,21 @@ def test_the_history_computed_by_a_worker_gives_the_same_pass(
     again = run_pass(snapshot, config, AS_OF)
     assert _comparable(again) == _comparable(here)
     assert extras_order(again) == extras_order(here)
+
+
+def test_an_empty_line_between_blocks_is_not_a_client_but_a_line_of_spaces_is() -> None:
+    outcome = _pass(
+        [
+            ["C000001", "Иванов Иван", "+7 912 345-67-89", None, None, "да"],
+            [None, None, None, None, None, None],  # an empty line between two blocks
+            [],  # a row calamine gives without cells
+            [None, "   ", None, None, None, None],  # staff typed spaces: a row to look at
+            [None, None, "+7 912 345-67-90", None, None, None],  # no ID, no name: still a client
+            ["C000004", "Петрова Анна", None, "anna@mail.ru", None, "нет"],
+        ],
+        orders=[[dt.date(2026, 10, 1), "C000001", 100.0], [None, None, None]],
+    )
+    assert [r.row for r in outcome.records] == [2, 5, 6, 7]
+    assert (5, "name.missing") in _codes(outcome)
+    assert not any(p.row in (3, 4) for p in outcome.problems if p.sheet == "Клиенты")
+    assert not any(p.sheet == "Заказы" and p.row == 3 for p in outcome.problems)
