@@ -46,6 +46,7 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from sync.demographics import split_name
 from sync.incremental import Recent, RowMemos, register, typed
+from sync.lifetime import leaving_to_exit
 from sync.model import DuplicateGroup
 from sync.translit import COMMON_FIRST_NAMES, fold, is_patronymic, name_key
 
@@ -554,6 +555,8 @@ def find_duplicates(
     ``rows[i]`` (``None`` when empty or invalid); ``kinds`` says what each field holds.
     """
     columns = {name: fields[name] for name in kinds if name in fields}
+    if leaving_to_exit():  # a one-shot process never asks again: no memo key to build
+        return _find(rows, columns, kinds, threshold)
     key = _Input(
         threshold,
         tuple(kinds.items()),

@@ -46,3 +46,44 @@ def test_a_long_lived_process_frees_as_usual() -> None:
     del grid
     assert ref() is None
     assert not lifetime.leaving_to_exit()
+
+
+PASS = """
+import datetime as dt, hashlib, sys
+from sync import lifetime
+from sync.config import default_config
+from sync.engine import run_pass
+from sync.report import dumps_report
+from sync.sources.memory import MemorySource
+if sys.argv[1] == "one-shot":
+    lifetime.leave_to_exit()
+day = dt.date(2026, 10, 1)
+sheets = {
+    "Клиенты": [
+        ["ID", "ФИО", "Телефон", "Email", "Дата рождения"],
+        ["C000001", "Иванов Иван", "+7 912 345-67-89", "ivan@mail.ru", dt.date(1980, 1, 2)],
+        ["C000002", "Иванов Иван Петрович", "8 912 345 67 89", None, None],
+        ["C000003", "Петрова Анна", "067 123 45 67", "anna@mail", None],
+    ],
+    "Заказы": [
+        ["Дата", "ID клиента", "Сумма"],
+        [day, "C000001", 1200.0],
+        ["32.13.2026", "C000003", "много"],
+        [day, "C000099", 500.0],
+    ],
+}
+config = default_config()
+snapshot = MemorySource(sheets).read([s.name for s in config.sheets.values()])
+outcome = run_pass(snapshot, config, dt.date(2026, 11, 1))
+assert any(p.sheet == "Заказы" for p in outcome.problems) and outcome.duplicates
+print(hashlib.sha256(dumps_report(outcome).encode()).hexdigest())
+"""
+
+
+def test_a_one_shot_pass_without_memo_keys_finds_what_any_pass_finds() -> None:
+    def report(mode: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", PASS, mode], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert report("one-shot") == report("long-lived")
