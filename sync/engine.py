@@ -373,17 +373,17 @@ def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
     # empty). Only a row empty in the first field can be: that column is searched in C first.
     columns = list(raw.values())
     if not columns:
-        keep: list[int] = []
+        present: list[int] = []
     elif columns[0].count(None):
         first, others = columns[0], columns[1:]
-        keep = [
+        present = [
             i for i, v in enumerate(first) if v is not None or any(c[i] is not None for c in others)
         ]
     else:
-        keep = list(range(len(rows)))
-    if len(keep) != len(rows):
-        rows = [rows[i] for i in keep]
-        raw = {f: [column[i] for i in keep] for f, column in raw.items()}
+        present = list(range(len(rows)))
+    if len(present) != len(rows):
+        rows = [rows[i] for i in present]
+        raw = {f: [column[i] for i in present] for f, column in raw.items()}
     return _Table(info, rows, raw, grid.has_errors is not False)
 
 

@@ -156,22 +156,15 @@ class SheetPart:
             m.start() for m in pattern.finditer(data, start, end) if data[m.start() - 1] in _SPACE
         ]
 
-    def _tool_rows(self, start: int, end: int, styles: StyleBook, starts: list[int]) -> set[int]:
-        """Indexes (into the row index) of rows holding a cell with a tool highlight."""
-        out: set[int] = set()
-        for at in self._tool_marks(start, end, styles):
-            pos = bisect.bisect_right(starts, at) - 1
-            if pos >= 0:
-                out.add(pos)
-        return out
-
     def _indexed_rows(
-        self, start: int, end: int, edits: dict[int, dict[int, CellEdit]], styles: StyleBook
+        self, start: int, end: int, edits: dict[int, dict[int, CellEdit]], marks: list[int]
     ) -> list[tuple[int, int, int | None]]:
-        """The rows to visit, from an index of every row: (number, start offset, the next
-        row's start or -1), or (number, where to insert it, None) for a row not in the part."""
+        """The rows to visit (those with edits, and those holding the tool highlights at
+        ``marks``), from an index of every row: (number, start offset, the next row's start
+        or -1), or (number, where to insert it, None) for a row not in the part."""
         nums, starts = self._row_index(start, end)
-        tool_rows = {nums[i] for i in self._tool_rows(start, end, styles, starts)}
+        found = (bisect.bisect_right(starts, at) - 1 for at in marks)
+        tool_rows = {nums[pos] for pos in found if pos >= 0}
         out: list[tuple[int, int, int | None]] = []
         for num in sorted(tool_rows | set(edits)):
             pos = bisect.bisect_left(nums, num)
@@ -182,7 +175,7 @@ class SheetPart:
         return out
 
     def _find_rows(
-        self, start: int, end: int, edits: dict[int, dict[int, CellEdit]], styles: StyleBook
+        self, start: int, end: int, edits: dict[int, dict[int, CellEdit]], marks: list[int]
     ) -> list[tuple[int, int, int | None]] | None:
         """The rows to visit, each found by its own ``r`` in one forward sweep, without an
         index of every row (an orders sheet of 300 000 rows with a few hundred edits: 0.2 s
@@ -191,7 +184,7 @@ class SheetPart:
         data = self.data
         row_open = b"<" + self.p + b"row"
         wanted = set(edits)
-        for at in self._tool_marks(start, end, styles):
+        for at in marks:
             row_at = data.rfind(row_open, start, at)
             tag_end = data.find(b">", row_at, at)
             ref = _ROW_NUM.search(data, row_at, tag_end) if row_at >= 0 and tag_end > 0 else None
@@ -221,9 +214,10 @@ class SheetPart:
         ``ooxml_rowmemo``), rows met unchanged in an earlier write are answered from memory
         while per-row memos are on."""
         start, end = self._body()
-        visits = self._find_rows(start, end, edits, ctx.styles)
+        marks = self._tool_marks(start, end, ctx.styles)
+        visits = self._find_rows(start, end, edits, marks)
         if visits is None:
-            visits = self._indexed_rows(start, end, edits, ctx.styles)
+            visits = self._indexed_rows(start, end, edits, marks)
         col_styles = self._column_styles()
         writer = RowWriter(self.p, ctx, col_styles)
         memo = None

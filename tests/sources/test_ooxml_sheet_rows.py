@@ -122,7 +122,8 @@ def test_a_few_edits_on_a_long_sheet_are_found_without_the_index() -> None:
     book, _ = _styles()
     start, end = sheet._body()
     plan = {7: {3: CellEdit(7, 3, "новое", RED)}, 1999: {1: CellEdit(1999, 1, None)}}
-    assert sheet._find_rows(start, end, plan, book) == [
+    marks = sheet._tool_marks(start, end, book)
+    assert sheet._find_rows(start, end, plan, marks) == [
         (7, data.index(b'<row r="7"'), -1),
         (1500, data.index(b'<row r="1500"'), -1),
         (1999, data.index(b'<row r="1999"'), -1),
@@ -147,6 +148,6 @@ def test_the_index_is_used_when_a_row_cannot_be_found_by_its_r(
     book, _ = _styles()
     start, end = sheet._body()
     plan = {plan_row: {2: CellEdit(plan_row, 2, "новое")}}
-    assert sheet._find_rows(start, end, plan, book) is None
+    assert sheet._find_rows(start, end, plan, sheet._tool_marks(start, end, book)) is None
     changed, new, *_ = _apply(data, plan, sweep=True)
     assert changed and f'<c r="B{plan_row}" t="inlineStr"><is><t>новое</t>'.encode() in new
