@@ -8,6 +8,7 @@ cells are recovered from the sheet XML, which we only scan when it holds any (``
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import threading
@@ -23,6 +24,7 @@ from sync.errors import SourceError
 from sync.incremental import RECENT_SLOTS, register, remembering_rows
 from sync.model import CellValue, ExcelError, SheetGrid
 from sync.sources.ooxml_zip import inflate_entry
+from sync.sources.xlsx_delta import Rows, kept_rows, reparse, split_rows
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE: legacy .xls or an encrypted OOXML package
@@ -130,20 +132,45 @@ def read_grids(
             grids[name] = hit.grid
             kept[name] = hit
     todo = [n for n in wanted if n not in grids]
+    # a sheet whose own part alone changed: only its new or changed rows are parsed
+    deltas: dict[str, tuple[_Parsed, _SheetKey]] = {}
+    for name in todo:
+        hit = known.get(name) if known is not None else None
+        key = keys[name]
+        if hit is not None and hit.rows is not None and key is not None and hit.key.alike(key):
+            deltas[name] = (hit, key)
+    texts: dict[str, bytes | None] = {}
     if todo:
         with ThreadPoolExecutor(max_workers=max(1, min(4, 2 * len(todo)))) as pool:
-            reads = [pool.submit(_read_sheet, path, n) for n in todo]
-            scans = [pool.submit(_scan_errors, path, parts.get(n)) for n in todo]
-            parsed = [f.result() for f in reads]
-            errors = [f.result() for f in scans]
-        for name, grid, found in zip(todo, parsed, errors, strict=True):
-            grids[name] = _with_errors(grid, found)
+
+            def parse(names: list[str]) -> None:
+                reads = [pool.submit(_read_sheet, path, n) for n in names]
+                scans = [pool.submit(_scan_errors, path, parts.get(n), remember) for n in names]
+                for name, read, scan in zip(names, reads, scans, strict=True):
+                    found, texts[name] = scan.result()
+                    grids[name] = _with_errors(read.result(), found)
+
+            tries = {n: pool.submit(_delta, path, n, hit) for n, (hit, _) in deltas.items()}
+            parse([n for n in todo if n not in deltas])
+            declined = []
+            for name, tried in tries.items():
+                done = tried.result()
+                if done is None:
+                    declined.append(name)
+                else:
+                    grid, elements = done
+                    grids[name] = grid
+                    kept[name] = _Parsed(deltas[name][1], grid, _cells(grid), elements)
+            parse(declined)
     if settle is not None:
         settle()
     if remember:
         for name in todo:
-            if (key := keys[name]) is not None:
-                kept[name] = _Parsed(key, grids[name], _cells(grids[name]))
+            if (key := keys[name]) is not None and name not in kept:
+                text = texts.get(name)
+                split = split_rows(text) if text is not None else None
+                known_rows = kept_rows(split, len(grids[name].rows)) if split else None
+                kept[name] = _Parsed(key, grids[name], _cells(grids[name]), known_rows)
         _PARSED.put(where, kept)
     return {n: grids[n] for n in wanted}, missing
 
@@ -154,14 +181,26 @@ def _with_errors(grid: SheetGrid, found: list[tuple[int, int, str]] | None) -> S
         return grid  # no part to scan: unknown
     if not found:
         return SheetGrid(grid.name, grid.rows, has_errors=False)
+    _put_errors(grid.rows, found)
+    return grid
+
+
+def _put_errors(
+    rows: list[list[CellValue]],
+    found: list[tuple[int, int, str]],
+    only: frozenset[int] | None = None,
+) -> None:
+    """Put the error cells ``found`` into ``rows`` (those of the rows in ``only``, if given:
+    the lists of the others are a last parse's, which has them already)."""
     for row, col, code in found:
-        while len(grid.rows) < row:
-            grid.rows.append([])
-        cells = grid.rows[row - 1]
+        if only is not None and row not in only:
+            continue
+        while len(rows) < row:
+            rows.append([])
+        cells = rows[row - 1]
         while len(cells) < col:
             cells.append(None)
         cells[col - 1] = ExcelError(code)
-    return grid
 
 
 # ------------------------------------------------------------------ the daemon's last parses
@@ -182,12 +221,23 @@ class _SheetKey:
     shared: tuple[tuple[str, int, int], ...]
     book: bytes
 
+    def alike(self, other: _SheetKey) -> bool:
+        """The same sheet, its cells' values made the same way: only its own part may differ
+        (then its unchanged row elements give the same cells: :mod:`sync.sources.xlsx_delta`)."""
+        return (self.name, self.part, self.shared, self.book) == (
+            other.name,
+            other.part,
+            other.shared,
+            other.book,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
     key: _SheetKey
     grid: SheetGrid  # the very object handed out: never modified
     cells: int
+    rows: Rows | None = None  # its part's row elements (None: not known)
 
 
 PARSED_CELL_LIMIT = 3_000_000  # cells kept over all workbooks (~400 MB: one 100 000-client base)
@@ -279,22 +329,83 @@ def _clean_row(row: list[object]) -> list[CellValue]:
 _ERROR_MARK = b't="e"'
 
 
-def _scan_errors(path: Path, part: str | None) -> list[tuple[int, int, str]] | None:
-    """The error cells of sheet part ``part`` (none: the usual case); None without a part.
+def _scan_errors(
+    path: Path, part: str | None, keep_text: bool = False
+) -> tuple[list[tuple[int, int, str]] | None, bytes | None]:
+    """The error cells of sheet part ``part`` (none: the usual case; None without a part), and
+    the part's text when ``keep_text`` (the daemon remembers its row elements).
 
     The part is inflated (ISA-L's inflate, twice as fast as zlib's) and only searched for
     ``t="e"``; it is parsed for error cells only when it holds that mark."""
     if part is None:
-        return None
+        return None, None
+    data = _inflated(path, part)
+    if data is None:
+        return None, None
+    return (_error_cells(data) if _ERROR_MARK in data else []), (data if keep_text else None)
+
+
+def _inflated(path: Path, part: str) -> bytes | None:
     try:
         with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
             info = zf.NameToInfo.get(part)
-            if info is None:
-                return None
-            data = inflate_entry(fh, info)
-        return _error_cells(data) if _ERROR_MARK in data else []
+            return None if info is None else inflate_entry(fh, info)
     except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
         raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
+
+
+# ------------------------------------------------------------------ only the changed rows
+
+
+def _delta(path: Path, name: str, hit: _Parsed) -> tuple[SheetGrid, Rows] | None:
+    """Sheet ``name`` made from its last parse ``hit`` and a parse of its changed rows alone
+    (:mod:`sync.sources.xlsx_delta`); None when that cannot be done exactly."""
+    assert hit.rows is not None
+    data = _inflated(path, hit.key.part)
+    split = split_rows(data) if data is not None else None
+    if data is None or split is None:
+        return None
+
+    def parse_sheet(sheet_xml: bytes) -> list[list[CellValue]]:
+        return _parse_alone(path, name, hit.key, sheet_xml)
+
+    delta = reparse(hit.rows, hit.grid.rows, split, parse_sheet)
+    if delta is None:
+        return None
+    found = _error_cells(data) if _ERROR_MARK in data else []
+    _put_errors(delta.rows, found, delta.changed)
+    return SheetGrid(name, delta.rows, has_errors=None if found else False), delta.kept
+
+
+def _parse_alone(path: Path, name: str, key: _SheetKey, sheet_xml: bytes) -> list[list[CellValue]]:
+    """calamine's rows of ``sheet_xml`` as sheet ``name`` of the workbook at ``path``: in a
+    small package of the workbook's parts that give cells their values, and this sheet."""
+    from python_calamine import CalamineWorkbook
+
+    small = io.BytesIO()
+    try:
+        with zipfile.ZipFile(path) as zf, zipfile.ZipFile(small, "w") as out:
+            names = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml"]
+            names += [part for part, _crc, _size in key.shared]
+            for part in names:
+                if part in zf.NameToInfo:
+                    out.writestr(part, zf.read(part))
+            out.writestr(key.part, sheet_xml)
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
+    small.seek(0)
+    raw: Any
+    try:
+        workbook = CalamineWorkbook.from_filelike(small)
+        try:
+            raw = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        finally:
+            workbook.close()
+    except Exception as exc:
+        raise SourceError(
+            f"{path.name}: sheet '{name}' cannot be read ({type(exc).__name__})"
+        ) from exc
+    return [_clean_row(r) for r in raw]
 
 
 def _error_cells(sheet_xml: bytes) -> list[tuple[int, int, str]]:
