@@ -18,7 +18,9 @@ returns exactly what a pass from scratch would (the property tests in
   content, within the same orders, interactions, settings and date.
 - (in ``sync.sources.xlsx_read``) the parsed sheets of a workbook, by the CRC-32 and size of
   the zip parts they were parsed from: an unchanged sheet comes back as the very same
-  ``SheetGrid``, so the content checks above find it by identity at once.
+  ``SheetGrid``, so the content checks above find it by identity at once. When only a sheet's
+  own part changed, its row elements that kept their bytes keep their parsed rows (the very
+  lists), and calamine parses only the others (``sync.sources.xlsx_delta``).
 
 Plain in-process memory (no I/O): the engine stays a pure function of its input. The table
 and segment memos cost little and are on in every process that may pass again (the daemon,

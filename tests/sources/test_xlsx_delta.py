@@ -170,28 +170,28 @@ def _counted(*args: Any) -> xlsx_delta.Delta | None:
     return done
 
 
-EDITS = st.lists(
-    st.tuples(st.sampled_from(["set", "drop", "empty"]), st.integers(1, 45), ROW),
-    min_size=1,
-    max_size=4,
-)
+ACTIONS = st.lists(st.sampled_from(["set", "drop", "empty"]), min_size=1, max_size=4)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(before=SHEET_ROWS, edits=EDITS, pretty=st.booleans())
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=SHEET_ROWS, actions=ACTIONS, pretty=st.booleans(), data=st.data())
 def test_changed_rows_alone_give_the_whole_sheets_parse(
     tmp_path_factory: pytest.TempPathFactory,
     before: dict[int, list[tuple[int, tuple[str, str]]]],
-    edits: list[tuple[str, int, list[tuple[int, tuple[str, str]]]]],
+    actions: list[str],
     pretty: bool,
+    data: st.DataObject,
 ) -> None:
-    """Rows set anew (edited, added past the end, the last one changed), dropped, or left
-    without values; rows with every kind of cell; row elements apart or one per line."""
+    """Rows set anew (edited, added between or past the end, the last one changed), dropped,
+    or left without values; rows with every kind of cell; row elements apart or one per
+    line."""
     sep = "\n  " if pretty else ""
     after = dict(before)
-    for action, number, cells in edits:
+    numbers = st.sampled_from(sorted(before)) | st.integers(1, 45)  # mostly rows that exist
+    for action in actions:
+        number = data.draw(numbers)
         if action == "set":
-            after[number] = cells
+            after[number] = data.draw(ROW)
         elif action == "drop":
             after.pop(number, None)
         else:
