@@ -14,11 +14,14 @@ A property test checks both give the same notes, counts and record.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from sync import incremental
+from sync.incremental import RECENT_SLOTS
 from sync.sources.ooxml_cells import column_letters
 from sync.sources.ooxml_notes import (
+    Cell,
     CommentsPart,
     FreshComments,
     NoteStats,
@@ -61,6 +64,10 @@ def edit_comments(
     if old is None:
         fresh = FreshComments(label)
         return fresh, fresh.apply(wanted, keep, author, recorded)
+    if not keep and incremental.remembering_rows():
+        changed = _changed_cells_only(old, label, wanted, author, recorded)
+        if changed is not None:
+            return changed
     found = CommentsBytes.parse(old)
     if found is not None:
         try:
@@ -108,17 +115,20 @@ def notes_parts(
         tool, stats.notes_set, stats.notes_removed, stats.notes_skipped, None, None, False
     )
     if not done.changed:
+        _remember(label, old_comments, comments, wanted, keep, author, tool)
         return done
     vml = VmlPart(old_vml(), label)
     vml.remove_notes(stats.removed)
     used, blocks = shapes()
     vml.add_notes(stats.added, used, blocks)
+    new_comments = None if comments.empty else comments.to_bytes()
+    _remember(label, new_comments, comments, wanted, keep, author, tool)
     return NotesDone(
         tool,
         stats.notes_set,
         stats.notes_removed,
         stats.notes_skipped,
-        None if comments.empty else comments.to_bytes(),
+        new_comments,
         vml.data if vml.has_shapes else None,
         vml.changed,
     )
@@ -159,10 +169,23 @@ class CommentsBytes:
         self._added: list[bytes] = []
         self._keys: frozenset[str] | None = None
         self._bodies: dict[str, bytes] = {}  # planned text -> its <text> element
+        # comments in the whole part (``comments`` may be some of them: :func:`_changed_cells_only`)
+        self.total = len(comments)
+        self.skipped: frozenset[Cell] = frozenset()  # after apply(): planned cells staff keep
 
     @classmethod
     def parse(cls, data: bytes) -> CommentsBytes | None:
         """The part, or None when only an XML parser can be trusted with it."""
+        return cls._parse(data, None)
+
+    @classmethod
+    def parse_cells(cls, data: bytes, cells: Iterable[Cell]) -> CommentsBytes | None:
+        """The part with only the comments on ``cells`` in :attr:`comments` (found by their
+        ``ref``, which must then come first in every comment); None as for :meth:`parse`."""
+        return cls._parse(data, cells)
+
+    @classmethod
+    def _parse(cls, data: bytes, cells: Iterable[Cell] | None) -> CommentsBytes | None:
         head = _DECL.match(data)
         assert head is not None  # the pattern matches the empty string
         enc = _ENCODING.search(head.group(0))
@@ -196,7 +219,10 @@ class CommentsBytes:
             if end < 0:
                 return None
             list_span = (list_m.end(), end, False)
-            comments = _comments(data, list_m.end(), end)
+            if cells is None:
+                comments = _comments(data, list_m.end(), end)
+            else:
+                comments = _comments_on(data, list_m.end(), end, cells)
         if comments is None:
             return None
         return cls(data, authors, authors_span, list_span, comments)
@@ -240,6 +266,8 @@ class CommentsBytes:
             text_of,
             lambda i, text: self._has_text(comments[i], text, texts.get(i)),
         )
+        self.skipped = frozenset(decided.skipped)
+        self.total += len(decided.add) - len(decided.remove)
         for _, i in decided.remove:
             self._replaced[i] = b""
         for i, text in decided.same:
@@ -276,9 +304,24 @@ class CommentsBytes:
         return self._keys
 
     @property
+    def one_per_cell(self) -> bool:
+        """No two of :attr:`comments` are on the same cell."""
+        cells = [c.cell for c in self.comments if c.cell is not None]
+        return len(set(cells)) == len(cells)
+
+    @property
+    def new_authors(self) -> bool:
+        """Whether :meth:`apply` added an author to the part."""
+        return bool(self._new_authors)
+
+    def tool_notes_after(self, keys: frozenset[str]) -> None:
+        """Set the keys of the whole part's tool notes (when :attr:`comments` are some)."""
+        self._keys = keys
+
+    @property
     def empty(self) -> bool:
-        removed = sum(1 for v in self._replaced.values() if v == b"")
-        return len(self.comments) - removed + len(self._added) == 0
+        """No comment left after :meth:`apply`."""
+        return self.total == 0
 
     def to_bytes(self) -> bytes:
         data = self.data
@@ -376,6 +419,37 @@ def _comments(data: bytes, start: int, end: int) -> list[_Comment] | None:
     return out
 
 
+def _comments_on(data: bytes, start: int, end: int, cells: Iterable[Cell]) -> list[_Comment] | None:
+    """The ``<comment>`` elements on ``cells`` between ``start`` and ``end``, in the part's
+    order; None unless every comment of the part starts ``<comment ref="`` (then a search by
+    ``ref`` finds them all)."""
+    n_refs = data.count(b'<comment ref="', start, end)
+    if data.count(b"<comment", start, end) != n_refs:
+        return None
+    out: list[_Comment] = []
+    find = data.find
+    for row, col in cells:
+        mark = f'<comment ref="{column_letters(col)}{row}"'.encode()
+        at = find(mark, start, end)
+        while at >= 0:
+            tag_end = find(b">", at, end)
+            if tag_end < 0:
+                return None
+            close = tag_end + 1
+            if data[tag_end - 1 : tag_end] != b"/":
+                stop = find(_COMMENT_END, tag_end, end)
+                if stop < 0:
+                    return None
+                close = stop + len(_COMMENT_END)
+            found = _comments(data, at, close)
+            if found is None:
+                return None
+            out += found
+            at = find(mark, close, end)
+    out.sort(key=lambda c: c.start)
+    return out
+
+
 _COMMENT_END = b"</comment>"
 _AFTER_NAME = (b" ", b"\t", b"\n", b"\r", b">", b"/")
 
@@ -425,3 +499,94 @@ def _rebuilt(c: _Comment, author_id: str, body: bytes) -> bytes:
     if not n:
         attrs = attrs.rstrip() + b' authorId="' + author_id.encode() + b'"'
     return b"<comment" + attrs.rstrip() + b">" + body + _COMMENT_END
+
+
+# ------------------------------------------------------------------ the daemon's next write
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A comments part as the tool's last write of it left it, and what that write made."""
+
+    data: bytes
+    wanted: dict[Cell, str]
+    author: str
+    tool_notes: frozenset[str]  # = the record's keys for the sheet after that write
+    skipped: frozenset[Cell]
+    total: int
+
+
+_WRITTEN: dict[str, _Written] = {}  # by the sheet's label (workbook and sheet)
+WRITTEN_LIMIT = 4 * RECENT_SLOTS  # sheets remembered; then the memo starts afresh
+CHANGED_LIMIT = 2_000  # cells whose planned note changed; past that, the whole part is read
+
+
+def _remember(
+    label: str,
+    data: bytes | None,
+    editor: object,
+    wanted: dict[Cell, str],
+    keep: set[Cell],
+    author: str,
+    tool: frozenset[str],
+) -> None:
+    """Keep what this write made of a comments part, while per-row memos are on."""
+    if not incremental.remembering_rows():
+        return
+    if (
+        data is None
+        or keep
+        or not isinstance(editor, CommentsBytes)
+        or editor.new_authors
+        or not editor.one_per_cell
+    ):
+        # The next pass decides every cell. (A new author may be the one a dangling authorId
+        # names, and of two notes on one cell a pass removes one: in both cases the next pass
+        # finds notes to change on cells whose plan did not change.)
+        _WRITTEN.pop(label, None)
+        return
+    if len(_WRITTEN) >= WRITTEN_LIMIT and label not in _WRITTEN:
+        _WRITTEN.clear()
+    _WRITTEN[label] = _Written(data, wanted, author, tool, editor.skipped, editor.total)
+
+
+incremental.register(_WRITTEN.clear)
+
+
+def _changed_cells_only(
+    old: bytes,
+    label: str,
+    wanted: dict[Cell, str],
+    author: str,
+    recorded: frozenset[str],
+) -> tuple[CommentsBytes, NoteStats] | None:
+    """The daemon's case: ``old`` is the part exactly as the tool's last write left it, and a
+    few cells' planned notes changed since. Only the comments on those cells are read and
+    decided; every other cell's note is already as planned (that write made it so, and
+    nobody changed the part since). None when this does not apply."""
+    last = _WRITTEN.get(label)
+    if (
+        last is None
+        or last.author != author
+        or last.tool_notes != recorded
+        or len(last.data) != len(old)
+        or last.data != old
+    ):
+        return None
+    cells = {cell for cell, _ in wanted.items() ^ last.wanted.items()}
+    if len(cells) > CHANGED_LIMIT:
+        return None
+    part = CommentsBytes.parse_cells(old, sorted(cells))
+    if part is None or author not in part.authors:
+        return None
+    part.total = last.total
+    try:
+        stats = part.apply({c: wanted[c] for c in cells if c in wanted}, set(), author, recorded)
+    except UnsureText:
+        return None
+    refs = {f"{column_letters(col)}{row}:" for row, col in cells}
+    kept = {key for key in last.tool_notes if key[: key.index(":") + 1] not in refs}
+    part.tool_notes_after(frozenset(kept | part.tool_notes(author)))
+    part.skipped = (last.skipped - cells) | part.skipped
+    stats.notes_skipped = len(part.skipped)
+    return part, stats

@@ -67,13 +67,13 @@ class NoteDecisions(Generic[E]):
     rewrite: list[tuple[E, str]] = field(default_factory=list)  # the tool's author and text
     same: list[tuple[E, str]] = field(default_factory=list)  # already as planned
     add: list[tuple[Cell, str]] = field(default_factory=list)  # in cell order
-    skipped: int = 0  # planned where staff keep a note of their own
+    skipped: list[Cell] = field(default_factory=list)  # planned where staff keep a note
 
     def stats(self) -> NoteStats:
         return NoteStats(
             notes_set=len(self.rewrite) + len(self.add),
             notes_removed=len(self.remove),
-            notes_skipped=self.skipped,
+            notes_skipped=len(self.skipped),
             added=[cell for cell, _ in self.add],
             removed={cell for cell, _ in self.remove},
         )
@@ -120,7 +120,7 @@ def decide_notes(
         if cell in existing or cell in keep:
             continue
         if cell in staff:
-            out.skipped += 1
+            out.skipped.append(cell)
             continue
         out.add.append((cell, planned_text(wanted[cell], planned)))
     return out

@@ -8,14 +8,19 @@ XML parser reads as the same notes; comments the byte editor did not change keep
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+from unittest.mock import patch
 from xml.sax.saxutils import escape, quoteattr
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from sync import incremental
+from sync.sources import ooxml_comments
 from sync.sources.ooxml_cells import column_letters
-from sync.sources.ooxml_comments import CommentsBytes
+from sync.sources.ooxml_comments import CommentsBytes, NotesDone, notes_parts
 from sync.sources.ooxml_notes import NS, CommentsPart, _text_of, note_key, note_text
 
 TOOL = "clientbase"
@@ -162,3 +167,111 @@ def test_what_only_a_parser_reads_is_left_to_the_tree_editor() -> None:
         "</comments>",
     ):
         assert CommentsBytes.parse(odd.encode()) is None
+
+
+# --------------------------------------------------------------------------- the daemon's case
+
+
+def _notes(
+    old: bytes | None, wanted: dict[tuple[int, int], str], recorded: frozenset[str]
+) -> NotesDone:
+    return notes_parts(
+        old,
+        lambda: None,
+        "book.xlsx, sheet 'x'",
+        wanted,
+        set(),
+        TOOL,
+        recorded,
+        lambda: (set(), set()),
+    )
+
+
+def _after(old: bytes, done: NotesDone) -> bytes | None:
+    """The comments part in the file once ``done`` is written."""
+    return done.comments if done.changed else old
+
+
+CHANGED: Counter[str] = Counter()  # how the property test's second writes went (to look at)
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts(), st.dictionaries(CELLS, TEXTS, max_size=8), st.data())
+def test_a_write_after_the_tools_own_reads_only_the_changed_cells(
+    part: tuple[bytes, list[tuple[tuple[int, int], str]]],
+    wanted: dict[tuple[int, int], str],
+    data: st.DataObject,
+) -> None:
+    """The daemon's next write of a part its last write left as it is: deciding only the
+    cells whose planned note changed writes the very bytes, notes, counts and record that
+    deciding every cell writes (staff's notes, LibreOffice's missing authors included)."""
+    xml, truth = part
+    known = [note_key(cell, text.replace("\r\n", "\n").replace("\r", "\n")) for cell, text in truth]
+    recorded = frozenset(data.draw(st.lists(st.sampled_from(known), max_size=4)) if known else [])
+    later = dict(wanted)
+    for cell in data.draw(st.lists(CELLS, max_size=4)):
+        text = data.draw(st.none() | TEXTS)
+        if text is None:
+            later.pop(cell, None)
+        else:
+            later[cell] = text
+    incremental.remember_rows()
+    try:
+        incremental.clear()
+        first = _notes(xml, wanted, recorded)
+        now = _after(xml, first)
+        with patch.object(ooxml_comments, "_changed_cells_only", _counted):
+            changed = _notes(now, later, first.tool_notes)
+        incremental.clear()
+        whole = _notes(now, later, first.tool_notes)
+    finally:
+        incremental.remember_rows(False)
+    assert changed == whole
+
+
+def _counted(*args: Any) -> Any:
+    found = _CHANGED_ONLY(*args)
+    CHANGED["changed cells" if found is not None else "whole part"] += 1
+    return found
+
+
+_CHANGED_ONLY = ooxml_comments._changed_cells_only
+
+
+def test_the_daemons_next_write_decides_the_changed_cells_alone() -> None:
+    """200 tool notes and a staff note; one note changes, one goes, one comes: only those
+    three cells' comments are read, and the part is what reading every comment gives."""
+    wanted = {(row, 2): f"• Неверный телефон {row % 7}" for row in range(2, 202)}
+    staff = '<comment ref="C5" authorId="1"><text><t>звонить утром</t></text></comment>'
+    xml = (
+        f'<comments xmlns="{NS}"><authors><author>{TOOL}</author><author>Staff</author>'
+        f"</authors><commentList>{staff}</commentList></comments>"
+    ).encode()
+    incremental.remember_rows()
+    try:
+        incremental.clear()
+        first = _notes(xml, wanted, frozenset())
+        assert first.notes_set == 200
+        now = first.comments
+        assert now is not None
+        later = dict(wanted)
+        later[(7, 2)] = "• Неверный email"
+        del later[(9, 2)]
+        later[(300, 2)] = "• Нет телефона"
+        later[(5, 3)] = "• на заметке сотрудника"  # staff keep theirs: skipped
+        read: list[list[tuple[int, int]]] = []
+        real = ooxml_comments.CommentsBytes.parse_cells
+
+        def spy(data: bytes, cells: Any) -> Any:
+            read.append(list(cells))
+            return real(data, cells)
+
+        with patch.object(ooxml_comments.CommentsBytes, "parse_cells", staticmethod(spy)):
+            changed = _notes(now, later, first.tool_notes)
+        assert read == [[(5, 3), (7, 2), (9, 2), (300, 2)]]
+        assert (changed.notes_set, changed.notes_removed, changed.notes_skipped) == (2, 1, 1)
+        incremental.clear()
+        assert _notes(now, later, first.tool_notes) == changed
+        assert changed.comments is not None and staff.encode() in changed.comments
+    finally:
+        incremental.remember_rows(False)
