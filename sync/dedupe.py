@@ -45,7 +45,7 @@ from typing import Literal, cast
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from sync.demographics import split_name
-from sync.incremental import Recent, RowMemos, register, typed
+from sync.incremental import RECENT_SLOTS, Recent, RowMemos, register, typed
 from sync.lifetime import leaving_to_exit
 from sync.model import DuplicateGroup
 from sync.translit import COMMON_FIRST_NAMES, fold, is_patronymic, name_key
@@ -204,12 +204,33 @@ def _contact_blocks(
     rows: Sequence[int],
     columns: Mapping[str, Sequence[object]],
     kinds: Mapping[str, FieldKind],
-) -> tuple[dict[str, list[int]], set[int]]:
+) -> tuple[dict[str, list[int]], set[int], Counter[str], set[str | None]]:
     """Shared block keys of a client base, column by column (fast on 100 000 rows).
 
-    Returns the blocks and the rows without any phone, email or ID.
+    Returns the blocks, the rows without any phone, email or ID, how often each key occurs
+    and the name keys of those rows (their names alone make blocks).
     """
-    keyed: list[list[str | None]] = []  # one list of keys per block column, aligned with rows
+    keyed, contactless, lonely = _block_keys(rows, columns, kinds, None)
+    # almost every key is unique to one row: count first, then list rows of shared keys only
+    counts = Counter(k for keys in keyed for k in keys if k is not None)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for keys in keyed:
+        for row, key in zip(rows, keys, strict=True):
+            if key is not None and counts[key] > 1:
+                blocks[key].append(row)
+    return blocks, contactless, counts, lonely
+
+
+def _block_keys(
+    rows: Sequence[int],
+    columns: Mapping[str, Sequence[object]],
+    kinds: Mapping[str, FieldKind],
+    lonely: set[str | None] | None,
+) -> tuple[list[list[str | None]], set[int], set[str | None]]:
+    """Each block column's key of each row (one list per column, aligned with ``rows``), the
+    rows without contacts and the name keys that make blocks by themselves: ``lonely``, or
+    (None) the names of these rows without contacts."""
+    keyed: list[list[str | None]] = []
     names: Sequence[object] = ()
     dates: Sequence[object] = ()
     for field, kind in kinds.items():
@@ -237,16 +258,10 @@ def _contact_blocks(
                 ]
             )
         # a name alone: only for names that a row without contacts carries
-        lonely = {k for r, k in zip(rows, name_keys, strict=True) if r in contactless}
+        if lonely is None:
+            lonely = {k for r, k in zip(rows, name_keys, strict=True) if r in contactless}
         keyed.append([f"n:{k}" if k in lonely else None for k in name_keys])
-    # almost every key is unique to one row: count first, then list rows of shared keys only
-    counts = Counter(k for keys in keyed for k in keys if k is not None)
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for keys in keyed:
-        for row, key in zip(rows, keys, strict=True):
-            if key is not None and counts[key] > 1:
-                blocks[key].append(row)
-    return blocks, contactless
+    return keyed, contactless, lonely if lonely is not None else set()
 
 
 def _neighbourhood(members: Sequence[int], people: _LazyPeople) -> Iterable[tuple[int, int]]:
@@ -566,7 +581,15 @@ def find_duplicates(
     )
     known = _RESULTS.get(key)
     if known is None:
-        known = _RESULTS.put(key, _find(rows, columns, kinds, threshold))
+        known = _changed_rows_only(key, kinds)
+        if known is not None:
+            _RESULTS.put(key, known)
+    if known is None:
+        keys: list[tuple[Counter[str], set[str | None]]] = []
+        known = _RESULTS.put(key, _find(rows, columns, kinds, threshold, keys.append))
+        if keys:
+            _BLOCKS.insert(0, _Blocks(key, *keys[0], known))
+            del _BLOCKS[RECENT_SLOTS:]
     return DedupeResult(list(known.groups), list(known.shared_phones), dict(known.pair_scores))
 
 
@@ -586,15 +609,110 @@ _RESULTS: Recent[_Input, DedupeResult] = Recent()
 register(_RESULTS.clear)
 
 
+@dataclass(slots=True)
+class _Blocks:
+    """A result and the block keys it was found from: how often each key occurs, and the
+    name keys that make blocks alone (names of rows without contacts)."""
+
+    input: _Input
+    counts: Counter[str]
+    lonely: set[str | None]
+    result: DedupeResult
+
+
+# the last few, for a pass where a few rows changed (the daemon's, after an edit)
+_BLOCKS: list[_Blocks] = []
+register(_BLOCKS.clear)
+CHANGED_ROWS_LIMIT = 1_000
+
+
+def _changed_rows_only(new: _Input, kinds: Mapping[str, FieldKind]) -> DedupeResult | None:
+    """The last result again, when the rows that changed since (edited, added at the end,
+    gone from the end) share no block key with any other row, before or after, and none of
+    them is without contacts: then no block, candidate pair or group changed. None: not so
+    (or not known), the caller finds the duplicates afresh."""
+    for last in _BLOCKS:
+        old = last.input
+        if (old.threshold, old.kinds, old.columns.keys()) != (
+            new.threshold,
+            new.kinds,
+            new.columns.keys(),
+        ):
+            continue
+        changed = _changed_positions(old, new)
+        if changed is None:
+            continue
+        before = _keys_by_row(old, [i for i in changed if i < len(old.rows)], kinds, last.lonely)
+        after = _keys_by_row(new, [i for i in changed if i < len(new.rows)], kinds, last.lonely)
+        if before is None or after is None:
+            continue
+        counts = last.counts
+        if any(counts[k] != n for row in before for k, n in row.items()):
+            continue  # an old value shared a key with another row
+        delta: Counter[str] = Counter()
+        for row in before:
+            delta.subtract(row)
+        for row in after:
+            delta.update(row)
+        if any(counts.get(k, 0) + delta[k] != n for row in after for k, n in row.items()):
+            continue  # a new value shares a key with another row
+        for k, d in delta.items():
+            if d:
+                left = counts.get(k, 0) + d
+                if left:
+                    counts[k] = left
+                else:
+                    del counts[k]
+        last.input = new
+        _BLOCKS.remove(last)
+        _BLOCKS.insert(0, last)
+        return last.result
+    return None
+
+
+def _changed_positions(old: _Input, new: _Input) -> list[int] | None:
+    """Positions whose row, value or value's type differs (rows added or gone at the end
+    included); None when the rows before them moved, or too many changed."""
+    n_old, n_new = len(old.rows), len(new.rows)
+    m = min(n_old, n_new)
+    if abs(n_old - n_new) > CHANGED_ROWS_LIMIT or old.rows[:m] != new.rows[:m]:
+        return None
+    changed = set(range(m, max(n_old, n_new)))
+    for name, column in new.columns.items():
+        was, was_types, types = old.columns[name], old.types[name], new.types[name]
+        if column[:m] == was[:m] and types[:m] == was_types[:m]:
+            continue
+        changed.update(i for i in range(m) if types[i] is not was_types[i] or column[i] != was[i])
+        if len(changed) > CHANGED_ROWS_LIMIT:
+            return None
+    return sorted(changed)
+
+
+def _keys_by_row(
+    data: _Input, positions: list[int], kinds: Mapping[str, FieldKind], lonely: set[str | None]
+) -> list[Counter[str]] | None:
+    """The block keys of the rows at ``positions``, each row's counted; None when one of them
+    has no contact (its name alone would make blocks)."""
+    rows = [data.rows[i] for i in positions]
+    columns = {n: [c[i] for i in positions] for n, c in data.columns.items()}
+    keyed, contactless, _ = _block_keys(rows, columns, kinds, lonely)
+    if contactless:
+        return None
+    return [Counter(k for keys in keyed if (k := keys[j]) is not None) for j in range(len(rows))]
+
+
 def _find(
     rows: Sequence[int],
     columns: Mapping[str, Sequence[object]],
     kinds: Mapping[str, FieldKind],
     threshold: float,
+    remember: Callable[[tuple[Counter[str], set[str | None]]], None] | None = None,
 ) -> DedupeResult:
     people = _LazyPeople(rows, columns, kinds)
     if any(k in ("phone", "email") for k in kinds.values()):
-        raw, contactless = _contact_blocks(rows, columns, kinds)
+        raw, contactless, counts, lonely = _contact_blocks(rows, columns, kinds)
+        if remember is not None:
+            remember((counts, lonely))
     else:
         raw, contactless = defaultdict(list), set()
         for row in rows:

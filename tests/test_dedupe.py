@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from itertools import combinations
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sync import dedupe, incremental
 from sync.dedupe import DedupeResult, FieldKind, find_duplicates
 
 KINDS: dict[str, FieldKind] = {
@@ -369,3 +374,88 @@ def test_febrl_dataset1_without_training() -> None:
 
     precision, recall, f1, _ = evaluate(path)
     assert f1 >= 0.95 and precision >= 0.95, (precision, recall)
+
+
+# --------------------------------------------------------------------------- the daemon's case
+
+_NAMES = ["Иванова Мария Петровна", "Ivanova Mariia", "Петров Пётр", "Петров Петр", "Ким Анна"]
+_PEOPLE = st.tuples(
+    st.sampled_from(_NAMES) | st.none(),
+    # a few shared phones and emails, and many that only one row has
+    st.sampled_from([P1, P2, P3]) | st.integers(0, 9999).map(lambda n: f"+7999{n:07d}") | st.none(),
+    st.sampled_from(["maria@mail.ru", "petr@ya.ru"])
+    | st.integers(0, 9999).map(lambda n: f"c{n}@bk.ru")
+    | st.none(),
+    st.sampled_from([dt.date(1990, 5, 1), dt.date(1985, 1, 2)]) | st.none(),
+)
+_EDITS = st.lists(
+    st.tuples(st.sampled_from(["set", "append", "drop_last"]), st.integers(0, 30), _PEOPLE),
+    min_size=1,
+    max_size=3,
+)
+TAKEN: Counter[str] = Counter()  # how the property test's second passes went (to look at)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PEOPLE, min_size=1, max_size=30), _EDITS)
+def test_a_few_changed_rows_give_what_a_pass_from_scratch_gives(
+    people: list[Client], edits: list[tuple[str, int, Client]]
+) -> None:
+    """The daemon's next pass after staff edit, add or remove a row or two: the same groups,
+    shared phones and scores as finding the duplicates afresh (rows without contacts, shared
+    phones, a value moved from one row to another included)."""
+    later = list(people)
+    for action, at, person in edits:
+        if action == "set":
+            later[at % len(later)] = person
+        elif action == "append":
+            later.append(person)
+        elif len(later) > 1:
+            later.pop()
+    incremental.remember_rows()
+    try:
+        incremental.clear()
+        run(people)
+        with patch.object(dedupe, "_changed_rows_only", _counted):
+            changed = run(later)
+        incremental.clear()
+        whole = run(later)
+    finally:
+        incremental.remember_rows(False)
+    assert changed == whole
+
+
+_CHANGED_ROWS_ONLY = dedupe._changed_rows_only
+
+
+def _counted(*args: Any) -> Any:
+    found = _CHANGED_ROWS_ONLY(*args)
+    TAKEN["changed rows" if found is not None else "afresh"] += 1
+    return found
+
+
+def test_a_new_row_with_its_own_contacts_reuses_the_groups() -> None:
+    """A client appended with a phone and email nobody else has: the last pass's groups come
+    back without the blocks being counted again; a row with a known phone is grouped."""
+    base: list[Client] = [
+        MARIA,
+        ("Ivanova Mariia", P1, None, None),
+        ("Петров Пётр", P2, None, None),
+    ]
+    incremental.remember_rows()
+    try:
+        incremental.clear()
+        first = run(base)
+        with patch.object(dedupe, "_contact_blocks", side_effect=AssertionError("counted")):
+            again = run([*base, ("Ким Анна", "+79990000001", "anna@bk.ru", None)])
+        assert again == first
+        third = run(
+            [*base, ("Ким Анна", "+79990000001", "anna@bk.ru", None), ("Петров П.", P2, None, None)]
+        )
+        assert third.shared_phones == [(4, 6)]  # another Петров on Пётр's phone
+        incremental.clear()
+        assert third == run(
+            [*base, ("Ким Анна", "+79990000001", "anna@bk.ru", None), ("Петров П.", P2, None, None)]
+        )
+    finally:
+        incremental.remember_rows(False)

@@ -420,6 +420,7 @@ class _Writer:
         if (
             comments_part
             and not keep
+            and len(wanted) == len(recorded)  # (a note more or fewer: no keys to make)
             and self._notes_as_we_left_them(edits.sheet, part, rels)
             and wanted_keys(wanted) == recorded
         ):
