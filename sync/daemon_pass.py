@@ -222,7 +222,8 @@ def _run(
                 config,
                 today,
                 progress=lambda step: log.debug("%s: %s", path.name, step),
-                elsewhere=_lookup(store, path),
+                # no other workbook indexed: nothing to find, no keys to make for the lookup
+                elsewhere=_lookup(store, path) if store.others_indexed(str(path)) else None,
             )
         finally:
             source.close()

@@ -101,6 +101,8 @@ class StateStore(Protocol):
         self, path: str, digests: Sequence[str]
     ) -> dict[str, list[tuple[str, int]]]: ...
 
+    def others_indexed(self, path: str) -> bool: ...
+
     def replace_contacts(self, path: str, keys: Sequence[tuple[int, str]]) -> set[str]: ...
 
     def close(self) -> None: ...
@@ -365,11 +367,8 @@ class SqliteStateStore:
         out: dict[str, list[tuple[str, int]]] = {}
         with self._tx() as db:
             # one workbook served (the usual case): nothing to look up, and no 300 000 keys
-            # to send to a temp table on every pass (two index probes instead)
-            if not any(
-                db.execute(f"SELECT 1 FROM contacts WHERE path {op} ? LIMIT 1", (path,)).fetchone()
-                for op in ("<", ">")
-            ):
+            # to send to a temp table on every pass
+            if not self._others_indexed(db, path):
                 return out
             db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (digest TEXT PRIMARY KEY)")
             db.execute("DELETE FROM wanted")
@@ -383,6 +382,19 @@ class SqliteStateStore:
         for digest, other, row in rows:
             out.setdefault(digest, []).append((other, row))
         return out
+
+    def others_indexed(self, path: str) -> bool:
+        """Whether the contact index holds any workbook but ``path`` (else a lookup of
+        ``path``'s contacts elsewhere finds nothing, and its keys need not be made)."""
+        with self._tx() as db:
+            return self._others_indexed(db, path)
+
+    @staticmethod
+    def _others_indexed(db: sqlite3.Connection, path: str) -> bool:
+        return any(
+            db.execute(f"SELECT 1 FROM contacts WHERE path {op} ? LIMIT 1", (path,)).fetchone()
+            for op in ("<", ">")  # two index probes
+        )
 
     def replace_contacts(self, path: str, keys: Sequence[tuple[int, str]]) -> set[str]:
         """Make ``path``'s entries exactly ``keys`` ((row, digest) pairs); return the other

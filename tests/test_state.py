@@ -211,7 +211,9 @@ def test_contact_index_finds_other_workbooks_and_none_when_alone(tmp_path: Path)
     store = SqliteStateStore(tmp_path / STATE_FILE_NAME)
     store.replace_contacts("/srv/a.xlsx", [(2, "k1"), (3, "k2")])
     assert store.contacts_elsewhere("/srv/a.xlsx", ["k1", "k2"]) == {}
+    assert not store.others_indexed("/srv/a.xlsx") and store.others_indexed("/srv/b.xlsx")
     assert store.replace_contacts("/srv/b.xlsx", [(7, "k2"), (8, "k3")]) == {"/srv/a.xlsx"}
+    assert store.others_indexed("/srv/a.xlsx") and store.others_indexed("/srv/b.xlsx")
     assert store.contacts_elsewhere("/srv/a.xlsx", ["k1", "k2"]) == {"k2": [("/srv/b.xlsx", 7)]}
     assert store.contacts_elsewhere("/srv/b.xlsx", ["k2", "k3"]) == {"k2": [("/srv/a.xlsx", 3)]}
     store.close()
