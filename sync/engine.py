@@ -387,10 +387,6 @@ def _extract(grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> _Table:
     return _Table(info, rows, raw, grid.has_errors is not False)
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # --------------------------------------------------------------------------- validation
 
 
@@ -568,13 +564,32 @@ def _row_rules(
             col,
         )
 
-    for i, row in enumerate(table.rows):
-        if name_fields and all(_is_blank(table.raw[f][i]) for f in name_fields):
+    # blank cells found a column at a time (most rows have none: only those are visited)
+    blank: dict[str, set[int]] = {}
+
+    def blanks(field: str) -> set[int]:
+        found = blank.get(field)
+        if found is None:
+            found = blank[field] = {
+                i
+                for i, v in enumerate(table.raw[field])
+                if v is None or (isinstance(v, str) and not v.strip())
+            }
+        return found
+
+    def all_blank(fields: list[str]) -> set[int]:
+        return set.intersection(*map(blanks, fields)) if fields else set()
+
+    no_name, no_contact = all_blank(name_fields), all_blank(contact_fields)
+    required = [f for f in sheet_cfg.required if f in cols and f not in NAME_FIELDS]
+    for i in sorted(no_name.union(no_contact, *map(blanks, required))):
+        row = table.rows[i]
+        if i in no_name:
             problems.append(row_problem(row, name_fields[0], "name.missing", "error"))
-        if contact_fields and all(_is_blank(table.raw[f][i]) for f in contact_fields):
+        if i in no_contact:
             problems.append(row_problem(row, contact_fields[0], "contact.missing", "error"))
-        for field in sheet_cfg.required:
-            if field in cols and field not in NAME_FIELDS and _is_blank(table.raw[field][i]):
+        for field in required:
+            if i in blanks(field):
                 problems.append(row_problem(row, field, "required.missing", "error"))
 
     rows_by_id: dict[str, list[int]] = defaultdict(list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections import Counter
@@ -283,3 +284,34 @@ def test_an_empty_line_between_blocks_is_not_a_client_but_a_line_of_spaces_is() 
     assert (5, "name.missing") in _codes(outcome)
     assert not any(p.row in (3, 4) for p in outcome.problems if p.sheet == "Клиенты")
     assert not any(p.sheet == "Заказы" and p.row == 3 for p in outcome.problems)
+
+
+def test_blank_rows_rules_name_each_missing_field_in_row_order() -> None:
+    """Blank is empty, spaces or a tab; a name, a contact and each required field are
+    reported in row order, for the rows that miss them and no others."""
+    config = default_config()
+    clients = dataclasses.replace(config.sheets["clients"], required=("email", "birthday"))
+    config = dataclasses.replace(config, sheets={**config.sheets, "clients": clients})
+    rows: list[list[CellValue]] = [
+        ["C1", "Иванов Иван", "+7 912 345-67-89", "ivan@mail.ru", dt.date(1985, 3, 4), "да"],
+        ["C2", "  ", None, "\t", None, None],
+        ["C3", "Петрова Анна", " ", None, dt.date(1990, 1, 2), None],
+        ["C4", None, "+7 913 345-67-89", "anna@mail.ru", "", None],
+    ]
+    snapshot = MemorySource({"Клиенты": [HEADER, *rows]}).read(["Клиенты"])
+    outcome = run_pass(snapshot, config, AS_OF)
+    missing = [
+        (p.row, p.code, p.field)
+        for p in outcome.problems
+        if p.code in ("name.missing", "contact.missing", "required.missing")
+    ]
+    assert missing == [
+        (3, "name.missing", "name"),
+        (3, "contact.missing", "phone"),
+        (3, "required.missing", "email"),
+        (3, "required.missing", "birthday"),
+        (4, "contact.missing", "phone"),
+        (4, "required.missing", "email"),
+        (5, "name.missing", "name"),
+        (5, "required.missing", "birthday"),
+    ]
