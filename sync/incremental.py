@@ -21,6 +21,11 @@ returns exactly what a pass from scratch would (the property tests in
   ``SheetGrid``, so the content checks above find it by identity at once. When only a sheet's
   own part changed, its row elements that kept their bytes keep their parsed rows (the very
   lists), and calamine parses only the others (``sync.sources.xlsx_delta``).
+- (in ``sync.dedupe``) the duplicates, by the exact input; and when a few rows changed and
+  none of them shares a block key with another row (before or after), the last result again
+  (the block keys' counts are kept for that).
+- (in ``sync.sources.ooxml_comments``) each comments part as the tool's last write left it:
+  the next write of that very part decides only the cells whose planned note changed.
 
 Plain in-process memory (no I/O): the engine stays a pure function of its input. The table
 and segment memos cost little and are on in every process that may pass again (the daemon,
