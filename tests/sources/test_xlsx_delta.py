@@ -25,48 +25,47 @@ OTHER = "Заказы"
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRINGS = ["ID", "ФИО", "Иванов Иван", "Петров Пётр", "C000001", ""]
 
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+# part -> (content type, relationship type from the workbook; None: not the workbook's)
+_PACKAGE = {
+    "xl/workbook.xml": (f"{_ML}.sheet.main+xml", None),
+    "xl/worksheets/sheet1.xml": (f"{_ML}.worksheet+xml", "worksheet"),
+    "xl/worksheets/sheet2.xml": (f"{_ML}.worksheet+xml", "worksheet"),
+    "xl/sharedStrings.xml": (f"{_ML}.sharedStrings+xml", "sharedStrings"),
+    "xl/styles.xml": (f"{_ML}.styles+xml", "styles"),
+}
+
+
+def _relationships(targets: list[tuple[str, str]]) -> str:
+    items = "".join(
+        f'<Relationship Id="rId{i}" Type="{_DOC}/{kind}" Target="{target}"/>'
+        for i, (kind, target) in enumerate(targets, 1)
+    )
+    rels = "http://schemas.openxmlformats.org/package/2006/relationships"
+    head = '<?xml version="1.0" encoding="UTF-8"?>'
+    return f'{head}<Relationships xmlns="{rels}">{items}</Relationships>'
+
+
 _FIXED = {
     "[Content_Types].xml": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" '
-        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-        '<Override PartName="/xl/styles.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+        'ContentType="application/xml"/>'
+        + "".join(
+            f'<Override PartName="/{n}" ContentType="{t}"/>' for n, (t, _) in _PACKAGE.items()
+        )
+        + "</Types>"
     ),
-    "_rels/.rels": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    ),
+    "_rels/.rels": _relationships([("officeDocument", "xl/workbook.xml")]),
     "xl/workbook.xml": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<workbook xmlns="{NS}" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" xmlns:r="{_DOC}">'
         f'<workbookPr/><sheets><sheet name="{SHEET}" sheetId="1" r:id="rId1"/>'
         f'<sheet name="{OTHER}" sheetId="2" r:id="rId2"/></sheets></workbook>'
     ),
-    "xl/_rels/workbook.xml.rels": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/worksheet" Target="worksheets/sheet2.xml"/>'
-        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/sharedStrings" Target="sharedStrings.xml"/>'
-        '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/styles" Target="styles.xml"/></Relationships>'
+    "xl/_rels/workbook.xml.rels": _relationships(
+        [(kind, name[3:]) for name, (_, kind) in _PACKAGE.items() if kind is not None]
     ),
     "xl/styles.xml": (
         '<?xml version="1.0" encoding="UTF-8"?>'
