@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeGuard, cast, get_args
 from sync.config import ROLE_FIELDS, Config, SegmentsConfig, SheetConfig
 from sync.dedupe import find_duplicates
 from sync.errors import SheetNotFoundError
-from sync.explain import reasons
+from sync.explain import explainer
 from sync.forked import Ahead
 from sync.geo import phone_place
 from sync.headers import resolve_table
@@ -966,10 +966,7 @@ def _marketing(
                 )
             )
 
-    def explain(rec: ClientRecord) -> list[str]:
-        return reasons(rec, mean, config.segments, lang)
-
-    return explain
+    return explainer(mean, config.segments, lang)
 
 
 def _client_facts(table: _Table, checks: dict[str, list[FieldCheck]], n: int) -> ClientFacts:

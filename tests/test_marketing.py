@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sync import incremental
 from sync.config import SegmentsConfig, default_config
 from sync.config_load import parse_config
 from sync.demo import generate_base
 from sync.demographics import age_on, infer_gender, next_birthday, split_name
 from sync.engine import run_pass
+from sync.explain import explainer, reasons
 from sync.geo import canonical_city
 from sync.lapsed import lapsed_regulars
-from sync.model import CellValue
+from sync.model import CellValue, ClientRecord
 from sync.report import build_report
 from sync.sources.memory import MemorySource
 
@@ -171,3 +176,70 @@ def test_stale_contact_data_is_reported() -> None:
     outcome = run_pass(MemorySource({"Клиенты": clients}).read(["Клиенты"]), config, AS_OF)
     assert [(p.row, p.code) for p in outcome.problems if p.code == "stale"] == [(2, "stale")]
     assert SegmentsConfig().stale_days == 730
+
+
+# --------------------------------------------------------------------------- reasons, remembered
+
+_SMALL = st.sampled_from([None, 0, 1, 1.0, True, 7, 40])  # equal values of other types too
+_EXTRA_VALUES = {
+    "orders_365": _SMALL,
+    "days_since_contact": _SMALL,
+    "recency_days": _SMALL,
+    "xyz_cv": st.sampled_from([None, 0.5, 1.25, 1]),
+    "lapsed": st.booleans(),
+    "lapse_expected_days": _SMALL,
+    "lapse_actual_days": _SMALL,
+    "stale": st.booleans(),
+    "flags": st.sampled_from([[], ["birthday"], ["vip"]]),
+    "days_to_birthday": _SMALL,
+}
+_FIELD_VALUES = {
+    "revenue": st.sampled_from([0.0, 100.0, 100, 5000.0, 12345.6]),
+    "orders": st.sampled_from([0, 1, 3, True]),
+    "r": st.sampled_from([None, 1, 5]),
+    "f": st.sampled_from([None, 2, 2.0]),
+    "m": st.sampled_from([None, 3, 3.0]),
+    "xyz": st.sampled_from([None, "X", "Z"]),
+    "vip": st.booleans(),
+    "temperature": st.sampled_from(["hot", "warm", "cold"]),
+    "row": st.integers(2, 5),
+    "id": st.sampled_from(["C1", None]),
+}
+_RECORDS = st.builds(
+    ClientRecord,
+    **_FIELD_VALUES,
+    extra=st.fixed_dictionaries({}, optional=_EXTRA_VALUES),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RECORDS, st.sampled_from([0.0, 1000.0]), st.data())
+def test_remembered_reasons_are_the_reasons_of_each_record(
+    base: ClientRecord, mean: float, data: st.DataObject
+) -> None:
+    """The daemon formats each distinct input once: records that differ from another in one
+    value the reasons read (or only in its type, or by an extra it lacks) each get their own
+    reasons, in every language."""
+    records = [base]
+    for _ in range(data.draw(st.integers(1, 8))):
+        if data.draw(st.booleans()):
+            name = data.draw(st.sampled_from(sorted(_FIELD_VALUES)))
+            records.append(dataclasses.replace(base, **{name: data.draw(_FIELD_VALUES[name])}))
+        else:
+            key = data.draw(st.sampled_from(sorted(_EXTRA_VALUES)))
+            extra = dict(base.extra)
+            if data.draw(st.booleans()):
+                extra.pop(key, None)
+            else:
+                extra[key] = data.draw(_EXTRA_VALUES[key])
+            records.append(dataclasses.replace(base, extra=extra))
+    cfg = default_config().segments
+    incremental.remember_rows()
+    try:
+        incremental.clear()
+        for lang in ("ru", "uk", "en"):
+            explain = explainer(mean, cfg, lang)
+            for rec in [*records, *records]:
+                assert explain(rec) == reasons(rec, mean, cfg, lang)
+    finally:
+        incremental.remember_rows(False)
