@@ -533,7 +533,10 @@ def _remember(
     """Keep what this write made of a comments part, while per-row memos are on."""
     if not incremental.remembering_rows():
         return
-    if (
+    if isinstance(editor, FreshComments) and data is not None and not keep:
+        # a new part (the first write of notes): the tool's notes alone, one per cell
+        written = _Written(data, wanted, author, tool, frozenset(), len(editor.notes))
+    elif (
         data is None
         or keep
         or not isinstance(editor, CommentsBytes)
@@ -545,9 +548,11 @@ def _remember(
         # finds notes to change on cells whose plan did not change.)
         _WRITTEN.pop(label, None)
         return
+    else:
+        written = _Written(data, wanted, author, tool, editor.skipped, editor.total)
     if len(_WRITTEN) >= WRITTEN_LIMIT and label not in _WRITTEN:
         _WRITTEN.clear()
-    _WRITTEN[label] = _Written(data, wanted, author, tool, editor.skipped, editor.total)
+    _WRITTEN[label] = written
 
 
 incremental.register(_WRITTEN.clear)

@@ -251,6 +251,11 @@ class FreshComments:
         return frozenset(note_key(cell, text) for cell, text in self._notes.items())
 
     @property
+    def notes(self) -> dict[tuple[int, int], str]:
+        """The part's notes after :meth:`apply` (cell -> text as Excel keeps it)."""
+        return self._notes
+
+    @property
     def empty(self) -> bool:
         return not self._notes
 

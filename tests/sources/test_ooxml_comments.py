@@ -187,7 +187,7 @@ def _notes(
     )
 
 
-def _after(old: bytes, done: NotesDone) -> bytes | None:
+def _after(old: bytes | None, done: NotesDone) -> bytes | None:
     """The comments part in the file once ``done`` is written."""
     return done.comments if done.changed else old
 
@@ -205,9 +205,12 @@ def test_a_write_after_the_tools_own_reads_only_the_changed_cells(
     """The daemon's next write of a part its last write left as it is: deciding only the
     cells whose planned note changed writes the very bytes, notes, counts and record that
     deciding every cell writes (staff's notes, LibreOffice's missing authors included)."""
+    xml: bytes | None
     xml, truth = part
     known = [note_key(cell, text.replace("\r\n", "\n").replace("\r", "\n")) for cell, text in truth]
     recorded = frozenset(data.draw(st.lists(st.sampled_from(known), max_size=4)) if known else [])
+    if data.draw(st.booleans()):
+        xml, recorded = None, frozenset()  # the sheet had no notes: the first write makes them
     later = dict(wanted)
     for cell in data.draw(st.lists(CELLS, max_size=4)):
         text = data.draw(st.none() | TEXTS)
@@ -273,5 +276,29 @@ def test_the_daemons_next_write_decides_the_changed_cells_alone() -> None:
         incremental.clear()
         assert _notes(now, later, first.tool_notes) == changed
         assert changed.comments is not None and staff.encode() in changed.comments
+    finally:
+        incremental.remember_rows(False)
+
+
+def test_the_notes_a_first_write_made_can_all_go_in_the_next() -> None:
+    """A sheet without notes gets two (a new part); the next write plans none: the part goes,
+    as when every comment is read."""
+    wanted = {(2, 3): "• Неверный номер", (4, 1): "• Нет email"}
+    incremental.remember_rows()
+    try:
+        incremental.clear()
+        first = _notes(None, wanted, frozenset())
+        assert first.comments is not None and first.notes_set == 2
+        with patch.object(ooxml_comments, "_changed_cells_only", _counted):
+            CHANGED.clear()
+            emptied = _notes(first.comments, {}, first.tool_notes)
+        assert CHANGED == {"changed cells": 1}
+        assert (emptied.comments, emptied.notes_removed, emptied.tool_notes) == (
+            None,
+            2,
+            frozenset(),
+        )
+        incremental.clear()
+        assert _notes(first.comments, {}, first.tool_notes) == emptied
     finally:
         incremental.remember_rows(False)
