@@ -8,6 +8,7 @@ cells are recovered from the sheet XML, which we only scan when it holds any (``
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import re
@@ -132,12 +133,19 @@ def read_grids(
             grids[name] = hit.grid
             kept[name] = hit
     todo = [n for n in wanted if n not in grids]
-    # a sheet whose own part alone changed: only its new or changed rows are parsed
+    # a sheet whose own part alone changed (its shared strings at most grew): only its new or
+    # changed rows are parsed
+    strings = _StringsNow(path) if remember else None
     deltas: dict[str, tuple[_Parsed, _SheetKey]] = {}
     for name in todo:
         hit = known.get(name) if known is not None else None
         key = keys[name]
-        if hit is not None and hit.rows is not None and key is not None and hit.key.alike(key):
+        if hit is None or hit.rows is None or key is None:
+            continue
+        grown = hit.key.strings_changed(key)
+        if hit.key.alike(key) or (
+            grown is not None and strings is not None and strings.grew_from(grown, hit.strings)
+        ):
             deltas[name] = (hit, key)
     texts: dict[str, bytes | None] = {}
     if todo:
@@ -160,7 +168,10 @@ def read_grids(
                 else:
                     grid, elements = done
                     grids[name] = grid
-                    kept[name] = _Parsed(deltas[name][1], grid, _cells(grid), elements)
+                    new_key = deltas[name][1]
+                    kept[name] = _Parsed(
+                        new_key, grid, _cells(grid), elements, _strings_of(new_key, strings)
+                    )
             parse(declined)
     if settle is not None:
         settle()
@@ -170,7 +181,9 @@ def read_grids(
                 text = texts.get(name)
                 split = split_rows(text) if text is not None else None
                 known_rows = kept_rows(split, len(grids[name].rows)) if split else None
-                kept[name] = _Parsed(key, grids[name], _cells(grids[name]), known_rows)
+                kept[name] = _Parsed(
+                    key, grids[name], _cells(grids[name]), known_rows, _strings_of(key, strings)
+                )
         _PARSED.put(where, kept)
     return {n: grids[n] for n in wanted}, missing
 
@@ -221,6 +234,20 @@ class _SheetKey:
     shared: tuple[tuple[str, int, int], ...]
     book: bytes
 
+    def strings_changed(self, other: _SheetKey) -> str | None:
+        """The shared strings part, when it is all that differs between the two keys of the
+        same sheet besides the sheet's own part (None: something else differs too)."""
+        if (self.name, self.part, self.book) != (other.name, other.part, other.book):
+            return None
+        mine = {n: rest for n, *rest in self.shared}
+        theirs = {n: rest for n, *rest in other.shared}
+        if mine.keys() != theirs.keys():
+            return None
+        changed = [n for n in mine if mine[n] != theirs[n]]
+        if len(changed) != 1 or posixpath.basename(changed[0]).lower() != "sharedstrings.xml":
+            return None
+        return changed[0]
+
     def alike(self, other: _SheetKey) -> bool:
         """The same sheet, its cells' values made the same way: only its own part may differ
         (then its unchanged row elements give the same cells: :mod:`sync.sources.xlsx_delta`)."""
@@ -238,6 +265,66 @@ class _Parsed:
     grid: SheetGrid  # the very object handed out: never modified
     cells: int
     rows: Rows | None = None  # its part's row elements (None: not known)
+    strings: _Strings | None = None  # the shared strings it was parsed with (None: none)
+
+
+@dataclass(frozen=True, slots=True)
+class _Strings:
+    """A shared strings part's list of strings (the bytes after its start tag, whose counts
+    change with every string added), by length and SHA-1."""
+
+    length: int
+    digest: bytes
+
+
+_SST_START = re.compile(rb"<(?:\w+:)?sst\b[^>]*>")
+
+
+class _StringsNow:
+    """The shared strings of the workbook being read, inflated once when first asked for."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lists: dict[str, bytes | None] = {}
+
+    def _list(self, part: str) -> bytes | None:
+        if part not in self._lists:
+            data = _inflated(self._path, part)
+            start = _SST_START.search(data) if data is not None else None
+            self._lists[part] = None if data is None or start is None else data[start.end() :]
+        return self._lists[part]
+
+    def grew_from(self, part: str, before: _Strings | None) -> bool:
+        """Whether the strings of ``part`` begin with the strings ``before`` had: then every
+        index in an unchanged row element still names the same string."""
+        now = self._list(part)
+        return (
+            before is not None
+            and now is not None
+            and len(now) >= before.length
+            and hashlib.sha1(now[: before.length], usedforsecurity=False).digest() == before.digest
+            and now[before.length :].lstrip().startswith((b"<si>", b"<si ", b"</"))
+        )
+
+    def of(self, part: str) -> _Strings | None:
+        now = self._list(part)
+        if now is None:
+            return None
+        end = now.rfind(b"</")  # the end tag of the list: what grows is before it
+        body = now[:end] if end >= 0 else now
+        return _Strings(len(body), hashlib.sha1(body, usedforsecurity=False).digest())
+
+
+def _strings_of(key: _SheetKey, strings: _StringsNow | None) -> _Strings | None:
+    """The shared strings a sheet read with ``key`` was parsed with (None: the workbook has
+    none, or they are not kept)."""
+    if strings is None:
+        return None
+    part = next(
+        (n for n, _c, _s in key.shared if posixpath.basename(n).lower() == "sharedstrings.xml"),
+        None,
+    )
+    return strings.of(part) if part is not None else None
 
 
 PARSED_CELL_LIMIT = 3_000_000  # cells kept over all workbooks (~400 MB: one 100 000-client base)

@@ -4,6 +4,7 @@ sheet and any edit, what it reads is exactly what a parse of the whole sheet giv
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -82,12 +83,7 @@ _FIXED = {
         '<xf numFmtId="0" fontId="0" fillId="2" borderId="0" xfId="0" applyFill="1"/>'
         "</cellXfs></styleSheet>"
     ),
-    "xl/sharedStrings.xml": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<sst xmlns="{NS}" count="{len(STRINGS)}" uniqueCount="{len(STRINGS)}">'
-        + "".join(f"<si><t>{s}</t></si>" for s in STRINGS)
-        + "</sst>"
-    ),
+    "xl/sharedStrings.xml": "",  # made by _save
     "xl/worksheets/sheet2.xml": (
         f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{NS}"><sheetData>'
         '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>150.5</v></c></row>'
@@ -123,6 +119,14 @@ def _row(number: int, cells: list[tuple[int, tuple[str, str]]]) -> str:
 ROW = st.lists(st.tuples(st.integers(0, 6), CELLS), max_size=5).map(
     lambda cells: sorted(dict(cells).items())
 )
+# strings a save may add to the shared strings (Excel, when a new text is typed)
+ADDED = ["Новая Строка", "Ещё одна"]
+NEW_STRING = st.integers(len(STRINGS), len(STRINGS) + len(ADDED) - 1).map(
+    lambda i: ("s", f't="s"><v>{i}</v>')
+)
+ROW_AFTER_GROWTH = st.lists(st.tuples(st.integers(0, 6), CELLS | NEW_STRING), max_size=5).map(
+    lambda cells: sorted(dict(cells).items())
+)
 SHEET_ROWS = st.dictionaries(st.integers(1, 40), ROW, min_size=1, max_size=25)
 
 
@@ -134,10 +138,17 @@ def _sheet(rows: dict[int, list[tuple[int, tuple[str, str]]]], sep: str = "") ->
     )
 
 
-def _save(path: Path, sheet_xml: str) -> Path:
+def _shared(strings: list[str]) -> str:
+    n = len(strings)
+    items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    head = '<?xml version="1.0" encoding="UTF-8"?>'
+    return f'{head}<sst xmlns="{NS}" count="{n}" uniqueCount="{n}">{items}</sst>'
+
+
+def _save(path: Path, sheet_xml: str, strings: list[str] = STRINGS) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in _FIXED.items():
-            zf.writestr(name, text)
+            zf.writestr(name, _shared(strings) if name == "xl/sharedStrings.xml" else text)
         zf.writestr("xl/worksheets/sheet1.xml", sheet_xml)
     return path
 
@@ -173,29 +184,42 @@ ACTIONS = st.lists(st.sampled_from(["set", "drop", "empty"]), min_size=1, max_si
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(before=SHEET_ROWS, actions=ACTIONS, pretty=st.booleans(), data=st.data())
+@given(
+    before=SHEET_ROWS,
+    actions=ACTIONS,
+    pretty=st.booleans(),
+    strings=st.sampled_from(["same", "grown", "reordered"]),
+    data=st.data(),
+)
 def test_changed_rows_alone_give_the_whole_sheets_parse(
     tmp_path_factory: pytest.TempPathFactory,
     before: dict[int, list[tuple[int, tuple[str, str]]]],
     actions: list[str],
     pretty: bool,
+    strings: str,
     data: st.DataObject,
 ) -> None:
     """Rows set anew (edited, added between or past the end, the last one changed), dropped,
     or left without values; rows with every kind of cell; row elements apart or one per
-    line."""
+    line; the shared strings the same, grown by new strings that edited rows use, or in
+    another order."""
     sep = "\n  " if pretty else ""
     after = dict(before)
+    later = {
+        "same": STRINGS,
+        "grown": [*STRINGS, *ADDED],
+        "reordered": [STRINGS[1], STRINGS[0], *STRINGS[2:]],
+    }[strings]
     numbers = st.sampled_from(sorted(before)) | st.integers(1, 45)  # mostly rows that exist
     for action in actions:
         number = data.draw(numbers)
         if action == "set":
-            after[number] = data.draw(ROW)
+            after[number] = data.draw(ROW_AFTER_GROWTH if strings == "grown" else ROW)
         elif action == "drop":
             after.pop(number, None)
         else:
             after[number] = [(0, ("x", 's="2"/>'))]
-    if after == before:
+    if after == before and strings == "same":
         return
     path = tmp_path_factory.mktemp("delta") / "c.xlsx"
     incremental.remember_rows()
@@ -208,7 +232,7 @@ def test_changed_rows_alone_give_the_whole_sheets_parse(
             incremental.clear()
             _read(_save(path, _sheet(before, sep)))
             path.unlink()
-            delta = _read(_save(path, _sheet(after, sep)))
+            delta = _read(_save(path, _sheet(after, sep), later))
             whole = _full(path)
     finally:
         incremental.remember_rows(False)
@@ -252,3 +276,20 @@ def test_rows_without_their_number_first_are_parsed_whole(memo: None, tmp_path: 
     second = _read(_save(path, xml.replace("<v>2</v>", "<v>3</v>").replace('<row r="2">', "<row>")))
     assert second.rows == [[1.0], [3.0]]
     assert second.rows[0] is not first.rows[0]  # parsed whole
+
+
+def test_new_shared_strings_keep_the_other_rows(memo: None, tmp_path: Path) -> None:
+    """Excel's case: a new text typed in a new row adds a string to the shared strings; the
+    other rows are still the last parse's lists, and the new row reads the new string."""
+    rows = {
+        n: [(0, ("i", f't="inlineStr"><is><t>C{n}</t></is>')), (1, ("s", 't="s"><v>2</v>'))]
+        for n in range(1, 30)
+    }
+    path = _save(tmp_path / "c.xlsx", _sheet(rows))
+    first = _read(path)
+    rows[30] = [(0, ("s", f't="s"><v>{len(STRINGS)}</v>'))]
+    path.unlink()
+    second = _read(_save(path, _sheet(rows), [*STRINGS, *ADDED]))
+    assert second.rows[29] == ["Новая Строка"]
+    assert all(map(operator.is_, first.rows, second.rows[:29]))
+    assert second.rows == _full(path).rows
