@@ -576,7 +576,7 @@ def find_duplicates(
     """
     columns = {name: fields[name] for name in kinds if name in fields}
     if leaving_to_exit():  # a one-shot process never asks again: no memo key to build
-        return _find(rows, columns, kinds, threshold)
+        return _find(rows, columns, kinds, threshold)[0]
     key = _Input(
         threshold,
         tuple(kinds.items()),
@@ -587,14 +587,12 @@ def find_duplicates(
     known = _RESULTS.get(key)
     if known is None:
         known = _changed_rows_only(key, kinds)
-        if known is not None:
-            _RESULTS.put(key, known)
-    if known is None:
-        keys: list[tuple[Counter[str], set[str]]] = []
-        known = _RESULTS.put(key, _find(rows, columns, kinds, threshold, keys.append))
-        if keys:
-            _BLOCKS.insert(0, _Blocks(key, *keys[0], known))
-            del _BLOCKS[RECENT_SLOTS:]
+        if known is None:
+            known, blocks = _find(rows, columns, kinds, threshold)
+            if blocks is not None:
+                _BLOCKS.insert(0, _Blocks(key, *blocks, known))
+                del _BLOCKS[RECENT_SLOTS:]
+        _RESULTS.put(key, known)
     return DedupeResult(list(known.groups), list(known.shared_phones), dict(known.pair_scores))
 
 
@@ -659,15 +657,12 @@ def _changed_rows_only(new: _Input, kinds: Mapping[str, FieldKind]) -> DedupeRes
             delta.subtract(row)
         for row in after:
             delta.update(row)
-        if any(counts.get(k, 0) + delta[k] != n for row in after for k, n in row.items()):
+        if any(counts[k] + delta[k] != n for row in after for k, n in row.items()):
             continue  # a new value shares a key with another row
-        for k, d in delta.items():
-            if d:
-                left = counts.get(k, 0) + d
-                if left:
-                    counts[k] = left
-                else:
-                    del counts[k]
+        counts.update(delta)  # (adds negative counts too)
+        for k in delta:
+            if not counts[k]:
+                del counts[k]
         last.input = new
         _BLOCKS.remove(last)
         _BLOCKS.insert(0, last)
@@ -711,13 +706,14 @@ def _find(
     columns: Mapping[str, Sequence[object]],
     kinds: Mapping[str, FieldKind],
     threshold: float,
-    remember: Callable[[tuple[Counter[str], set[str]]], None] | None = None,
-) -> DedupeResult:
+) -> tuple[DedupeResult, tuple[Counter[str], set[str]] | None]:
+    """The duplicates, and the block keys' counts and lonely names they were found from
+    (None without phone or email columns: then blocks are made per person)."""
     people = _LazyPeople(rows, columns, kinds)
+    kept: tuple[Counter[str], set[str]] | None = None
     if any(k in ("phone", "email") for k in kinds.values()):
         raw, contactless, counts, lonely = _contact_blocks(rows, columns, kinds)
-        if remember is not None:
-            remember((counts, lonely))
+        kept = (counts, lonely)
     else:
         raw, contactless = defaultdict(list), set()
         for row in rows:
@@ -738,7 +734,7 @@ def _find(
         if s >= threshold:
             clusters.try_join(a, b)
     groups = _numbered_groups(clusters, pair_scores, pair_reasons, threshold)
-    return DedupeResult(groups, _shared_phones(blocks, groups), pair_scores)
+    return DedupeResult(groups, _shared_phones(blocks, groups), pair_scores), kept
 
 
 def _numbered_groups(

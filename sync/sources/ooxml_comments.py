@@ -392,60 +392,58 @@ def _comments(data: bytes, start: int, end: int) -> list[_Comment] | None:
             break
         if data[pos:at].strip():
             return None
-        tag_end = find(b">", at, end)
-        if tag_end < 0 or data[at + 8 : at + 9] not in _AFTER_NAME:
+        found = _comment_at(data, at, end)
+        if found is None:
             return None
-        if data[tag_end - 1 : tag_end] == b"/":
-            head, body, close = data[at + 8 : tag_end - 1], None, tag_end + 1
-        else:
-            stop = find(_COMMENT_END, tag_end, end)
-            if stop < 0:
-                return None
-            head, body, close = (
-                data[at + 8 : tag_end],
-                data[tag_end + 1 : stop],
-                stop + len(_COMMENT_END),
-            )
-        usual = _USUAL.match(head)
-        if usual is not None:
-            ref, author_id = usual.group(1).decode(), usual.group(2).decode()
-        else:
-            attrs = dict(_attrs(head))
-            ref, author_id = attrs.get("ref", ""), attrs.get("authorId")
-        out.append(_Comment(at, close, head, body, _cell(ref), author_id))
-        pos = close
+        out.append(found)
+        pos = found.end
     if data[pos:end].strip():
         return None
     return out
+
+
+def _comment_at(data: bytes, at: int, end: int) -> _Comment | None:
+    """The ``<comment>`` element starting at ``at`` (and ending before ``end``)."""
+    find = data.find
+    tag_end = find(b">", at, end)
+    if tag_end < 0 or data[at + 8 : at + 9] not in _AFTER_NAME:
+        return None
+    if data[tag_end - 1 : tag_end] == b"/":
+        head, body, close = data[at + 8 : tag_end - 1], None, tag_end + 1
+    else:
+        stop = find(_COMMENT_END, tag_end, end)
+        if stop < 0:
+            return None
+        head, body, close = (
+            data[at + 8 : tag_end],
+            data[tag_end + 1 : stop],
+            stop + len(_COMMENT_END),
+        )
+    usual = _USUAL.match(head)
+    if usual is not None:
+        ref, author_id = usual.group(1).decode(), usual.group(2).decode()
+    else:
+        attrs = dict(_attrs(head))
+        ref, author_id = attrs.get("ref", ""), attrs.get("authorId")
+    return _Comment(at, close, head, body, _cell(ref), author_id)
 
 
 def _comments_on(data: bytes, start: int, end: int, cells: Iterable[Cell]) -> list[_Comment] | None:
     """The ``<comment>`` elements on ``cells`` between ``start`` and ``end``, in the part's
     order; None unless every comment of the part starts ``<comment ref="`` (then a search by
     ``ref`` finds them all)."""
-    n_refs = data.count(b'<comment ref="', start, end)
-    if data.count(b"<comment", start, end) != n_refs:
+    if data.count(b"<comment", start, end) != data.count(b'<comment ref="', start, end):
         return None
     out: list[_Comment] = []
-    find = data.find
     for row, col in cells:
         mark = f'<comment ref="{column_letters(col)}{row}"'.encode()
-        at = find(mark, start, end)
+        at = data.find(mark, start, end)
         while at >= 0:
-            tag_end = find(b">", at, end)
-            if tag_end < 0:
-                return None
-            close = tag_end + 1
-            if data[tag_end - 1 : tag_end] != b"/":
-                stop = find(_COMMENT_END, tag_end, end)
-                if stop < 0:
-                    return None
-                close = stop + len(_COMMENT_END)
-            found = _comments(data, at, close)
+            found = _comment_at(data, at, end)
             if found is None:
                 return None
-            out += found
-            at = find(mark, close, end)
+            out.append(found)
+            at = data.find(mark, found.end, end)
     out.sort(key=lambda c: c.start)
     return out
 
@@ -570,13 +568,7 @@ def _changed_cells_only(
     decided; every other cell's note is already as planned (that write made it so, and
     nobody changed the part since). None when this does not apply."""
     last = _WRITTEN.get(label)
-    if (
-        last is None
-        or last.author != author
-        or last.tool_notes != recorded
-        or len(last.data) != len(old)
-        or last.data != old
-    ):
+    if last is None or last.author != author or last.tool_notes != recorded or last.data != old:
         return None
     cells = {cell for cell, _ in wanted.items() ^ last.wanted.items()}
     if len(cells) > CHANGED_LIMIT:

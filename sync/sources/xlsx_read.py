@@ -66,10 +66,13 @@ def _looks_like_text(head: bytes) -> bool:
     return all(b >= 32 or b in (9, 10, 13) for b in head)
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path, package: io.BytesIO | None = None) -> Any:
+    """calamine's workbook of ``path`` (or of ``package``, made from it)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
+        if package is not None:
+            return CalamineWorkbook.from_filelike(package)
         return CalamineWorkbook.from_path(str(path))
     except CalamineError as exc:  # ZipError, XmlError, PasswordError are subclasses
         raise SourceError(f"{path.name}: cannot read the workbook ({type(exc).__name__})") from exc
@@ -77,8 +80,8 @@ def _open(path: Path) -> Any:
         raise SourceError(f"{path.name}: cannot read the workbook ({type(exc).__name__})") from exc
 
 
-def _read_sheet(path: Path, name: str) -> SheetGrid:
-    workbook = _open(path)
+def _read_sheet(path: Path, name: str, package: io.BytesIO | None = None) -> SheetGrid:
+    workbook = _open(path, package)
     try:
         raw = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as exc:
@@ -142,9 +145,13 @@ def read_grids(
         key = keys[name]
         if hit is None or hit.rows is None or key is None:
             continue
-        grown = hit.key.strings_changed(key)
-        if hit.key.alike(key) or (
-            grown is not None and strings is not None and strings.grew_from(grown, hit.strings)
+        changed = hit.key.shared_changes(key)
+        if changed == [] or (
+            changed is not None
+            and len(changed) == 1
+            and _is_shared_strings(changed[0])
+            and strings is not None
+            and strings.grew_from(changed[0], hit.strings)
         ):
             deltas[name] = (hit, key)
     texts: dict[str, bytes | None] = {}
@@ -234,29 +241,18 @@ class _SheetKey:
     shared: tuple[tuple[str, int, int], ...]
     book: bytes
 
-    def strings_changed(self, other: _SheetKey) -> str | None:
-        """The shared strings part, when it is all that differs between the two keys of the
-        same sheet besides the sheet's own part (None: something else differs too)."""
+    def shared_changes(self, other: _SheetKey) -> list[str] | None:
+        """The workbook-wide parts that differ between two keys of the same sheet, whatever its
+        own part (``[]``: its unchanged row elements give the same cells, see
+        :mod:`sync.sources.xlsx_delta`); None when the sheet, its part, the parts' set or the
+        date system differ."""
         if (self.name, self.part, self.book) != (other.name, other.part, other.book):
             return None
         mine = {n: rest for n, *rest in self.shared}
         theirs = {n: rest for n, *rest in other.shared}
         if mine.keys() != theirs.keys():
             return None
-        changed = [n for n in mine if mine[n] != theirs[n]]
-        if len(changed) != 1 or posixpath.basename(changed[0]).lower() != "sharedstrings.xml":
-            return None
-        return changed[0]
-
-    def alike(self, other: _SheetKey) -> bool:
-        """The same sheet, its cells' values made the same way: only its own part may differ
-        (then its unchanged row elements give the same cells: :mod:`sync.sources.xlsx_delta`)."""
-        return (self.name, self.part, self.shared, self.book) == (
-            other.name,
-            other.part,
-            other.shared,
-            other.book,
-        )
+        return [n for n in mine if mine[n] != theirs[n]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,10 +316,7 @@ def _strings_of(key: _SheetKey, strings: _StringsNow | None) -> _Strings | None:
     none, or they are not kept)."""
     if strings is None:
         return None
-    part = next(
-        (n for n, _c, _s in key.shared if posixpath.basename(n).lower() == "sharedstrings.xml"),
-        None,
-    )
+    part = next((n for n, _c, _s in key.shared if _is_shared_strings(n)), None)
     return strings.of(part) if part is not None else None
 
 
@@ -370,7 +363,14 @@ def _cells(grid: SheetGrid) -> int:
     return sum(map(len, grid.rows))
 
 
-_SHARED_PARTS = ("sharedstrings.xml", "styles.xml")  # by base name, wherever they are
+_SHARED_STRINGS = "sharedstrings.xml"
+_SHARED_PARTS = (_SHARED_STRINGS, "styles.xml")  # by base name, wherever they are
+
+
+def _is_shared_strings(part: str) -> bool:
+    return posixpath.basename(part).lower() == _SHARED_STRINGS
+
+
 _WORKBOOK_PR = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*>")
 _RELS = "xl/_rels/workbook.xml.rels"
 
@@ -467,8 +467,6 @@ def _delta(path: Path, name: str, hit: _Parsed) -> tuple[SheetGrid, Rows] | None
 def _parse_alone(path: Path, name: str, key: _SheetKey, sheet_xml: bytes) -> list[list[CellValue]]:
     """calamine's rows of ``sheet_xml`` as sheet ``name`` of the workbook at ``path``: in a
     small package of the workbook's parts that give cells their values, and this sheet."""
-    from python_calamine import CalamineWorkbook
-
     small = io.BytesIO()
     try:
         with zipfile.ZipFile(path) as zf, zipfile.ZipFile(small, "w") as out:
@@ -481,18 +479,7 @@ def _parse_alone(path: Path, name: str, key: _SheetKey, sheet_xml: bytes) -> lis
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
         raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
     small.seek(0)
-    raw: Any
-    try:
-        workbook = CalamineWorkbook.from_filelike(small)
-        try:
-            raw = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        finally:
-            workbook.close()
-    except Exception as exc:
-        raise SourceError(
-            f"{path.name}: sheet '{name}' cannot be read ({type(exc).__name__})"
-        ) from exc
-    return [_clean_row(r) for r in raw]
+    return _read_sheet(path, name, small).rows
 
 
 def _error_cells(sheet_xml: bytes) -> list[tuple[int, int, str]]:
