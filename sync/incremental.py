@@ -26,6 +26,9 @@ returns exactly what a pass from scratch would (the property tests in
   (the block keys' counts are kept for that).
 - (in ``sync.sources.ooxml_comments``) each comments part as the tool's last write left it:
   the next write of that very part decides only the cells whose planned note changed.
+- (in ``sync.sources.ooxml_toolsheet``) the rendered rows of the tool sheets, by their values
+  (with types), marks and the date system, numbered anew where they moved; a row is reused
+  only when its cells' styles resolve to the very attributes they had.
 
 Plain in-process memory (no I/O): the engine stays a pure function of its input. The table
 and segment memos cost little and are on in every process that may pass again (the daemon,

@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from typing import cast
 
 from lxml import etree
 
 from sync.errors import SourceError
-from sync.model import SheetEdits, ToolSheet
+from sync.incremental import RowMemos, register
+from sync.model import CellValue, SheetEdits, ToolSheet
 from sync.sources.ooxml_cells import column_letters, encode_value
 from sync.sources.ooxml_styles import StyleBook
 from sync.sources.xmltext import escape, quoteattr
@@ -124,6 +126,17 @@ def resolve_styles(xml: bytes, keys: list[StyleKey], styles: StyleBook) -> bytes
     return _PLACEHOLDER.sub(lambda m: m.group(1) + attrs[int(m.group(2))], xml)
 
 
+# Rendered rows of the last few sheets (the daemon's case: a tool sheet changes by a row or
+# two between passes; the Problems sheet of a 100 000-client base has ~50 000 rows).
+_ROWS = RowMemos()
+_QUOTED = RowMemos()  # a link's location as an attribute value
+register(_ROWS.clear)
+register(_QUOTED.clear)
+# A row as the text between the places its number goes, the style keys its cells asked for
+# with the attributes they got, and its last column.
+_Rendered = tuple[tuple[str, ...], tuple[tuple[StyleKey, str], ...], int]
+
+
 def _render(sheet: ToolSheet, date1904: bool, style_attr: Callable[[StyleKey], str]) -> bytes:
     bold_rows = set(sheet.bold_rows)
     fills = sheet.fills
@@ -151,28 +164,59 @@ def _render(sheet: ToolSheet, date1904: bool, style_attr: Callable[[StyleKey], s
     letters = [
         column_letters(c) for c in range(1, 1 + max((len(v) for v in sheet.rows), default=0))
     ]
-    for r, values in enumerate(sheet.rows, start=1):
-        cells: list[str] = []
-        bold = r in bold_rows
-        suffix = f'{r}"'
+
+    def render_row(r: int, values: tuple[CellValue, ...], bold: bool) -> _Rendered:
+        parts = ['<row r="']
+        text = '">'
+        asked: list[tuple[StyleKey, str]] = []
+        last = 0
         for c, value in enumerate(values, start=1):
             fill = fills.get((r, c)) if fills else None
             if value is None and fill is None and not bold:
                 continue
             number_format, tail = encode(value)
+            style = ""
             if bold or fill is not None or number_format is not None:
-                style = style_attr((bold, number_format, fill))
-            else:
-                style = ""
-            cells.append(f'<c r="{letters[c - 1]}{suffix}{style}{tail}')
-            max_col = max(max_col, c)
-        if cells:
-            rows_xml.append(f'<row r="{r}">{"".join(cells)}</row>')
-    last = f"{column_letters(max(max_col, 1))}{max(len(sheet.rows), 1)}"
+                key = (bold, number_format, fill)
+                style = style_attr(key)
+                asked.append((key, style))
+            parts.append(f'{text}<c r="{letters[c - 1]}')
+            text = f'"{style}{tail}'
+            last = c
+        parts.append(f"{text}</row>")
+        return (tuple(parts) if last else (), tuple(asked), last)
+
+    memo = _ROWS.memo(date1904)
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    if memo is not None:
+        for (r, c), fill in fills.items():
+            by_row.setdefault(r, []).append((c, fill))  # (in any order: a key, not a cell)
+    for r, values in enumerate(sheet.rows, start=1):
+        bold = r in bold_rows
+        if memo is None:
+            parts, _, last = render_row(r, values, bold)
+        else:
+            # each value with its type: 1, 1.0 and True are equal keys, not equal cells
+            key = (bold, values, tuple(map(type, values)), tuple(by_row.get(r, ())))
+            found = cast(_Rendered | None, memo.get(key))
+            # the very style attributes again (asking also creates a style in first use
+            # order, as rendering the row would)
+            if found is not None:
+                for k, a in found[1]:
+                    if style_attr(k) != a:
+                        found = None
+                        break
+            if found is None:
+                found = memo[key] = render_row(r, values, bold)
+            parts, _, last = found
+        if parts:
+            rows_xml.append(str(r).join(parts))
+            max_col = max(max_col, last)
+    corner = f"{column_letters(max(max_col, 1))}{max(len(sheet.rows), 1)}"
     out = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
-        f'<dimension ref="A1:{last}"/>',
+        f'<dimension ref="A1:{corner}"/>',
         '<sheetViews><sheetView workbookViewId="0">',
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>',
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
@@ -187,10 +231,16 @@ def _render(sheet: ToolSheet, date1904: bool, style_attr: Callable[[StyleKey], s
     out.append(f"<sheetData>{''.join(rows_xml)}</sheetData>")
     links = sorted(sheet.links.items())
     if links:
+        quoted = _QUOTED.memo(None)
         out.append("<hyperlinks>")
         for (r, c), location in links:
-            ref = f"{column_letters(c)}{r}"
-            out.append(f"<hyperlink ref={quoteattr(ref)} location={quoteattr(location)}/>")
+            q = quoted.get(location) if quoted is not None else None
+            if q is None:
+                q = quoteattr(location)
+                if quoted is not None:
+                    quoted[location] = q
+            # (a cell reference needs no escaping)
+            out.append(f'<hyperlink ref="{column_letters(c)}{r}" location={q}/>')
         out.append("</hyperlinks>")
     out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3"')
     out.append(' footer="0.3"/></worksheet>')
