@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeGuard, cast, get_args
+from itertools import compress
+from typing import TYPE_CHECKING, TypeGuard, TypeVar, cast, get_args
 
 from sync.config import ROLE_FIELDS, Config, SegmentsConfig, SheetConfig
 from sync.dedupe import find_duplicates
@@ -68,6 +70,7 @@ NAME_FIELDS = ("name", "last_name", "first_name", "middle_name")
 PHONE_FIELDS = ("phone", "phone2")
 
 ProgressFn = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -302,8 +305,9 @@ def run_pass(
     if history is None:
         history = _history(tables, ids, config, as_of)
     problems.extend(history.problems)
-    records = _records(clients.rows, ids, history.segments, duplicates)
-    _attach_contacts(records, checks)
+    records = _client_records(
+        snapshot.source, clients, ids, history, duplicates, checks, facts, config, as_of
+    )
     explain = _marketing(clients, facts, records, history, config, as_of, problems)
 
     problems.sort(
@@ -874,13 +878,131 @@ def _unknown_clients(
 # --------------------------------------------------------------------------- records
 
 
+# Rows whose inputs changed, past which a pass makes every record anew (a first write, a new
+# order: most rows change anyway).
+MOST_CHANGED = 0.25
+
+
+@dataclass(slots=True)
+class _Made:
+    """The client records of a workbook's last pass, and what they were made from."""
+
+    context: tuple[object, ...]
+    rows: list[int]
+    raw: dict[str, list[object]]
+    segments: list[SegmentRow]
+    groups: list[int | None]
+    records: list[ClientRecord]
+
+
+_MADE: Recent[str, _Made] = Recent()
+register(_MADE.clear)
+
+
+def _client_records(
+    source: str,
+    clients: _Table,
+    ids: list[str | None],
+    history: _History,
+    duplicates: list[DuplicateGroup],
+    checks: dict[str, list[FieldCheck]],
+    facts: ClientFacts,
+    config: Config,
+    as_of: dt.date,
+) -> list[ClientRecord]:
+    """A record per client row: segments, duplicate group, contacts, enrichment.
+
+    A long-lived process (the daemon) makes records anew only for the rows whose inputs
+    changed since its last pass over the workbook; the other rows keep the very records of
+    that pass (nothing changes a record once its pass has made it). A record is made of its
+    row's cells (validated with the same settings: the config is in the context), its
+    segments (the history's memo hands out the very tuples while the orders are the same),
+    its duplicate group and its row number; enrichment adds the rhythm of its ID, which the
+    orders and interactions frames pin (the very objects, in the context too)."""
+    group_of = {row: g.group for g in duplicates for row in g.rows}
+    groups = list(map(group_of.get, clients.rows))
+    frames = history.frames
+    context: tuple[object, ...] | None = (
+        (Same(frames[0]), Same(frames[1]), config, as_of)
+        if frames is not None and remembering_rows()
+        else None
+    )
+    last = _MADE.get(source) if context is not None else None
+    todo = _changed(last, context, clients, history.segments, groups) if last else None
+    if last is None or todo is None:
+        records = _records(clients.rows, ids, history.segments, groups)
+        _attach_contacts(records, checks)
+        _enrich(records, facts, history, config, as_of)
+    else:
+        common = min(len(clients.rows), len(last.records))
+        records = last.records[:common]
+        if todo:
+
+            def pick(values: Sequence[T]) -> list[T]:
+                return [values[i] for i in todo] if values else []
+
+            made = _records(pick(clients.rows), pick(ids), pick(history.segments), pick(groups))
+            _attach_contacts(made, {field: pick(column) for field, column in checks.items()})
+            subset = ClientFacts(
+                pick(facts.names),
+                pick(facts.birthdays),
+                pick(facts.cities),
+                pick(facts.staff_genders),
+                pick(facts.consents),
+                pick(facts.verified),
+                pick(facts.consent_dates),
+            )
+            _enrich(made, subset, history, config, as_of)
+            edited = len(todo) - (len(clients.rows) - common)  # the rest are past the end
+            for i, rec in zip(todo[:edited], made, strict=False):
+                records[i] = rec
+            records += made[edited:]
+    if context is not None:
+        now = _Made(context, clients.rows, clients.raw, history.segments, groups, records)
+        if last is None:
+            _MADE.put(source, now)
+        else:  # (one entry per workbook)
+            last.context, last.rows, last.raw = now.context, now.rows, now.raw
+            last.segments, last.groups, last.records = now.segments, now.groups, now.records
+    return records
+
+
+def _changed(
+    last: _Made,
+    context: tuple[object, ...] | None,
+    clients: _Table,
+    segments: list[SegmentRow],
+    groups: list[int | None],
+) -> list[int] | None:
+    """The positions of the rows whose records must be made anew (rows past the last pass's
+    end included); None when the context changed or too many did."""
+    if last.context != context or last.raw.keys() != clients.raw.keys():
+        return None
+    n = len(clients.rows)
+    common = min(n, len(last.rows))
+    limit = n * MOST_CHANGED
+    at = set(compress(range(common), map(operator.ne, clients.rows, last.rows)))
+    at.update(compress(range(common), map(operator.ne, groups, last.groups)))
+    at.update(compress(range(common), map(operator.is_not, segments, last.segments)))
+    for field, column in clients.raw.items():
+        old = last.raw[field]
+        # the very cell objects, as the read hands out an unchanged row; else value and type
+        for i in compress(range(common), map(operator.is_not, column, old)):
+            if i not in at and (type(column[i]) is not type(old[i]) or column[i] != old[i]):
+                at.add(i)
+        if len(at) > limit:
+            return None
+    todo = sorted(at)
+    todo += range(common, n)
+    return todo if len(todo) <= limit else None
+
+
 def _records(
     rows: list[int],
     ids: list[str | None],
     segments: list[SegmentRow],
-    duplicates: list[DuplicateGroup],
+    groups: list[int | None],
 ) -> list[ClientRecord]:
-    group_of = {row: g.group for g in duplicates for row in g.rows}
     return [
         ClientRecord(
             row=row,
@@ -896,10 +1018,10 @@ def _records(
             xyz=xyz,
             vip=vip,
             temperature=temperature,
-            duplicate_group=group_of.get(row),
+            duplicate_group=group,
             extra={"recency_days": recency, "xyz_cv": cv, "orders_365": recent},
         )
-        for row, id_, (
+        for row, id_, group, (
             revenue,
             orders,
             last,
@@ -914,7 +1036,7 @@ def _records(
             recency,
             cv,
             recent,
-        ) in zip(rows, ids, segments, strict=True)
+        ) in zip(rows, ids, groups, segments, strict=True)
     ]
 
 
@@ -927,8 +1049,7 @@ def _marketing(
     as_of: dt.date,
     problems: list[Problem],
 ) -> Callable[[ClientRecord], list[str]]:
-    """Demographics, city, birthdays, stale, lapsed, history, rules and reasons (issue 7)."""
-    _enrich(records, facts, history, config, as_of)
+    """City and stale problems, and the reasons (issue 7), of enriched records."""
     mean = mean_buyer_revenue(records)
     lang = config.language
     info = table.info

@@ -270,7 +270,9 @@ def segment_rows(
     relevant.update(i for i in interactions["client_id"] if i is not None)
     per_id = {i: row for i, row in zip(client_ids, rows, strict=True) if i is not None}
     _KNOWN.put(key, _Known(frozenset(relevant), frozenset(unique & relevant), per_id, default))
-    return rows
+    # the very tuples a later call hands out (rows without an ID, an ID twice: equal values),
+    # so that the engine sees an unchanged row's segments unchanged by identity
+    return [default if i is None else per_id[i] for i in client_ids]
 
 
 def _as_rows(segments: pd.DataFrame) -> list[SegmentRow]:

@@ -222,3 +222,88 @@ def test_a_new_order_moves_the_scores_of_everyone_it_should() -> None:
     scratch = run_pass(_snapshot(sheets, config), config, AS_OF)
     assert repr(again.records) == repr(scratch.records)
     assert next(r for r in again.records if r.id == client).abc == "A"
+
+
+def _fresh(sheets: Sheets, config: Config, as_of: dt.date = AS_OF) -> Outcome:
+    incremental.clear()
+    return run_pass(_snapshot(sheets, config), config, as_of)
+
+
+@_daemon_memory()
+def test_an_edit_keeps_the_other_rows_records_and_remakes_the_edited_ones() -> None:
+    """The daemon's case: one cell edited, one row appended; every other record is the very
+    object of the last pass, and the result is a pass from scratch."""
+    config = _config(True)
+    sheets = _sheets(config)
+    clients = sheets[config.sheets["clients"].name]
+    first = _fresh(sheets, config)
+    clients[5][1] = "Сидорова Анна"
+    clients.append(["N00001", "Новый Клиент", "12-34", "new@mail.ru", None, None, "да", None])
+    again = run_pass(_snapshot(sheets, config), config, AS_OF)
+    kept = [a is b for a, b in zip(first.records, again.records, strict=False)]
+    assert kept.count(False) == 1 and not kept[4]  # the edited row (row 6 of the sheet)
+    assert again.records[4].name == "Сидорова Анна"
+    assert again.records[-1].id == "N00001" and again.records[-1].extra["flags"] == ["cold"]
+    assert _seen(again, _snapshot(sheets, config), config) == _seen(
+        _fresh(sheets, config), _snapshot(sheets, config), config
+    )
+
+
+@_daemon_memory()
+def test_a_row_that_only_joins_a_duplicate_group_gets_its_record_anew() -> None:
+    """A client typed again (name and phone) makes a duplicate group: the first row's cells
+    did not change, its record did (its group)."""
+    config = default_config()
+    sheets = _sheets(config)
+    clients = sheets[config.sheets["clients"].name]
+    source = next(i for i, r in enumerate(clients) if i > 100 and r[2])
+    run_pass(_snapshot(sheets, config), config, AS_OF)
+    clients.append(["N00001", *clients[source][1:3], None, None, None, "да", None])
+    again = run_pass(_snapshot(sheets, config), config, AS_OF)
+    fresh = _fresh(sheets, config)
+    assert repr(again.records) == repr(fresh.records)
+    group = again.records[source - 1].duplicate_group
+    assert group is not None and again.records[-1].duplicate_group == group
+
+
+@_daemon_memory()
+def test_rows_that_moved_down_get_their_new_row_numbers() -> None:
+    """An empty line typed between clients: the rows below keep their cells but not their
+    row numbers (every record there is made anew)."""
+    config = default_config()
+    sheets = _sheets(config)
+    clients = sheets[config.sheets["clients"].name]
+    run_pass(_snapshot(sheets, config), config, AS_OF)
+    clients.insert(len(clients) - 3, [None] * len(clients[0]))
+    again = run_pass(_snapshot(sheets, config), config, AS_OF)
+    assert [r.row for r in again.records[-3:]] == [len(clients) - 2, len(clients) - 1, len(clients)]
+    assert repr(again.records) == repr(_fresh(sheets, config).records)
+
+
+@_daemon_memory()
+def test_another_config_or_date_remakes_every_record() -> None:
+    config = _config(False)
+    sheets = _sheets(config)
+    run_pass(_snapshot(sheets, config), config, AS_OF)
+    for other_config, as_of in (
+        (_config(True), AS_OF),  # rules: a flag more on some records
+        (replace(config, language="uk"), AS_OF),
+        (config, AS_OF + dt.timedelta(days=200)),  # ages, birthdays, lapses move on
+    ):
+        again = run_pass(_snapshot(sheets, other_config), other_config, as_of)
+        assert repr(again.records) == repr(_fresh(sheets, other_config, as_of).records)
+        run_pass(_snapshot(sheets, config), config, AS_OF)  # the first one again
+
+
+@_daemon_memory()
+def test_a_cell_typed_again_as_an_equal_value_of_another_type_is_a_change() -> None:
+    """1.0 and True are equal in Python; as an ID, 1.0 is "1" and TRUE is no ID at all."""
+    config = default_config()
+    sheets = _sheets(config)
+    clients = sheets[config.sheets["clients"].name]
+    clients[5][0] = 1.0
+    run_pass(_snapshot(sheets, config), config, AS_OF)
+    clients[5][0] = True
+    again = run_pass(_snapshot(sheets, config), config, AS_OF)
+    assert again.records[4].id is None
+    assert repr(again.records) == repr(_fresh(sheets, config).records)
