@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from sync import incremental
 from sync.model import CellValue, ToolSheet
-from sync.sources.ooxml_styles import StyleBook
 from sync.sources import ooxml_toolsheet
+from sync.sources.ooxml_styles import StyleBook
 from sync.sources.ooxml_toolsheet import build_tool_sheet, build_tool_sheet_unstyled
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -44,7 +44,7 @@ values = st.sampled_from(
         "",
         "Клиенты",
         "a & <b>",
-        'кавычки "и" \'апостроф\'',
+        "кавычки \"и\" 'апостроф'",
         "  пробелы ",
         1,
         1.0,
