@@ -4,7 +4,8 @@ The daemon's own pass (``daemon_pass.process_file``, with its memos on, as `clie
 runs it) over the generated base: a first pass, then RUNS passes each after one client row is
 appended the way Excel saves (``watch_latency.append_row``). Prints each pass's phases (wall
 seconds) and the median edit pass. The first edit pass meets rows the first write rewrote and
-misses the writer's row memo; the median is of all edit passes.
+misses the writer's row memo; the median is of all edit passes. As in the daemon, another
+thread runs meanwhile (its observers), so no pass forks a worker.
 
     python bench/daemon_phases.py [N_CLIENTS] [--runs 3]
 """
@@ -15,6 +16,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -57,9 +59,12 @@ def main() -> None:
     timed(service, "add_cross_file_duplicates", "other workbooks")
     timed(writeback, "plan_writeback", "plan")
     timed(xlsx.XlsxSource, "apply", "write")
-    timed(daemon_pass, "contact_keys", "index keys")
+    timed(daemon_pass, "index_entries", "index keys")
     timed(state.SqliteStateStore, "replace_contacts", "index update")
+    timed(state.SqliteStateStore, "change_contacts", "index update")
     incremental.remember_rows()
+    # the daemon's observer threads: forks are not safe next to them (sync.forked)
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "share"
         folder.mkdir()

@@ -8,8 +8,10 @@ module, so the index holds no phone, email or name in clear.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import compress
 
 from sync.messages import message, place
 from sync.model import ClientRecord, Outcome, Problem
@@ -90,6 +92,53 @@ def contact_keys(records: Sequence[ClientRecord]) -> list[ContactKey]:
         keys = tuple(key for rec in records for key in _row_keys(rec))
         _Last.pair = (records, keys)
     return list(keys)
+
+
+Pairs = tuple[tuple[int, str], ...]  # a row's (row, digest) entries in the index
+
+
+class _PerRecord:
+    """The last records asked about and each one's entries: the daemon's next pass over a
+    workbook keeps most records (the very objects; a record never changes once made), so
+    their entries are the very tuples again, and :func:`index_changes` finds the few that
+    are not without a set of 300 000 entries."""
+
+    last: tuple[Sequence[ClientRecord], list[Pairs]] = ((), [])  # replaced in one assignment
+
+
+def index_entries(records: Sequence[ClientRecord]) -> list[Pairs]:
+    """Each record's entries in the contact index: (row, digest) of each of its keys."""
+    before, entries = _PerRecord.last
+    common = min(len(records), len(before))
+    out = entries[:common]
+    for i in compress(range(common), map(operator.is_not, records, before)):
+        out[i] = _pairs(records[i])
+    out += [_pairs(records[i]) for i in range(common, len(records))]
+    _PerRecord.last = (records, out)
+    return out
+
+
+def _pairs(rec: ClientRecord) -> Pairs:
+    return tuple((k.row, k.digest) for k in _row_keys(rec))
+
+
+def index_changes(
+    before: Sequence[Pairs], now: Sequence[Pairs]
+) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
+    """The entries to add and to remove to go from ``before`` to ``now`` (each a list of the
+    rows' entries, as :func:`index_entries` gives them): compared row by row, by identity
+    first. An entry in both sets stays (a row made anew with the same keys)."""
+    common = min(len(before), len(now))
+    added: set[tuple[int, str]] = set()
+    removed: set[tuple[int, str]] = set()
+    for i in compress(range(common), map(operator.is_not, now, before)):
+        added.update(now[i])
+        removed.update(before[i])
+    for row in now[common:]:
+        added.update(row)
+    for row in before[common:]:
+        removed.update(row)
+    return added, removed
 
 
 Lookup = Callable[[Sequence[str]], Mapping[str, Sequence[Elsewhere]]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Literal
 
 from sync import service
 from sync.config import Config
-from sync.crossfile import Elsewhere, Lookup, contact_keys
+from sync.crossfile import Elsewhere, Lookup, Pairs, index_changes, index_entries
 from sync.errors import ClientbaseError, ConfigError, ConflictError, SourceLockedError
 from sync.model import AuditEntry, Outcome, WritePlan, audit_text, now_text
 from sync.sources.xlsx import file_version, lock_files
@@ -262,8 +263,7 @@ def _run(
         log.info("%s: updated (%s); %s", path.name, applied.detail, _problem_counts(result.outcome))
     else:
         log.info("%s: up to date; %s", path.name, _problem_counts(result.outcome))
-    keys = [(k.row, k.digest) for k in contact_keys(result.outcome.records)]
-    also = _requeue(store, store.replace_contacts(str(path), keys))
+    also = _requeue(store, _index(store, str(path), index_entries(result.outcome.records)))
     state.status = "ok"
     state.seen_version = applied.new_version or version
     state.last_pass_at = now_text()
@@ -274,6 +274,28 @@ def _run(
     store.put_file(state)
     action: Action = "applied" if applied.status == "applied" else "unchanged"
     return PassReport(action, applied.detail, also)
+
+
+# Per store, each workbook's entries in the contact index as this process last wrote them
+# (per record), and the generation they were written in.
+_INDEXED: weakref.WeakKeyDictionary[StateStore, dict[str, tuple[str, list[Pairs]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _index(store: StateStore, path: str, entries: list[Pairs]) -> set[str]:
+    """Make ``path``'s entries in the contact index ``entries`` (per client row): only the
+    changes when the store still holds what this process last wrote; return the other
+    workbooks sharing a key that was added or removed."""
+    written = _INDEXED.setdefault(store, {})
+    last = written.pop(path, None)  # (back only once the store took the new entries)
+    found = None
+    if last is not None:
+        found = store.change_contacts(path, last[0], *index_changes(last[1], entries))
+    if found is None:
+        found = store.replace_contacts(path, [pair for row in entries for pair in row])
+    written[path] = (store.contacts_generation(path), entries)
+    return found
 
 
 def _lookup(store: StateStore, path: Path) -> Lookup:

@@ -105,6 +105,16 @@ class StateStore(Protocol):
 
     def replace_contacts(self, path: str, keys: Sequence[tuple[int, str]]) -> set[str]: ...
 
+    def change_contacts(
+        self,
+        path: str,
+        since: str,
+        added: set[tuple[int, str]],
+        removed: set[tuple[int, str]],
+    ) -> set[str] | None: ...
+
+    def contacts_generation(self, path: str) -> str: ...
+
     def close(self) -> None: ...
 
 
@@ -405,8 +415,7 @@ class SqliteStateStore:
             # Every write of a workbook's entries bumps its generation; when it is still the
             # one this process wrote, the entries are what it wrote (reading 300 000 of them
             # back took half a second of every daemon pass), else they are read.
-            found = db.execute("SELECT value FROM meta WHERE key = ?", (gen_key,)).fetchone()
-            generation = found[0] if found else "0"
+            generation = self._generation(db, gen_key)
             remembered = self._contacts_written.get(path)
             if remembered is not None and remembered[0] == generation:
                 old = remembered[1]
@@ -416,33 +425,85 @@ class SqliteStateStore:
             if not added and not removed:
                 self._contacts_written[path] = (generation, old)
                 return set()
-            generation = str(int(generation) + 1)
-            db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (gen_key, generation)
-            )
-            db.executemany(
-                "DELETE FROM contacts WHERE path = ? AND row = ? AND digest = ?",
-                ((path, r, d) for r, d in removed),
-            )
-            db.executemany(
-                "INSERT INTO contacts (path, row, digest) VALUES (?, ?, ?)",
-                ((path, r, d) for r, d in added),
-            )
-            changed = {d for _, d in added | removed}
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (digest TEXT PRIMARY KEY)")
-            db.execute("DELETE FROM touched")
-            db.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((d,) for d in changed))
-            others = {
-                p
-                for (p,) in db.execute(
-                    "SELECT DISTINCT c.path FROM contacts c JOIN touched t USING (digest)"
-                    " WHERE c.path != ?",
-                    (path,),
-                )
-            }
-            db.execute("DELETE FROM touched")
+            generation, others = self._write_contacts(db, path, generation, added, removed)
         self._contacts_written[path] = (generation, new)  # committed
         return others
+
+    def change_contacts(
+        self,
+        path: str,
+        since: str,
+        added: set[tuple[int, str]],
+        removed: set[tuple[int, str]],
+    ) -> set[str] | None:
+        """:meth:`replace_contacts` given how the entries change: ``added`` and ``removed``
+        from the entries this process wrote in generation ``since`` (the daemon's next pass
+        over a workbook knows which rows changed; 300 000 entries need no set of their own).
+        None, changing nothing, when the entries are not those: the caller replaces them."""
+        gen_key = f"contacts:{path}"
+        with self._tx() as db:
+            generation = self._generation(db, gen_key)
+            remembered = self._contacts_written.get(path)
+            if generation != since or remembered is None or remembered[0] != generation:
+                return None
+            entries = remembered[1]
+            removed = (removed - added) & entries
+            added = added - entries
+            if not added and not removed:
+                return set()
+            generation, others = self._write_contacts(db, path, generation, added, removed)
+        entries -= removed  # committed
+        entries |= added
+        self._contacts_written[path] = (generation, entries)
+        return others
+
+    def contacts_generation(self, path: str) -> str:
+        """The generation of ``path``'s entries (bumped by every change of them)."""
+        with self._tx() as db:
+            return self._generation(db, f"contacts:{path}")
+
+    @staticmethod
+    def _generation(db: sqlite3.Connection, gen_key: str) -> str:
+        found = db.execute("SELECT value FROM meta WHERE key = ?", (gen_key,)).fetchone()
+        return str(found[0]) if found else "0"
+
+    @staticmethod
+    def _write_contacts(
+        db: sqlite3.Connection,
+        path: str,
+        generation: str,
+        added: set[tuple[int, str]],
+        removed: set[tuple[int, str]],
+    ) -> tuple[str, set[str]]:
+        """Write the change (in the caller's transaction); the new generation, and the other
+        workbooks sharing a key that was added or removed."""
+        generation = str(int(generation) + 1)
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            (f"contacts:{path}", generation),
+        )
+        db.executemany(
+            "DELETE FROM contacts WHERE path = ? AND row = ? AND digest = ?",
+            ((path, r, d) for r, d in removed),
+        )
+        db.executemany(
+            "INSERT INTO contacts (path, row, digest) VALUES (?, ?, ?)",
+            ((path, r, d) for r, d in added),
+        )
+        changed = {d for _, d in added | removed}
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (digest TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM touched")
+        db.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((d,) for d in changed))
+        others = {
+            p
+            for (p,) in db.execute(
+                "SELECT DISTINCT c.path FROM contacts c JOIN touched t USING (digest)"
+                " WHERE c.path != ?",
+                (path,),
+            )
+        }
+        db.execute("DELETE FROM touched")
+        return generation, others
 
     def close(self) -> None:
         with self._lock:

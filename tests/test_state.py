@@ -246,3 +246,50 @@ def test_contact_index_holds_exactly_the_last_keys_whoever_wrote_them(
             assert held == keys
         daemon.close()
         other.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    passes=st.lists(
+        st.tuples(
+            st.sampled_from(["daemon", "daemon", "other", "new daemon"]),
+            st.lists(st.tuples(st.booleans(), st.sets(st.sampled_from("abc"))), max_size=6),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_daemons_index_changes_leave_exactly_the_rows_keys(
+    passes: list[tuple[str, list[tuple[bool, set[str]]]]],
+) -> None:
+    """The daemon writes only what changed since its last write of a workbook's entries (rows
+    kept from its last pass are the very tuples); after another process wrote them, or with
+    another store, it writes them all. Either way the index holds exactly each row's keys."""
+    import tempfile
+
+    from sync.daemon_pass import _index
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / STATE_FILE_NAME
+        daemon, other = SqliteStateStore(db), SqliteStateStore(db)
+        before: list[tuple[tuple[int, str], ...]] = []
+        for who, rows in passes:
+            entries = [
+                before[i] if keep and i < len(before) else tuple((i + 2, d) for d in sorted(keys))
+                for i, (keep, keys) in enumerate(rows)
+            ]
+            if who == "other":
+                other.replace_contacts("/srv/a.xlsx", [p for row in entries for p in row])
+            else:
+                if who == "new daemon":  # restarted: a store that wrote nothing yet
+                    daemon.close()
+                    daemon = SqliteStateStore(db)
+                _index(daemon, "/srv/a.xlsx", entries)
+            with sqlite3.connect(db) as raw:
+                held = raw.execute(
+                    "SELECT row, digest FROM contacts WHERE path = ?", ("/srv/a.xlsx",)
+                ).fetchall()
+            assert sorted(held) == sorted(p for row in entries for p in row)  # each once
+            before = entries
+        daemon.close()
+        other.close()
