@@ -38,18 +38,23 @@ _BUILDER_VERSION = 1
 
 def tool_sheet_digest(sheet: ToolSheet, date1904: bool) -> str:
     """A fingerprint of everything :func:`build_tool_sheet` makes the sheet from."""
-    content = (
-        _BUILDER_VERSION,
-        date1904,
-        sheet.rows,
+    rest = (
         sorted(sheet.links.items()),
         sorted(sheet.fills.items()),
         sheet.bold_rows,
         sheet.column_widths,
     )
     # repr, not pickle: pickle's output depends on which equal strings share an object
-    text = repr(content).encode("utf-8", "surrogatepass")
-    return hashlib.sha1(text, usedforsecurity=False).hexdigest()[:16]
+    known = _known_rows(sheet)
+    if known is None:
+        text = repr((_BUILDER_VERSION, date1904, sheet.rows, *rest))
+    else:  # the same text, the rows' parts remembered
+        rows = ", ".join(row.text for row in known) + ("," if len(known) == 1 else "")
+        tail = ", ".join(map(repr, rest))
+        text = f"({_BUILDER_VERSION!r}, {date1904!r}, ({rows}), {tail})"
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[
+        :16
+    ]
 
 
 def edits_digest(edits: SheetEdits) -> str:
@@ -126,15 +131,55 @@ def resolve_styles(xml: bytes, keys: list[StyleKey], styles: StyleBook) -> bytes
     return _PLACEHOLDER.sub(lambda m: m.group(1) + attrs[int(m.group(2))], xml)
 
 
-# Rendered rows of the last few sheets (the daemon's case: a tool sheet changes by a row or
-# two between passes; the Problems sheet of a 100 000-client base has ~50 000 rows).
+# A row as the text between the places its number goes, the style keys its cells asked for
+# with the attributes they got, and its last column.
+_Rendered = tuple[tuple[str, ...], tuple[tuple[StyleKey, str], ...], int]
+
+
+class _Row:
+    """A tool sheet's row of values as the daemon remembers it: its repr (for the digest)
+    and its renders, per date system, bold and fills."""
+
+    __slots__ = ("renders", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.renders: dict[tuple[bool, bool, tuple[tuple[int, str], ...]], _Rendered] = {}
+
+
+# The rows of the last few sheets, by their values with the values' types (1, 1.0 and True
+# are equal keys, not equal cells): the daemon's case, a tool sheet that changes by a row or
+# two between passes (the Problems sheet of a 100 000-client base has ~50 000 rows).
 _ROWS = RowMemos()
 _QUOTED = RowMemos()  # a link's location as an attribute value
 register(_ROWS.clear)
 register(_QUOTED.clear)
-# A row as the text between the places its number goes, the style keys its cells asked for
-# with the attributes they got, and its last column.
-_Rendered = tuple[tuple[str, ...], tuple[tuple[StyleKey, str], ...], int]
+
+
+class _Last:
+    """The last sheet whose rows were looked up, and its rows: the digest looks them up and
+    the render that follows uses them."""
+
+    known: tuple[ToolSheet | None, list[_Row]] = (None, [])  # replaced in one assignment
+
+
+def _known_rows(sheet: ToolSheet) -> list[_Row] | None:
+    """Each row of ``sheet`` as remembered (found or added); None while memos are off."""
+    last, rows = _Last.known
+    if last is sheet:
+        return rows
+    memo = _ROWS.memo(None)
+    if memo is None:
+        return None
+    rows = []
+    for values in sheet.rows:
+        key = (values, tuple(map(type, values)))
+        found = cast(_Row | None, memo.get(key))
+        if found is None:
+            found = memo[key] = _Row(repr(values))
+        rows.append(found)
+    _Last.known = (sheet, rows)
+    return rows
 
 
 def _render(sheet: ToolSheet, date1904: bool, style_attr: Callable[[StyleKey], str]) -> bytes:
@@ -186,19 +231,19 @@ def _render(sheet: ToolSheet, date1904: bool, style_attr: Callable[[StyleKey], s
         parts.append(f"{text}</row>")
         return (tuple(parts) if last else (), tuple(asked), last)
 
-    memo = _ROWS.memo(date1904)
+    known = _known_rows(sheet)
     by_row: dict[int, list[tuple[int, str]]] = {}
-    if memo is not None:
+    if known is not None:
         for (r, c), fill in fills.items():
             by_row.setdefault(r, []).append((c, fill))  # (in any order: a key, not a cell)
     for r, values in enumerate(sheet.rows, start=1):
         bold = r in bold_rows
-        if memo is None:
+        if known is None:
             parts, _, last = render_row(r, values, bold)
         else:
-            # each value with its type: 1, 1.0 and True are equal keys, not equal cells
-            key = (bold, values, tuple(map(type, values)), tuple(by_row.get(r, ())))
-            found = cast(_Rendered | None, memo.get(key))
+            renders = known[r - 1].renders
+            key = (date1904, bold, tuple(by_row.get(r, ())))
+            found = renders.get(key)
             # the very style attributes again (asking also creates a style in first use
             # order, as rendering the row would)
             if found is not None:
@@ -207,7 +252,7 @@ def _render(sheet: ToolSheet, date1904: bool, style_attr: Callable[[StyleKey], s
                         found = None
                         break
             if found is None:
-                found = memo[key] = render_row(r, values, bold)
+                found = renders[key] = render_row(r, values, bold)
             parts, _, last = found
         if parts:
             rows_xml.append(str(r).join(parts))

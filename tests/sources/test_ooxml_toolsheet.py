@@ -1,7 +1,8 @@
 """A tool sheet (Problems, Summary) rendered with the daemon's row memo on is byte for byte the
-sheet rendered afresh, and creates the same styles in the same order: after earlier renders of
-other sheets (rows moved, edited, inserted, dropped), into style books that give the same style
-keys other indexes, with values that are equal in Python but not the same cell."""
+sheet rendered afresh, with the same digest, and creates the same styles in the same order:
+after earlier renders of other sheets (rows moved, edited, inserted, dropped), into style
+books that give the same style keys other indexes, with values that are equal in Python but
+not the same cell."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from sync import incremental
 from sync.model import CellValue, ToolSheet
 from sync.sources import ooxml_toolsheet
 from sync.sources.ooxml_styles import StyleBook
-from sync.sources.ooxml_toolsheet import build_tool_sheet, build_tool_sheet_unstyled
+from sync.sources.ooxml_toolsheet import (
+    build_tool_sheet,
+    build_tool_sheet_unstyled,
+    tool_sheet_digest,
+)
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STYLES = (
@@ -133,10 +138,12 @@ def _renders(steps: list[tuple[ToolSheet, bool, int]]) -> list[bytes]:
     out = []
     for sheet_, date1904, extra in steps:
         book = _book(extra)
-        out += [build_tool_sheet(sheet_, book, date1904), book.to_bytes()]
+        digest = tool_sheet_digest(sheet_, date1904)  # as the writer asks: digest, then XML
+        out += [digest.encode(), build_tool_sheet(sheet_, book, date1904), book.to_bytes()]
     for sheet_, date1904, _ in steps:
+        digest = tool_sheet_digest(sheet_, date1904)
         unstyled, keys = build_tool_sheet_unstyled(sheet_, date1904)
-        out.append(unstyled + repr(keys).encode())
+        out.append(digest.encode() + unstyled + repr(keys).encode())
     return out
 
 
@@ -165,7 +172,7 @@ def test_a_row_that_moved_down_is_found_and_renumbered() -> None:
     )
     xml = build_tool_sheet(moved, _book(0), False).decode()
     assert '<row r="4"><c r="A4" s="2" t="inlineStr"><is><t>Заказы</t></is></c>' in xml
-    memo = ooxml_toolsheet._ROWS.memo(False)
+    memo = ooxml_toolsheet._ROWS.memo(None)
     assert memo is not None and len(memo) == 4  # three rows, then only the new one rendered
     assert '<hyperlink ref="B4" location="\'Заказы\'!B7"/>' in xml
     incremental.remember_rows(False)
