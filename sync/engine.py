@@ -122,7 +122,11 @@ def _history(
     rhythm = _RHYTHM.get(context)
     if rhythm is None:
         rhythm = _RHYTHM.put(context, client_rhythm(orders, interactions, config.segments, as_of))
-    referenced = frozenset(filter(None, [*orders["client_id"], *interactions["client_id"]]))
+    referenced = _REFERENCED.get((Same(orders), Same(interactions)))
+    if referenced is None:
+        referenced = frozenset(filter(None, [*orders["client_id"], *interactions["client_id"]]))
+        if remembering_rows():
+            _REFERENCED.put((Same(orders), Same(interactions)), referenced)
     return _History(found, segments, rhythm, referenced, (orders, interactions))
 
 
@@ -847,9 +851,50 @@ def _interactions_frame(
     return known.frame
 
 
+@dataclass(slots=True)
+class _Unknown:
+    ids: frozenset[str]  # the named client IDs the clients sheet lacked
+    problems: list[Problem]
+
+
+# The client IDs that orders / interactions name (by the very frames), and per table of
+# orders the last IDs found unknown with their problems: a daemon's pass over a workbook
+# whose orders did not change looks up only the distinct IDs, not 300 000 rows.
+_REFERENCED: Recent[tuple[Same, Same], frozenset[str]] = Recent()
+_NAMED: Recent[Same, frozenset[str]] = Recent(2 * RECENT_SLOTS)
+_UNKNOWN: Recent[tuple[Same, str], _Unknown] = Recent(2 * RECENT_SLOTS)
+register(_REFERENCED.clear)
+register(_NAMED.clear)
+register(_UNKNOWN.clear)
+
+
 def _unknown_clients(
     table: _Table, ids: list[str | None], known_ids: set[str], problems: list[Problem], lang: str
 ) -> None:
+    """Rows of ``table`` (orders or interactions, whose client IDs are ``ids``) without a
+    client ID, or naming one the clients sheet lacks."""
+    if not remembering_rows():
+        problems.extend(_unknown_rows(table, ids, known_ids, lang))
+        return
+    named = _NAMED.get(Same(ids))
+    if named is None:
+        named = _NAMED.put(Same(ids), frozenset(filter(None, ids)))
+    unknown = named - known_ids
+    # (the IDs are those of the orders frame's memo, which holds the table's rows and layout
+    # too: the same IDs object, the same table)
+    key = (Same(ids), lang)
+    last = _UNKNOWN.get(key)
+    if last is None:
+        last = _UNKNOWN.put(key, _Unknown(unknown, _unknown_rows(table, ids, known_ids, lang)))
+    elif last.ids != unknown:  # (the entry of this table, anew)
+        last.ids, last.problems = unknown, _unknown_rows(table, ids, known_ids, lang)
+    problems.extend(last.problems)
+
+
+def _unknown_rows(
+    table: _Table, ids: list[str | None], known_ids: set[str], lang: str
+) -> list[Problem]:
+    problems: list[Problem] = []
     info = table.info
     col = info.field_columns["client_id"]
     header = info.headers[col - 1]
@@ -873,6 +918,7 @@ def _unknown_clients(
                 col,
             )
         )
+    return problems
 
 
 # --------------------------------------------------------------------------- records

@@ -307,3 +307,27 @@ def test_a_cell_typed_again_as_an_equal_value_of_another_type_is_a_change() -> N
     again = run_pass(_snapshot(sheets, config), config, AS_OF)
     assert again.records[4].id is None
     assert repr(again.records) == repr(_fresh(sheets, config).records)
+
+
+@_daemon_memory()
+def test_orders_of_a_client_whose_id_was_retyped_are_flagged_and_then_not() -> None:
+    config = default_config()
+    sheets = _sheets(config)
+    clients = sheets[config.sheets["clients"].name]
+    orders = sheets[config.sheets["orders"].name]
+    run_pass(_snapshot(sheets, config), config, AS_OF)
+    at, client = next(
+        (i, r[0]) for i, r in enumerate(clients) if i and r[0] in {o[2] for o in orders}
+    )
+
+    def unknown(outcome: Outcome) -> list[int]:
+        return [p.row for p in outcome.problems if p.code == "order.unknown_client"]
+
+    for typed in (client + "X", client):
+        clients[at][0] = typed
+        again = run_pass(_snapshot(sheets, config), config, AS_OF)
+        fresh = _fresh(sheets, config)
+        assert unknown(again) == unknown(fresh)
+        assert again.problems == fresh.problems
+        assert bool(unknown(again)) == (typed != client)
+        run_pass(_snapshot(sheets, config), config, AS_OF)  # (memos filled again)
