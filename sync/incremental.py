@@ -16,6 +16,12 @@ returns exactly what a pass from scratch would (the property tests in
   recomputes them all.
 - the marketer's per-row enrichment (demographics, city, stale, lapsed, rules): per row
   content, within the same orders, interactions, settings and date.
+- (in ``sync.engine``) the client records of a workbook's last pass: a record is made anew
+  only where its row's cells (by identity, else value and type), row number, segments tuple
+  or duplicate group changed, within the same config, date and order frames; and the orders
+  naming unknown clients, by the distinct IDs the orders frame names.
+- (in ``sync.crossfile`` and the daemon) each record's entries in the contact index: only the
+  rows whose records changed go to the store, while it holds what this process wrote.
 - (in ``sync.sources.xlsx_read``) the parsed sheets of a workbook, by the CRC-32 and size of
   the zip parts they were parsed from: an unchanged sheet comes back as the very same
   ``SheetGrid``, so the content checks above find it by identity at once. When only a sheet's
@@ -26,9 +32,11 @@ returns exactly what a pass from scratch would (the property tests in
   (the block keys' counts are kept for that).
 - (in ``sync.sources.ooxml_comments``) each comments part as the tool's last write left it:
   the next write of that very part decides only the cells whose planned note changed.
-- (in ``sync.sources.ooxml_toolsheet``) the rendered rows of the tool sheets, by their values
-  (with types), marks and the date system, numbered anew where they moved; a row is reused
-  only when its cells' styles resolve to the very attributes they had.
+- (in ``sync.sources.ooxml_toolsheet``) the rows of the tool sheets, by their values (with
+  types): their text for the digest, and their renders per date system and marks, numbered
+  anew where they moved; a render is reused only when its cells' styles resolve to the very
+  attributes they had.
+- (in ``sync.sources.xlsx_delta``) a sheet's row elements, compared where they stand.
 
 Plain in-process memory (no I/O): the engine stays a pure function of its input. The table
 and segment memos cost little and are on in every process that may pass again (the daemon,
