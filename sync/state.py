@@ -70,6 +70,9 @@ class DaemonInfo:
     observer: str  # "native" | "polling" (per folder, comma separated)
 
 
+Entries = set[tuple[int, str]]  # (row, digest) entries of the contact index
+
+
 class StateStore(Protocol):
     """Everything the daemon and ``clientbase status`` need from the state."""
 
@@ -106,11 +109,7 @@ class StateStore(Protocol):
     def replace_contacts(self, path: str, keys: Sequence[tuple[int, str]]) -> set[str]: ...
 
     def change_contacts(
-        self,
-        path: str,
-        since: str,
-        added: set[tuple[int, str]],
-        removed: set[tuple[int, str]],
+        self, path: str, since: str, added: Entries, removed: Entries
     ) -> set[str] | None: ...
 
     def contacts_generation(self, path: str) -> str: ...
@@ -430,11 +429,7 @@ class SqliteStateStore:
         return others
 
     def change_contacts(
-        self,
-        path: str,
-        since: str,
-        added: set[tuple[int, str]],
-        removed: set[tuple[int, str]],
+        self, path: str, since: str, added: Entries, removed: Entries
     ) -> set[str] | None:
         """:meth:`replace_contacts` given how the entries change: ``added`` and ``removed``
         from the entries this process wrote in generation ``since`` (the daemon's next pass
@@ -469,11 +464,7 @@ class SqliteStateStore:
 
     @staticmethod
     def _write_contacts(
-        db: sqlite3.Connection,
-        path: str,
-        generation: str,
-        added: set[tuple[int, str]],
-        removed: set[tuple[int, str]],
+        db: sqlite3.Connection, path: str, generation: str, added: Entries, removed: Entries
     ) -> tuple[str, set[str]]:
         """Write the change (in the caller's transaction); the new generation, and the other
         workbooks sharing a key that was added or removed."""
