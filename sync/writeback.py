@@ -154,11 +154,17 @@ def plan_writeback(
                 rewrites.append(fix)
 
     fill_of = {"error": colors.error, "warning": colors.warning, "info": colors.info}
+    notes = config.output.notes
     for (sheet, row, col), found in _problems_by_cell(outcome.problems, rewrite).items():
         mark = spec(cells[sheet], row, col)
+        if len(found) == 1:  # most cells: one problem
+            mark[1] = fill_of[found[0].severity]
+            if notes:
+                mark[2] = _bulleted(found[0].message)
+            continue
         mark[1] = fill_of[worst([p.severity for p in found])]
-        if config.output.notes:
-            mark[2] = "\n".join(f"• {p.message}" for p in found)
+        if notes:
+            mark[2] = "\n".join(_bulleted(p.message) for p in found)
 
     edits = tuple(SheetEdits(sheet, _cell_edits(by_cell)) for sheet, by_cell in cells.items())
     # Sheets that had tool marks before but have no problems now still need clearing:
@@ -169,6 +175,20 @@ def plan_writeback(
     )
     owned = tuple((clients.sheet, col) for key, col in columns.items() if key != "id")
     return WritePlan(edits, tool_sheets, tool_fills, tuple(rewrites), owned)
+
+
+# A problem's message as a line of a note, made once per message: a pass plans ~50 000 notes
+# of a few thousand distinct messages (and the same note is then the very same string).
+_BULLETED: dict[str, str] = {}
+
+
+def _bulleted(message: str) -> str:
+    found = _BULLETED.get(message)
+    if found is None:
+        if len(_BULLETED) >= 100_000:
+            _BULLETED.clear()
+        found = _BULLETED[message] = f"• {message}"
+    return found
 
 
 _COL_BITS = 14
