@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import TYPE_CHECKING, TypeGuard, TypeVar, cast, get_args
@@ -312,7 +312,7 @@ def run_pass(
     records = _client_records(
         snapshot.source, clients, ids, history, duplicates, checks, facts, config, as_of
     )
-    explain = _marketing(clients, facts, records, history, config, as_of, problems)
+    explain = _marketing(snapshot.source, clients, facts, records, config, problems)
 
     problems.sort(
         key=lambda p: (p.sheet != clients.info.sheet, p.sheet, p.row, p.col_index or 0, p.code)
@@ -1086,25 +1086,43 @@ def _records(
     ]
 
 
+@dataclass(slots=True)
+class _Marked:
+    """The city and stale problems of a workbook's last pass, per record position."""
+
+    context: tuple[object, ...]
+    records: list[ClientRecord]
+    problems: dict[int, list[Problem]]
+
+
+_MARKED: Recent[str, _Marked] = Recent()
+register(_MARKED.clear)
+
+
 def _marketing(
+    source: str,
     table: _Table,
     facts: ClientFacts,
     records: list[ClientRecord],
-    history: _History,
     config: Config,
-    as_of: dt.date,
     problems: list[Problem],
 ) -> Callable[[ClientRecord], list[str]]:
-    """City and stale problems, and the reasons (issue 7), of enriched records."""
-    mean = mean_buyer_revenue(records)
+    """City and stale problems, and the reasons (issue 7), of enriched records.
+
+    A record kept from the daemon's last pass (the very object, see :func:`_client_records`)
+    has the problems it had then, where the sheet's layout and the settings are the same."""
     lang = config.language
     info = table.info
     stale_field = next((f for f in ("verified", "added") if f in info.field_columns), None)
     city_col = info.field_columns.get("city")
-    for rec, raw_city in zip(records, facts.cities, strict=True):
+    stale_days = str(config.segments.stale_days)
+
+    def found(i: int) -> list[Problem]:
+        rec, raw_city = records[i], facts.cities[i]
+        out = []
         if stale_field and rec.extra.get("stale"):
             col = info.field_columns[stale_field]
-            problems.append(
+            out.append(
                 Problem(
                     info.sheet,
                     rec.row,
@@ -1112,14 +1130,14 @@ def _marketing(
                     stale_field,
                     "stale",
                     "info",
-                    message("stale", lang, {"days": str(config.segments.stale_days)}),
+                    message("stale", lang, {"days": stale_days}),
                     None,
                     col,
                 )
             )
         canonical = rec.extra.get("city")
         if city_col and isinstance(raw_city, str) and canonical and raw_city != canonical:
-            problems.append(
+            out.append(
                 Problem(
                     info.sheet,
                     rec.row,
@@ -1132,8 +1150,31 @@ def _marketing(
                     city_col,
                 )
             )
+        return out
 
-    return explainer(mean, config.segments, lang)
+    n = len(records)
+    context = (info.sheet, info.headers, info.field_columns, lang, stale_days)
+    last = _MARKED.get(source) if remembering_rows() else None
+    todo: Iterable[int] = range(n)
+    by_position: dict[int, list[Problem]] = {}
+    if last is not None and last.context == context:
+        common = min(n, len(last.records))
+        changed = list(compress(range(common), map(operator.is_not, records, last.records)))
+        if len(changed) + n - common <= n * MOST_CHANGED:
+            gone = set(changed)
+            by_position = {i: ps for i, ps in last.problems.items() if i < common and i not in gone}
+            todo = [*changed, *range(common, n)]
+    for i in todo:
+        if made := found(i):
+            by_position[i] = made
+    for i in sorted(by_position):
+        problems.extend(by_position[i])
+    if remembering_rows():
+        if last is None:
+            _MARKED.put(source, _Marked(context, records, by_position))
+        else:  # (one entry per workbook)
+            last.context, last.records, last.problems = context, records, by_position
+    return explainer(mean_buyer_revenue(records), config.segments, lang)
 
 
 def _client_facts(table: _Table, checks: dict[str, list[FieldCheck]], n: int) -> ClientFacts:

@@ -331,3 +331,18 @@ def test_orders_of_a_client_whose_id_was_retyped_are_flagged_and_then_not() -> N
         assert again.problems == fresh.problems
         assert bool(unknown(again)) == (typed != client)
         run_pass(_snapshot(sheets, config), config, AS_OF)  # (memos filled again)
+
+
+@_daemon_memory()
+def test_a_header_typed_again_renames_the_column_in_the_kept_rows_problems() -> None:
+    """The city column's header typed in capitals: the same field, the same records, but
+    the problems name the column as it is now written."""
+    config = default_config()
+    sheets = _sheets(config)
+    clients = sheets[config.sheets["clients"].name]
+    column = clients[0].index("Город")
+    run_pass(_snapshot(sheets, config), config, AS_OF)
+    clients[0][column] = "ГОРОД"
+    again = run_pass(_snapshot(sheets, config), config, AS_OF)
+    assert {p.column for p in again.problems if p.code == "city.fixed"} == {"ГОРОД"}
+    assert again.problems == _fresh(sheets, config).problems
