@@ -287,7 +287,7 @@ def run_pass(
     )
     try:
         say("validating clients")
-        checks = _validate_table(clients, config, as_of, problems, fixes, lang)
+        checks = _validate_table(clients, config, as_of, problems, fixes, lang, snapshot.source)
         facts = _client_facts(clients, checks, len(ids))
         _row_rules(clients, checks, ids, config, problems, lang)
 
@@ -420,6 +420,32 @@ def _run_validator(
     return None
 
 
+@dataclass(slots=True)
+class _Checked:
+    """A field's validation: the values checked, their checks (None: the field has no
+    validator), and per row position its ``cell.error`` problem, its findings' problems and
+    its fix."""
+
+    values: list[object]
+    result: list[FieldCheck] | None
+    errors: dict[int, Problem]
+    findings: dict[int, list[Problem]]
+    fixes: dict[int, Fix]
+
+
+@dataclass(slots=True)
+class _Validated:
+    """The clients table's validation in a workbook's last pass."""
+
+    context: tuple[object, ...]
+    rows: list[int]
+    fields: dict[str, _Checked]
+
+
+_VALIDATED: Recent[str, _Validated] = Recent()
+register(_VALIDATED.clear)
+
+
 def _validate_table(
     table: _Table,
     config: Config,
@@ -427,67 +453,155 @@ def _validate_table(
     problems: list[Problem],
     fixes: list[Fix],
     lang: str,
+    source: str | None = None,
 ) -> dict[str, list[FieldCheck]]:
-    """Run the validator of every mapped field; record problems and fixes; return the checks."""
+    """Run the validator of every mapped field; record problems and fixes; return the checks.
+
+    With ``source`` in a long-lived process (the daemon's clients table), a field whose
+    cells are those of the last pass over the workbook but for a few rows (the very cell
+    objects, else equal values of one type; the same row numbers, layout and settings)
+    checks only those rows: validators judge each value alone."""
     info = table.info
-    kinds = ROLE_FIELDS[info.role]
-    sheet_cfg = config.sheets[info.role]
+    context: tuple[object, ...] = (config, as_of, lang, info.sheet, info.headers)
+    context += (info.field_columns, table.may_have_errors)
+    last = _VALIDATED.get(source) if source is not None and remembering_rows() else None
+    if last is not None and last.context != context:
+        last = None
+    n = len(table.rows)
+    moved: set[int] = set()
+    if last is not None:
+        moved = set(compress(range(n), map(operator.ne, table.rows, last.rows)))
     checks: dict[str, list[FieldCheck]] = {}
+    fields: dict[str, _Checked] = {}
     for field, values in table.raw.items():
-        col = info.field_columns[field]
-        header = info.headers[col - 1]
-        errors = (
-            [i for i, v in enumerate(values) if type(v) is ExcelError]
-            if table.may_have_errors
-            else []
-        )
-        clean = values
-        if errors:
-            clean = list(values)
-            for i in errors:
-                code = cast(ExcelError, values[i]).code
-                clean[i] = None
-                problems.append(
-                    Problem(
-                        info.sheet,
-                        table.rows[i],
-                        header,
-                        field,
-                        "cell.error",
-                        "error",
-                        message("cell.error", lang, {"error": code}),
-                        None,
-                        col,
-                    )
-                )
-        allowed = sheet_cfg.allowed.get(field)
-        result = _run_validator(kinds.get(field, "text"), clean, config, as_of, allowed)
-        if result is None:
+        old = last.fields.get(field) if last is not None else None
+        todo = _changed_values(values, old.values, moved) if old is not None else None
+        done = _check_field(table, field, values, todo, config, as_of, lang)
+        if old is not None and todo is not None:
+            done = _patched(old, done, todo)
+        fields[field] = done
+        problems.extend(done.errors[i] for i in sorted(done.errors))
+        if done.result is None:
             continue
-        checks[field] = result
+        checks[field] = done.result
+        problems.extend(p for i in sorted(done.findings) for p in done.findings[i])
+        fixes.extend(done.fixes[i] for i in sorted(done.fixes))
+    if source is not None and remembering_rows():
+        now = _Validated(context, table.rows, fields)
+        if last is None and (last := _VALIDATED.get(source)) is None:
+            _VALIDATED.put(source, now)
+        else:  # (one entry per workbook)
+            last.context, last.rows, last.fields = now.context, now.rows, now.fields
+    return checks
+
+
+def _check_field(
+    table: _Table,
+    field: str,
+    values: list[object],
+    positions: list[int] | None,
+    config: Config,
+    as_of: dt.date,
+    lang: str,
+) -> _Checked:
+    """Validate ``values`` (the field's column) at ``positions`` (None: all of them); the
+    result holds the checks of those positions, in their order."""
+    info = table.info
+    col = info.field_columns[field]
+    header = info.headers[col - 1]
+    at: Sequence[int] = range(len(values)) if positions is None else positions
+    some = values if positions is None else [values[i] for i in positions]
+    errors: dict[int, Problem] = {}
+    clean = some
+    for k in (
+        [k for k, v in enumerate(some) if type(v) is ExcelError] if table.may_have_errors else []
+    ):
+        if clean is some:
+            clean = list(some)
+        clean[k] = None
+        errors[at[k]] = Problem(
+            info.sheet,
+            table.rows[at[k]],
+            header,
+            field,
+            "cell.error",
+            "error",
+            message("cell.error", lang, {"error": cast(ExcelError, some[k]).code}),
+            None,
+            col,
+        )
+    allowed = config.sheets[info.role].allowed.get(field)
+    kind = ROLE_FIELDS[info.role].get(field, "text")
+    result = _run_validator(kind, clean, config, as_of, allowed)
+    findings: dict[int, list[Problem]] = {}
+    fixes: dict[int, Fix] = {}
+    if result is not None:
         extra = (
             {"allowed": ", ".join(allowed)}
             if allowed
             else {"allowed": "да/нет" if lang == "ru" else "так/ні" if lang == "uk" else "yes/no"}
         )
         # only the few rows with something to say are visited one by one
-        flagged = [i for i, c in enumerate(result) if c.findings or c.display is not None]
-        for i in flagged:
-            row, raw_value, check = table.rows[i], values[i], result[i]
-            for finding in check.findings:
-                problems.append(_problem(info.sheet, row, header, field, col, finding, lang, extra))
+        for k in [k for k, c in enumerate(result) if c.findings or c.display is not None]:
+            i, check = at[k], result[k]
+            row = table.rows[i]
+            if check.findings:
+                findings[i] = [
+                    _problem(info.sheet, row, header, field, col, finding, lang, extra)
+                    for finding in check.findings
+                ]
             if check.display is not None and not _has_error(check):
-                fixes.append(
-                    Fix(
-                        info.sheet,
-                        row,
-                        col,
-                        field,
-                        raw_value,  # type: ignore[arg-type]
-                        check.display,
-                    )
-                )
-    return checks
+                fixes[i] = Fix(info.sheet, row, col, field, some[k], check.display)  # type: ignore[arg-type]
+    return _Checked(values, result, errors, findings, fixes)
+
+
+def _changed_values(values: list[object], old: list[object], moved: set[int]) -> list[int] | None:
+    """The positions of ``values`` to check again: values that are not the very objects of
+    ``old`` nor equal values of the same type, rows that moved (``moved``), rows past the
+    end of ``old``; None when that is most of them."""
+    n = len(values)
+    common = min(n, len(old))
+    at = {i for i in moved if i < common}
+    for i in compress(range(common), map(operator.is_not, values, old)):
+        if i not in at and (type(values[i]) is not type(old[i]) or values[i] != old[i]):
+            at.add(i)
+    todo = sorted(at)
+    todo += range(common, n)
+    return todo if len(todo) <= n * MOST_CHANGED else None
+
+
+K = TypeVar("K")
+
+
+def _patched(old: _Checked, new: _Checked, todo: list[int]) -> _Checked:
+    """``old`` (the last pass's) with the positions ``todo`` checked again (``new``, whose
+    result holds the checks of those positions alone)."""
+    n = len(new.values)
+    common = min(n, len(old.values))
+    result = None
+    if old.result is not None and new.result is not None:
+        result = old.result[:common]
+        result += new.result[len(todo) - (n - common) :]  # the rows past the old end
+        for i, check in zip(todo, new.result, strict=False):
+            if i < common:
+                result[i] = check
+
+    def rebased(before: dict[int, K], now: dict[int, K]) -> dict[int, K]:
+        out = dict(before)  # (rows past the new end are gone)
+        if common < len(old.values):
+            out = {i: v for i, v in out.items() if i < common}
+        for i in todo:
+            out.pop(i, None)
+        out.update(now)
+        return out
+
+    return _Checked(
+        new.values,
+        result,
+        rebased(old.errors, new.errors),
+        rebased(old.findings, new.findings),
+        rebased(old.fixes, new.fixes),
+    )
 
 
 def _has_error(check: FieldCheck) -> bool:
