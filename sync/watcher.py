@@ -13,6 +13,7 @@ the moment a file becomes writable again.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import time
@@ -183,6 +184,29 @@ def make_handler(on_workbook: Callable[[Path], None], on_lock_gone: Callable[[Pa
     return WorkbookEvents()
 
 
+# watchdog holds back a rename's IN_MOVED_FROM event to pair it with its IN_MOVED_TO, and its
+# reader thread then sleeps the whole delay (0.5 s) even when the pair came in the same read
+# from the kernel: every save the Excel way (a temp file, then a rename) reached the daemon
+# half a second late. The pair is never that far apart; an unpaired half is still reported
+# (as a deletion and a creation), which the handler treats like a move.
+MOVE_PAIRING_DELAY = 0.05
+_MOVE_GROUPERS = (
+    ("watchdog.observers.inotify_move_event_grouper", "InotifyMoveEventGrouper"),  # >= 5
+    ("watchdog.observers.inotify_buffer", "InotifyBuffer"),  # 4.x
+)
+
+
+def _shorten_move_pairing() -> None:
+    for module, name in _MOVE_GROUPERS:
+        try:
+            grouper = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+        delay = getattr(grouper, "delay", None)
+        if isinstance(delay, int | float) and delay > MOVE_PAIRING_DELAY:
+            grouper.delay = MOVE_PAIRING_DELAY
+
+
 def start_observer(
     folders: list[Path],
     handler: Any,
@@ -197,6 +221,8 @@ def start_observer(
     """
     from watchdog.observers import Observer
     from watchdog.observers.polling import PollingObserver
+
+    _shorten_move_pairing()
 
     native: Any = None
     polling: Any = None
