@@ -77,49 +77,45 @@ def _row_keys(rec: ClientRecord) -> tuple[ContactKey, ...]:
     return found
 
 
-class _Last:
-    """The last list of records asked about and its keys: a daemon's pass asks twice about
-    the very same list (for the lookup in other workbooks, then for its own index), 0.2 s
-    each time for 100 000 clients."""
-
-    pair: tuple[object, tuple[ContactKey, ...]] = (None, ())  # replaced in one assignment
-
-
-def contact_keys(records: Sequence[ClientRecord]) -> list[ContactKey]:
-    """The hashed phone, email and name+birthday keys of every client row."""
-    last, keys = _Last.pair
-    if records is not last:
-        keys = tuple(key for rec in records for key in _row_keys(rec))
-        _Last.pair = (records, keys)
-    return list(keys)
-
-
+Keys = tuple[ContactKey, ...]  # a row's keys
 Pairs = tuple[tuple[int, str], ...]  # a row's (row, digest) entries in the index
 
 
 class _PerRecord:
-    """The last records asked about and each one's entries: the daemon's next pass over a
-    workbook keeps most records (the very objects; a record never changes once made), so
-    their entries are the very tuples again, and :func:`index_changes` finds the few that
-    are not without a set of 300 000 entries."""
+    """The last records asked about, each one's keys and its entries in the index. A
+    daemon's pass asks twice about the very same list (for the lookup in other workbooks,
+    then for its own index), and its next pass over the workbook keeps most records (the
+    very objects; a record never changes once made): their keys and entries are the very
+    tuples again, and :func:`index_changes` finds the few that are not without a set of
+    300 000 entries."""
 
-    last: tuple[Sequence[ClientRecord], list[Pairs]] = ((), [])  # replaced in one assignment
+    last: tuple[Sequence[ClientRecord], list[Keys], list[Pairs]] = ((), [], [])  # (one assignment)
+
+
+def _per_record(records: Sequence[ClientRecord]) -> tuple[list[Keys], list[Pairs]]:
+    before, keys, entries = _PerRecord.last
+    if records is before:
+        return keys, entries
+    common = min(len(records), len(before))
+    keys, entries = keys[:common], entries[:common]
+    for i in compress(range(common), map(operator.is_not, records, before)):
+        keys[i] = _row_keys(records[i])
+        entries[i] = tuple((k.row, k.digest) for k in keys[i])
+    for rec in records[common:]:
+        keys.append(_row_keys(rec))
+        entries.append(tuple((k.row, k.digest) for k in keys[-1]))
+    _PerRecord.last = (records, keys, entries)
+    return keys, entries
+
+
+def contact_keys(records: Sequence[ClientRecord]) -> list[ContactKey]:
+    """The hashed phone, email and name+birthday keys of every client row."""
+    return [key for row in _per_record(records)[0] for key in row]
 
 
 def index_entries(records: Sequence[ClientRecord]) -> list[Pairs]:
     """Each record's entries in the contact index: (row, digest) of each of its keys."""
-    before, entries = _PerRecord.last
-    common = min(len(records), len(before))
-    out = entries[:common]
-    for i in compress(range(common), map(operator.is_not, records, before)):
-        out[i] = _pairs(records[i])
-    out += [_pairs(records[i]) for i in range(common, len(records))]
-    _PerRecord.last = (records, out)
-    return out
-
-
-def _pairs(rec: ClientRecord) -> Pairs:
-    return tuple((k.row, k.digest) for k in _row_keys(rec))
+    return _per_record(records)[1]
 
 
 def index_changes(

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import TYPE_CHECKING, TypeGuard, TypeVar, cast, get_args
@@ -420,7 +420,7 @@ def _run_validator(
     return None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Checked:
     """A field's validation: the values checked, their checks (None: the field has no
     validator), and per row position its ``cell.error`` problem, its findings' problems and
@@ -433,7 +433,7 @@ class _Checked:
     fixes: dict[int, Fix]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Validated:
     """The clients table's validation in a workbook's last pass."""
 
@@ -487,11 +487,7 @@ def _validate_table(
         problems.extend(p for i in sorted(done.findings) for p in done.findings[i])
         fixes.extend(done.fixes[i] for i in sorted(done.fixes))
     if source is not None and remembering_rows():
-        now = _Validated(context, table.rows, fields)
-        if last is None and (last := _VALIDATED.get(source)) is None:
-            _VALIDATED.put(source, now)
-        else:  # (one entry per workbook)
-            last.context, last.rows, last.fields = now.context, now.rows, now.fields
+        _VALIDATED.replace(source, _Validated(context, table.rows, fields))
     return checks
 
 
@@ -556,18 +552,25 @@ def _check_field(
 
 
 def _changed_values(values: list[object], old: list[object], moved: set[int]) -> list[int] | None:
-    """The positions of ``values`` to check again: values that are not the very objects of
-    ``old`` nor equal values of the same type, rows that moved (``moved``), rows past the
-    end of ``old``; None when that is most of them."""
+    """The positions of ``values`` to check again: cells that changed (:func:`_differing`),
+    rows that moved (``moved``), rows past the end of ``old``; None when that is most of
+    them."""
     n = len(values)
     common = min(n, len(old))
     at = {i for i in moved if i < common}
-    for i in compress(range(common), map(operator.is_not, values, old)):
-        if i not in at and (type(values[i]) is not type(old[i]) or values[i] != old[i]):
-            at.add(i)
+    at.update(_differing(values, old))
     todo = sorted(at)
     todo += range(common, n)
     return todo if len(todo) <= n * MOST_CHANGED else None
+
+
+def _differing(values: list[object], old: list[object]) -> Iterator[int]:
+    """The positions (of both lists) whose cell is neither the very object of the last pass
+    (as the read hands out an unchanged row's cells) nor an equal value of the same type
+    (``1``, ``1.0`` and ``True`` are equal, but not the same cell)."""
+    for i in compress(range(min(len(values), len(old))), map(operator.is_not, values, old)):
+        if type(values[i]) is not type(old[i]) or values[i] != old[i]:
+            yield i
 
 
 K = TypeVar("K")
@@ -965,7 +968,7 @@ def _interactions_frame(
     return known.frame
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Unknown:
     ids: frozenset[str]  # the named client IDs the clients sheet lacked
     problems: list[Problem]
@@ -998,10 +1001,8 @@ def _unknown_clients(
     # too: the same IDs object, the same table)
     key = (Same(ids), lang)
     last = _UNKNOWN.get(key)
-    if last is None:
-        last = _UNKNOWN.put(key, _Unknown(unknown, _unknown_rows(table, ids, known_ids, lang)))
-    elif last.ids != unknown:  # (the entry of this table, anew)
-        last.ids, last.problems = unknown, _unknown_rows(table, ids, known_ids, lang)
+    if last is None or last.ids != unknown:
+        last = _UNKNOWN.replace(key, _Unknown(unknown, _unknown_rows(table, ids, known_ids, lang)))
     problems.extend(last.problems)
 
 
@@ -1043,7 +1044,7 @@ def _unknown_rows(
 MOST_CHANGED = 0.25
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Made:
     """The client records of a workbook's last pass, and what they were made from."""
 
@@ -1099,31 +1100,19 @@ def _client_records(
         if todo:
 
             def pick(values: Sequence[T]) -> list[T]:
-                return [values[i] for i in todo] if values else []
+                return [values[i] for i in todo]
 
             made = _records(pick(clients.rows), pick(ids), pick(history.segments), pick(groups))
             _attach_contacts(made, {field: pick(column) for field, column in checks.items()})
-            subset = ClientFacts(
-                pick(facts.names),
-                pick(facts.birthdays),
-                pick(facts.cities),
-                pick(facts.staff_genders),
-                pick(facts.consents),
-                pick(facts.verified),
-                pick(facts.consent_dates),
-            )
-            _enrich(made, subset, history, config, as_of)
+            _enrich(made, _facts_at(facts, todo), history, config, as_of)
             edited = len(todo) - (len(clients.rows) - common)  # the rest are past the end
             for i, rec in zip(todo[:edited], made, strict=False):
                 records[i] = rec
             records += made[edited:]
     if context is not None:
-        now = _Made(context, clients.rows, clients.raw, history.segments, groups, records)
-        if last is None:
-            _MADE.put(source, now)
-        else:  # (one entry per workbook)
-            last.context, last.rows, last.raw = now.context, now.rows, now.raw
-            last.segments, last.groups, last.records = now.segments, now.groups, now.records
+        _MADE.replace(
+            source, _Made(context, clients.rows, clients.raw, history.segments, groups, records)
+        )
     return records
 
 
@@ -1145,11 +1134,7 @@ def _changed(
     at.update(compress(range(common), map(operator.ne, groups, last.groups)))
     at.update(compress(range(common), map(operator.is_not, segments, last.segments)))
     for field, column in clients.raw.items():
-        old = last.raw[field]
-        # the very cell objects, as the read hands out an unchanged row; else value and type
-        for i in compress(range(common), map(operator.is_not, column, old)):
-            if i not in at and (type(column[i]) is not type(old[i]) or column[i] != old[i]):
-                at.add(i)
+        at.update(_differing(column, last.raw[field]))
         if len(at) > limit:
             return None
     todo = sorted(at)
@@ -1200,7 +1185,7 @@ def _records(
     ]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Marked:
     """The city and stale problems of a workbook's last pass, per record position."""
 
@@ -1284,10 +1269,7 @@ def _marketing(
     for i in sorted(by_position):
         problems.extend(by_position[i])
     if remembering_rows():
-        if last is None:
-            _MARKED.put(source, _Marked(context, records, by_position))
-        else:  # (one entry per workbook)
-            last.context, last.records, last.problems = context, records, by_position
+        _MARKED.replace(source, _Marked(context, records, by_position))
     return explainer(mean_buyer_revenue(records), config.segments, lang)
 
 
@@ -1414,10 +1396,23 @@ def _enrich(
         return
     todo = [records[i] for i in misses]
 
-    def some(values: Sequence[object]) -> list[object]:
-        return [values[i] for i in misses] if values else []
+    subset = _facts_at(facts, misses)
+    enrich_rows(todo, subset, lapses, contacts, cfg, as_of, cfg.rules, config.language)
+    if len(memo) + len(misses) > ROW_MEMO_LIMIT:
+        memo.clear()
+    for i, rec in zip(misses, todo, strict=True):
+        values = {k: _copied(v) for k, v in rec.extra.items() if k not in _SEGMENT_EXTRA}
+        containers = tuple(k for k, v in values.items() if isinstance(v, list | dict))
+        memo[keys[i]] = _Enriched(values, containers)
 
-    subset = ClientFacts(
+
+def _facts_at(facts: ClientFacts, positions: list[int]) -> ClientFacts:
+    """The facts of the rows at ``positions``, in that order."""
+
+    def some(values: Sequence[object]) -> list[object]:
+        return [values[i] for i in positions] if values else []  # (no consent dates: ())
+
+    return ClientFacts(
         some(facts.names),
         some(facts.birthdays),
         some(facts.cities),
@@ -1426,13 +1421,6 @@ def _enrich(
         some(facts.verified),
         some(facts.consent_dates),
     )
-    enrich_rows(todo, subset, lapses, contacts, cfg, as_of, cfg.rules, config.language)
-    if len(memo) + len(misses) > ROW_MEMO_LIMIT:
-        memo.clear()
-    for i, rec in zip(misses, todo, strict=True):
-        values = {k: _copied(v) for k, v in rec.extra.items() if k not in _SEGMENT_EXTRA}
-        containers = tuple(k for k, v in values.items() if isinstance(v, list | dict))
-        memo[keys[i]] = _Enriched(values, containers)
 
 
 def _rhythm_context(

@@ -84,6 +84,14 @@ class Recent(Generic[K, V]):
             del self._items[self._size :]
         return value
 
+    def replace(self, key: K, value: V) -> V:
+        """Remember ``value`` in place of any entry of ``key`` (one entry per key, for keys
+        cheap to compare: a workbook's path)."""
+        with self._lock:
+            self._items = [(key, value), *((k, v) for k, v in self._items if k != key)]
+            del self._items[self._size :]
+        return value
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

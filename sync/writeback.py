@@ -154,17 +154,11 @@ def plan_writeback(
                 rewrites.append(fix)
 
     fill_of = {"error": colors.error, "warning": colors.warning, "info": colors.info}
-    notes = config.output.notes
     for (sheet, row, col), found in _problems_by_cell(outcome.problems, rewrite).items():
         mark = spec(cells[sheet], row, col)
-        if len(found) == 1:  # most cells: one problem
-            mark[1] = fill_of[found[0].severity]
-            if notes:
-                mark[2] = _bulleted(found[0].message)
-            continue
         mark[1] = fill_of[worst([p.severity for p in found])]
-        if notes:
-            mark[2] = "\n".join(_bulleted(p.message) for p in found)
+        if config.output.notes:
+            mark[2] = "\n".join([_bulleted(p.message) for p in found])
 
     edits = tuple(SheetEdits(sheet, _cell_edits(by_cell)) for sheet, by_cell in cells.items())
     # Sheets that had tool marks before but have no problems now still need clearing:

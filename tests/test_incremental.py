@@ -348,3 +348,14 @@ def test_a_header_typed_again_renames_the_column_in_the_kept_rows_problems() -> 
     again = run_pass(_snapshot(sheets, config), config, AS_OF)
     assert {p.column for p in again.problems if p.code == "city.fixed"} == {"ГОРОД"}
     assert again.problems == _fresh(sheets, config).problems
+
+
+def test_a_replaced_entry_is_the_only_one_of_its_key() -> None:
+    """The daemon keeps one entry per workbook: a pass replaces the last one, without
+    pushing the other workbooks' entries out."""
+    recent: incremental.Recent[str, int] = incremental.Recent(size=2)
+    recent.put("a.xlsx", 1)
+    recent.put("b.xlsx", 2)
+    for value in (3, 4, 5):
+        assert recent.replace("a.xlsx", value) == value
+    assert (recent.get("a.xlsx"), recent.get("b.xlsx"), len(recent)) == (5, 2, 2)

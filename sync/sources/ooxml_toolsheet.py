@@ -52,9 +52,8 @@ def tool_sheet_digest(sheet: ToolSheet, date1904: bool) -> str:
         rows = ", ".join(row.text for row in known) + ("," if len(known) == 1 else "")
         tail = ", ".join(map(repr, rest))
         text = f"({_BUILDER_VERSION!r}, {date1904!r}, ({rows}), {tail})"
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[
-        :16
-    ]
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False)
+    return digest.hexdigest()[:16]
 
 
 def edits_digest(edits: SheetEdits) -> str:

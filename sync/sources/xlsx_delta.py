@@ -124,10 +124,8 @@ def reparse(
     n_old = len(old_rows)
     if n_old == 0:
         return None
-    found = _in_place(before, split.rows) or _by_content(before, split.rows)
-    if found is None:
-        return None
-    fresh, gone_elements, last_kept, ordered = found
+    changes = _in_place(before, split.rows) or _by_content(before, split.rows)
+    fresh, gone_elements, last_kept, ordered = changes
     gone = [row_number(row) for row in gone_elements]
     if len(fresh) + len(gone) > len(split.rows) * MOST_ROWS:
         return None
