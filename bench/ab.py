@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent.parent
 def timed_sync(tree: Path, book: Path) -> float:
     """Wall seconds of one `clientbase sync` run by the code in ``tree``."""
     code = (
-        "import sys; import sync.cli as c; "
+        "import sys; import sync.cli.main as c; "
         f"assert c.__file__.startswith({str(tree)!r}), c.__file__; c.main()"
     )
     argv = [sys.executable, "-c", code, "sync", str(book), "--as-of", AS_OF.isoformat()]

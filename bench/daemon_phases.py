@@ -28,9 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import AS_OF, generated_workbook
 from watch_latency import append_row
 
-from sync import daemon_pass, incremental, service, state, writeback
+from sync import service, state
 from sync.config_load import find_config
-from sync.sources import xlsx
+from sync.core import writeback
+from sync.daemon import workbook_pass as daemon_pass
+from sync.sources.xlsx import source as xlsx
+from sync.speed import incremental
 
 SPENT: Counter[str] = Counter()
 
@@ -63,7 +66,7 @@ def main() -> None:
     timed(state.SqliteStateStore, "replace_contacts", "index update")
     timed(state.SqliteStateStore, "change_contacts", "index update")
     incremental.remember_rows()
-    # the daemon's observer threads: forks are not safe next to them (sync.forked)
+    # the daemon's observer threads: forks are not safe next to them (sync.speed.forked)
     threading.Thread(target=threading.Event().wait, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "share"

@@ -13,7 +13,7 @@ from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
 
-from sync.dedupe import FieldKind, find_duplicates
+from sync.core.dedupe import FieldKind, find_duplicates
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = [ROOT.parent / "shared" / "fixtures" / "febrl" / f"dataset{n}.csv" for n in (3, 1)]

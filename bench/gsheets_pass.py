@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import AS_OF
 
 from sync import service
-from sync.config import default_config
+from sync.core.config import default_config
 from sync.demo import generate_base
-from sync.sources.gsheets import GSheetSource
-from sync.sources.gsheets_emulator import SheetsEmulator
-from sync.sources.gspread_local import local_client
+from sync.sources.gsheets.source import GSheetSource
+from sync.testing.gspread_local import local_client
+from sync.testing.sheets.emulator import SheetsEmulator
 
 
 def kind(method: str, path: str, sid: str) -> str:

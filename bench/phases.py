@@ -16,8 +16,8 @@ from common import AS_OF, OUT, generated_workbook
 
 from sync import service
 from sync.config_load import find_config
-from sync.engine import run_pass
-from sync.writeback import plan_writeback
+from sync.core.engine import run_pass
+from sync.core.writeback import plan_writeback
 
 
 def main() -> None:

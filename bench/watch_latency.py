@@ -155,7 +155,7 @@ def measure(n: int, quiet: float, runs: int) -> None:
         state = Path(tmp) / "state.sqlite"
         log = (Path(tmp) / "daemon.log").open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.cli_daemon", "watch", str(folder),
+            [sys.executable, "-m", "sync.cli.daemon", "watch", str(folder),
              "--quiet-period", str(quiet), "--state", str(state)],
             stdout=log, stderr=subprocess.STDOUT, cwd=tmp,
         )  # fmt: skip

@@ -1,5 +1,5 @@
 """``python -m sync`` is the ``clientbase`` command."""
 
-from sync.cli import main
+from sync.cli.main import main
 
 main()

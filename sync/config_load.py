@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sync.config import (
+from sync.core.config import (
     MAILABLE_REQUIREMENTS,
     ROLE_FIELDS,
     TOOL_COLUMNS,
@@ -36,8 +36,8 @@ from sync.config import (
     SheetConfig,
     default_config,
 )
+from sync.core.headers import normalise_header
 from sync.errors import ConfigError
-from sync.headers import normalise_header
 
 CONFIG_ENV = "CLIENTBASE_CONFIG"
 CONFIG_NAME = "clientbase.toml"
@@ -335,8 +335,8 @@ def _section(ctx: _Ctx, key: str, data: Any, section: Section) -> Any:
 
 
 def _rules(ctx: _Ctx, key: str, value: Any) -> tuple[Any, ...]:
-    from sync.marketing import RuleConfig, compile_rules
-    from sync.rules import RuleError
+    from sync.core.marketing import RuleConfig, compile_rules
+    from sync.core.rules import RuleError
 
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ctx.fail(key, "expected [[segments.rules]] tables")
@@ -371,7 +371,7 @@ def _url(ctx: _Ctx, key: str, value: Any) -> str:
 
 
 def _google(ctx: _Ctx, key: str, value: Any) -> tuple[Any, ...]:
-    from sync.config import GoogleSheetConfig
+    from sync.core.config import GoogleSheetConfig
 
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ctx.fail(key, "expected [[google]] tables, one per spreadsheet")
@@ -510,7 +510,7 @@ SCHEMA = Section(
             },
         ),
         "backup": Section(BackupConfig, {"dir": _text, "keep": _number(1, 10_000, integer=True)}),
-        "watch": _delegated("the daemon, sync.daemon.load_watch_config"),
+        "watch": _delegated("the daemon, sync.daemon.runner.load_watch_config"),
         "google": _google,
     },
 )

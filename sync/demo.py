@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sync.model import CellValue
+from sync.core.model import CellValue
 from sync.template import (
     HEADER_FILL,
     Template,

@@ -11,12 +11,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync.config import Config
-from sync.crossfile import Lookup, add_cross_file_duplicates
-from sync.engine import ProgressFn, run_pass
-from sync.lifetime import keep
-from sync.merge import MergePlan
-from sync.model import (
+from sync import sources
+from sync.core.config import Config
+from sync.core.crossfile import Lookup, add_cross_file_duplicates
+from sync.core.engine import ProgressFn, run_pass
+from sync.core.merge import MergePlan
+from sync.core.model import (
     ApplyResult,
     AuditEntry,
     CellValue,
@@ -26,19 +26,10 @@ from sync.model import (
     WritePlan,
 )
 from sync.sources.base import PreparesWrite, Source
+from sync.speed.lifetime import keep
 
-GSHEET_PREFIX = "gsheet:"
-
-
-def open_source(spec: str, config: Config) -> Source:
-    """A source for ``SOURCE`` as written on the command line (a path or ``gsheet:ID``)."""
-    if spec.startswith(GSHEET_PREFIX):
-        from sync.sources.gsheets import open_gsheet
-
-        return open_gsheet(spec, config)
-    from sync.sources.xlsx import BackupSettings, XlsxSource
-
-    return XlsxSource(Path(spec), BackupSettings(config.backup.dir, config.backup.keep))
+GSHEET_PREFIX = sources.GSHEET_PREFIX
+open_source = sources.open_source
 
 
 def configured_sheets(config: Config) -> list[str]:
@@ -99,7 +90,7 @@ def sync(
 ) -> SyncResult:
     """One pass, then write the plan back (unless ``dry_run``). ``elsewhere`` looks up
     contact keys in other workbooks (the daemon's index) to flag clients entered twice."""
-    from sync.writeback import plan_writeback
+    from sync.core.writeback import plan_writeback
 
     # One pause of the collector over the whole sync: re-enabled between the pass and the
     # plan, it scanned the millions of objects the read and the pass left (~0.8 s on 100 000
@@ -141,10 +132,16 @@ def merge(
 ) -> MergeResult:
     """Merge duplicate group ``group`` into its oldest row, then write the merged state with a
     fresh pass (highlights, tool columns, Problems, Summary) and the archive — in one write."""
-    from sync.labels import column_header
-    from sync.merge import ARCHIVE_TITLES, archive_header, audit_entries, conflict_note, plan_merge
-    from sync.model import KEEP, CellEdit, SheetEdits, ToolSheet
-    from sync.writeback import plan_writeback
+    from sync.core.labels import column_header
+    from sync.core.merge import (
+        ARCHIVE_TITLES,
+        archive_header,
+        audit_entries,
+        conflict_note,
+        plan_merge,
+    )
+    from sync.core.model import KEEP, CellEdit, SheetEdits, ToolSheet
+    from sync.core.writeback import plan_writeback
 
     today = as_of or dt.date.today()
     archive_name = ARCHIVE_TITLES.get(config.language, ARCHIVE_TITLES["en"])

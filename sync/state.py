@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from sync.core.model import AuditEntry, now_text
 from sync.errors import ConfigError
-from sync.model import AuditEntry, now_text
 
 STATE_FILE_NAME = "clientbase-state.sqlite"
 SCHEMA_VERSION = 1

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sync.config import ROLE_FIELDS
+from sync.core.config import ROLE_FIELDS
 from sync.errors import ConfigError, UsageError
 
 LANGUAGES: tuple[str, ...] = ("ru", "uk", "en")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sync.sources.gsheets_emulator import SheetsEmulator
+from sync.testing.sheets.emulator import SheetsEmulator
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync import buttons
-from sync.sources.excel_live import color_blocks
+from sync.sources.excel.live import color_blocks
 
 from .excel_client import replay
 

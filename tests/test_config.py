@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.config import Config
 from sync.config_load import find_config, key_lines, load_config, parse_config, parse_config_sheet
+from sync.core.config import Config
 from sync.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from sync.config import default_config
 from sync.config_load import parse_config
-from sync.crossfile import Elsewhere, add_cross_file_duplicates, contact_keys
-from sync.engine import run_pass
-from sync.model import CellValue, Outcome
+from sync.core.config import default_config
+from sync.core.crossfile import Elsewhere, add_cross_file_duplicates, contact_keys
+from sync.core.engine import run_pass
+from sync.core.model import CellValue, Outcome
 from sync.sources.memory import MemorySource
 
 AS_OF = dt.date(2026, 11, 1)

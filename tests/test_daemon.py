@@ -28,13 +28,14 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from sync import incremental, service
-from sync.cli_daemon import status
-from sync.config import Config, default_config
-from sync.daemon import Daemon, WatchConfig, load_watch_config, watch_config_from_mapping
+from sync import service
+from sync.cli.daemon import status
+from sync.core.config import Config, default_config
+from sync.daemon.runner import Daemon, WatchConfig, load_watch_config, watch_config_from_mapping
 from sync.errors import ConfigError
-from sync.sources import xlsx as xlsx_source
-from sync.sources import xlsx_read
+from sync.sources.xlsx import read as xlsx_read
+from sync.sources.xlsx import source as xlsx_source
+from sync.speed import incremental
 from sync.state import STATE_FILE_NAME, SqliteStateStore
 
 AS_OF = dt.date(2026, 11, 1)
@@ -727,7 +728,7 @@ def test_repeat_passes_after_staff_edits_write_what_a_pass_from_scratch_writes(
             if i:  # (the first write added the highlight styles: every sheet was read afresh)
                 assert same == (part != sheet_part), name
         if i:
-            # the edited sheet: only its changed rows were parsed (sync.sources.xlsx_delta);
+            # the edited sheet: only its changed rows were parsed (sync.sources.xlsx.delta);
             # the others are the very lists of the last parse
             edited = "Заказы" if part == orders else "Клиенты"
             old_rows, new_rows = before[edited].grid.rows, after[edited].grid.rows

@@ -11,12 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-from sync.config import GoogleSheetConfig, default_config
 from sync.config_load import load_config
-from sync.daemon_google import GooglePoller, poll_sheet
+from sync.core.config import GoogleSheetConfig, default_config
+from sync.daemon.google import GooglePoller, poll_sheet
 from sync.demo import generate_base
-from sync.sources.gsheets_emulator import SheetsEmulator
 from sync.state import SqliteStateStore
+from sync.testing.sheets.emulator import SheetsEmulator
 
 AS_OF = dt.date(2026, 11, 1)
 

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import dedupe, incremental
-from sync.dedupe import DedupeResult, FieldKind, find_duplicates
+from sync.core import dedupe
+from sync.core.dedupe import DedupeResult, FieldKind, find_duplicates
+from sync.speed import incremental
 
 KINDS: dict[str, FieldKind] = {
     "name": "full_name",

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from sync.core.model import CellValue
 from sync.demo import DemoBase, DemoRates, generate_base, write_demo_workbook
 from sync.errors import UsageError
-from sync.model import CellValue
 
 AS_OF = dt.date(2026, 11, 1)
 REGIONS = ("RU", "UA", "BY", "KZ")

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from sync import incremental
-from sync.config import default_config
+from sync.core.config import default_config
+from sync.core.engine import run_pass
+from sync.core.model import CellValue, ExcelError, Outcome
+from sync.core.report import build_report
 from sync.demo import DemoLabels, generate_base
-from sync.engine import run_pass
 from sync.errors import SheetNotFoundError
-from sync.model import CellValue, ExcelError, Outcome
-from sync.report import build_report
 from sync.sources.memory import MemorySource
+from sync.speed import incremental
 
 AS_OF = dt.date(2026, 11, 1)
 HEADER: list[CellValue] = ["ID", "ФИО", "Телефон", "Email", "Дата рождения", "Согласие на рассылку"]
@@ -217,7 +217,8 @@ def _comparable(outcome: Outcome) -> tuple[object, ...]:
 def test_the_history_computed_by_a_worker_gives_the_same_pass(
     monkeypatch: pytest.MonkeyPatch, record_starts: Callable[[Any], list[object]]
 ) -> None:
-    from sync import engine, forked
+    from sync.core import engine
+    from sync.speed import forked
 
     if not forked.fork_usable():
         pytest.skip("forking is only used on Linux in a single-threaded process")

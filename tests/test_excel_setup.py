@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from sync import buttons
-from sync.buttons_server import BUTTONS, ButtonServer
-from sync.cli import cli
+from sync.buttons.server import BUTTONS, ButtonServer
+from sync.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ROOT / "tests" / "files"

@@ -1,4 +1,4 @@
-"""The forked worker (``sync.forked.Ahead``): results of any size come back whole, failures
+"""The forked worker (``sync.speed.forked.Ahead``): results of any size come back whole, failures
 come back as None (the caller then computes the thing itself), and no worker is left over."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sync import forked
+from sync.speed import forked
 
 pytestmark = pytest.mark.skipif(
     not forked.fork_usable(), reason="workers are only forked on Linux, single-threaded"

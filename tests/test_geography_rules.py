@@ -14,17 +14,17 @@ from hypothesis import strategies as st
 from phonenumbers import geocoder
 
 from sync import service
-from sync.config import default_config
 from sync.config_load import load_config, parse_config
+from sync.core.config import default_config
+from sync.core.engine import run_pass
+from sync.core.export import export_records
+from sync.core.geo import phone_place
+from sync.core.model import CellValue
+from sync.core.report import build_report
 from sync.demo import generate_base, write_demo_workbook
-from sync.engine import run_pass
 from sync.errors import ConfigError
-from sync.export import export_records
-from sync.geo import phone_place
-from sync.model import CellValue
-from sync.report import build_report
 from sync.sources.memory import MemorySource
-from sync.sources.xlsx import BackupSettings, XlsxSource
+from sync.sources.xlsx.source import BackupSettings, XlsxSource
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 1)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.config import SheetConfig
+from sync.core.config import SheetConfig
+from sync.core.headers import _SYNONYMS, _lookup, detect_table, normalise_header, resolve_table
+from sync.core.model import CellValue, SheetGrid
 from sync.errors import ConfigError, SourceError
-from sync.headers import _SYNONYMS, _lookup, detect_table, normalise_header, resolve_table
-from sync.model import CellValue, SheetGrid
 
 ROOT = Path(__file__).resolve().parents[1]
 

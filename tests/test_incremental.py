@@ -13,14 +13,14 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync import incremental
-from sync.config import Config, default_config
+from sync.core.config import Config, default_config
+from sync.core.engine import run_pass
+from sync.core.marketing import RuleConfig
+from sync.core.model import CellValue, ExcelError, Outcome, Snapshot
+from sync.core.writeback import plan_writeback
 from sync.demo import DemoBase, generate_base
-from sync.engine import run_pass
-from sync.marketing import RuleConfig
-from sync.model import CellValue, ExcelError, Outcome, Snapshot
 from sync.sources.memory import MemorySource
-from sync.writeback import plan_writeback
+from sync.speed import incremental
 
 AS_OF = dt.date(2026, 11, 1)
 Sheets = dict[str, list[list[CellValue]]]

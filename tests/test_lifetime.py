@@ -6,11 +6,11 @@ import subprocess
 import sys
 import weakref
 
-from sync import lifetime
+from sync.speed import lifetime
 
 PROBE = """
 import gc, weakref
-from sync import lifetime
+from sync.speed import lifetime
 class Rows(list): pass
 {setup}
 rows = Rows([[1, 2]] * 3)
@@ -50,10 +50,10 @@ def test_a_long_lived_process_frees_as_usual() -> None:
 
 PASS = """
 import datetime as dt, hashlib, sys
-from sync import lifetime
-from sync.config import default_config
-from sync.engine import run_pass
-from sync.report import dumps_report
+from sync.speed import lifetime
+from sync.core.config import default_config
+from sync.core.engine import run_pass
+from sync.core.report import dumps_report
 from sync.sources.memory import MemorySource
 if sys.argv[1] == "one-shot":
     lifetime.leave_to_exit()

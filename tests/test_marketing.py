@@ -10,18 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import incremental
-from sync.config import SegmentsConfig, default_config
 from sync.config_load import parse_config
+from sync.core.config import SegmentsConfig, default_config
+from sync.core.demographics import age_on, infer_gender, next_birthday, split_name
+from sync.core.engine import run_pass
+from sync.core.explain import explainer, reasons
+from sync.core.geo import canonical_city
+from sync.core.lapsed import lapsed_regulars
+from sync.core.model import CellValue, ClientRecord
+from sync.core.report import build_report
 from sync.demo import generate_base
-from sync.demographics import age_on, infer_gender, next_birthday, split_name
-from sync.engine import run_pass
-from sync.explain import explainer, reasons
-from sync.geo import canonical_city
-from sync.lapsed import lapsed_regulars
-from sync.model import CellValue, ClientRecord
-from sync.report import build_report
 from sync.sources.memory import MemorySource
+from sync.speed import incremental
 
 AS_OF = dt.date(2026, 11, 1)
 

@@ -9,9 +9,9 @@ import openpyxl
 from click.testing import CliRunner
 
 from sync import service
-from sync.cli import cli
-from sync.config import default_config
-from sync.sources.xlsx import XlsxSource
+from sync.cli.main import cli
+from sync.core.config import default_config
+from sync.sources.xlsx.source import XlsxSource
 from sync.state import SqliteStateStore
 
 AS_OF = dt.date(2026, 11, 1)

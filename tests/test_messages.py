@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sync.messages import known_codes, message
+from sync.core.messages import known_codes, message
 
 DESIGN_CODES = {
     "phone.invalid",

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sync.core.rules import RuleError, Type, compile_rule
 from sync.errors import ConfigError
-from sync.rules import RuleError, Type, compile_rule
 
 SCHEMA: dict[str, Type] = {
     "revenue": "number",

@@ -11,8 +11,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.config import SegmentsConfig
-from sync.segments import compute_segments, rfm_score
+from sync.core.config import SegmentsConfig
+from sync.core.segments import compute_segments, rfm_score
 
 AS_OF = dt.date(2026, 11, 1)
 CFG = SegmentsConfig()

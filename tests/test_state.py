@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sync.core.model import AuditEntry
 from sync.errors import ConfigError
-from sync.model import AuditEntry
 from sync.state import (
     STATE_FILE_NAME,
     DaemonInfo,
@@ -267,7 +267,7 @@ def test_the_daemons_index_changes_leave_exactly_the_rows_keys(
     another store, it writes them all. Either way the index holds exactly each row's keys."""
     import tempfile
 
-    from sync.daemon_pass import _index
+    from sync.daemon.workbook_pass import _index
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / STATE_FILE_NAME

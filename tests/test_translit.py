@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.translit import fold, is_patronymic, name_key, name_tokens
+from sync.core.translit import fold, is_patronymic, name_key, name_tokens
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,7 @@ from watchdog.events import (
     FileMovedEvent,
 )
 
-from sync.sources.xlsx import TEMP_PREFIX
-from sync.watcher import (
+from sync.daemon.watcher import (
     MOVE_PAIRING_DELAY,
     NETWORK_FS_TYPES,
     filesystem_type,
@@ -33,6 +32,7 @@ from sync.watcher import (
     wants_polling,
     workbook_of_lock,
 )
+from sync.sources.xlsx.source import TEMP_PREFIX
 
 
 @pytest.mark.parametrize(

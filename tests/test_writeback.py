@@ -9,11 +9,11 @@ from collections.abc import Callable
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.config import Config, default_config
-from sync.engine import run_pass
-from sync.model import KEEP, CellValue, Snapshot, WritePlan
+from sync.core.config import Config, default_config
+from sync.core.engine import run_pass
+from sync.core.model import KEEP, CellValue, Snapshot, WritePlan
+from sync.core.writeback import plan_writeback
 from sync.sources.memory import MemorySource
-from sync.writeback import plan_writeback
 
 AS_OF = dt.date(2026, 11, 1)
 HEADER = ["ID", "ФИО", "Телефон", "Email"]
@@ -146,7 +146,7 @@ def test_tool_cells_explain_segments_and_summary_lists_rules_and_birthdays() -> 
 @given(st.text(alphabet="C-_ 0123456789٣٤۵\u0966x²\n\r", max_size=10))
 def test_an_id_is_split_as_the_id_pattern_splits_it(text: str) -> None:
     """The regex-free split of IDs (prefix, number) agrees with the pattern on any text."""
-    from sync.writeback import _ID_PATTERN, _split_id
+    from sync.core.writeback import _ID_PATTERN, _split_id
 
     m = _ID_PATTERN.match(text)
     assert _split_id(text) == ((m.group(1), m.group(2)) if m else None)
@@ -155,10 +155,10 @@ def test_an_id_is_split_as_the_id_pattern_splits_it(text: str) -> None:
 def test_tool_columns_made_a_column_at_a_time_hold_each_clients_own_values() -> None:
     """The plan's column-at-a-time values agree with each client's own, for every tool
     column and language, on a generated base with duplicates, VIPs, segments and lapses."""
+    from sync.core.labels import segment_label, temperature_label
+    from sync.core.model import ClientRecord
+    from sync.core.writeback import _NEVER_BLANK, _column_values, _duplicate_link, _value_of
     from sync.demo import generate_base
-    from sync.labels import segment_label, temperature_label
-    from sync.model import ClientRecord
-    from sync.writeback import _NEVER_BLANK, _column_values, _duplicate_link, _value_of
 
     base = generate_base(400, seed=11, as_of=AS_OF)
     config = default_config()

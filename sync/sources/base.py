@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
-from sync.model import ApplyResult, CellValue, Snapshot, ToolSheet, WritePlan
+from sync.core.model import ApplyResult, CellValue, Snapshot, ToolSheet, WritePlan
 
 T = TypeVar("T")
 

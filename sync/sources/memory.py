@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 
-from sync.model import KEEP, ApplyResult, CellValue, SheetGrid, Snapshot, WritePlan
+from sync.core.model import KEEP, ApplyResult, CellValue, SheetGrid, Snapshot, WritePlan
 
 
 class MemorySource:

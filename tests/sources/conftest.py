@@ -13,8 +13,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from sync.model import WritePlan
-from sync.sources.ooxml import PackageWriteStats, write_plan
+from sync.core.model import WritePlan
+from sync.sources.xlsx.ooxml.writer import PackageWriteStats, write_plan
 
 FILES = Path(__file__).resolve().parent.parent / "files"
 TOOL_FILLS = ("FFFFC7CE", "FFFFEB9C", "FFDDEBF7")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from sync.sources.gsheets_emulator import SheetsEmulator
+from sync.testing.sheets.emulator import SheetsEmulator
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RECORDINGS = Path(

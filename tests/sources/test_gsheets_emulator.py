@@ -13,8 +13,8 @@ from gspread.utils import ValueInputOption, ValueRenderOption
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.sources.gsheets_emulator import SheetsEmulator
-from sync.sources.gsheets_emulator_a1 import (
+from sync.testing.gspread_local import local_client
+from sync.testing.sheets.a1 import (
     RangeError,
     clamp,
     column_index,
@@ -22,7 +22,7 @@ from sync.sources.gsheets_emulator_a1 import (
     format_box,
     parse_a1,
 )
-from sync.sources.gspread_local import local_client
+from sync.testing.sheets.emulator import SheetsEmulator
 
 CLIENTS = [
     ["ID", "ФИО", "Телефон", "Email"],

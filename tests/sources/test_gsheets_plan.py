@@ -8,8 +8,8 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.model import CellEdit, SheetEdits, WritePlan
-from sync.sources.gsheets_plan import (
+from sync.core.model import CellEdit, SheetEdits, WritePlan
+from sync.sources.gsheets.plan import (
     CELL_CHARS,
     Mark,
     changes,

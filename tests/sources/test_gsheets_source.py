@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from sync import service
-from sync.config import Config, default_config
+from sync.core.config import Config, default_config
+from sync.core.model import CellEdit, SheetEdits, WritePlan
 from sync.demo import DemoBase, generate_base
-from sync.model import CellEdit, SheetEdits, WritePlan
-from sync.sources.gsheets import GSheetSource
-from sync.sources.gsheets_emulator import SheetsEmulator
-from sync.sources.gsheets_plan import RECORD_SHEET, argb_to_color, color_to_argb
-from sync.sources.gspread_local import local_client
+from sync.sources.gsheets.plan import RECORD_SHEET, argb_to_color, color_to_argb
+from sync.sources.gsheets.source import GSheetSource
+from sync.testing.gspread_local import local_client
+from sync.testing.sheets.emulator import SheetsEmulator
 
 AS_OF = dt.date(2026, 11, 1)
 ERROR, WARNING = "FFFFC7CE", "FFFFEB9C"
@@ -83,7 +83,7 @@ def problem_cells(result: service.SyncResult, code: str) -> list[tuple[int, int]
 
 
 def a1(row: int, col: int) -> str:
-    from sync.sources.ooxml_cells import column_letters
+    from sync.sources.xlsx.ooxml.cells import column_letters
 
     return f"'Клиенты'!{column_letters(col)}{row}"
 
@@ -157,7 +157,7 @@ def test_sync_from_the_cli_reads_the_endpoint_from_the_config(
 ) -> None:
     from click.testing import CliRunner
 
-    from sync.cli import cli
+    from sync.cli.main import cli
 
     sid = new_book(emu, generate_base(200, as_of=AS_OF))
     conf = tmp_path / "clientbase.toml"
@@ -214,7 +214,7 @@ def test_edit_between_read_and_write_is_not_overwritten(emu: SheetsEmulator) -> 
     cfg = default_config()
     src = source(emu, sid)
     snapshot, outcome = service.check(src, cfg, AS_OF)
-    from sync.writeback import plan_writeback
+    from sync.core.writeback import plan_writeback
 
     plan = plan_writeback(outcome, snapshot, cfg)
     bad = [(p.row, p.col_index) for p in outcome.problems if p.code == "phone.invalid"]
@@ -269,7 +269,7 @@ def test_failed_write_leaves_the_sheet_as_it_was(emu: SheetsEmulator) -> None:
     before = emu.get_values(sid, "'Клиенты'")
     src = source(emu, sid, sleep=lambda s: None, attempts=3)
     snapshot, outcome = service.check(src, default_config(), AS_OF)
-    from sync.writeback import plan_writeback
+    from sync.core.writeback import plan_writeback
 
     plan = plan_writeback(outcome, snapshot, default_config())
     emu.inject_errors(503, count=10)

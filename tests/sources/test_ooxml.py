@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from sync.core.model import CellEdit, SheetEdits, ToolSheet, WritePlan
 from sync.errors import SheetNotFoundError, SourceError
-from sync.model import CellEdit, SheetEdits, ToolSheet, WritePlan
 
 RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
 TOOL_FILLS = (RED, YELLOW, "FFDDEBF7")
@@ -411,7 +411,7 @@ def test_xml_escaping_is_saxutils_escaping(text: str, entities: dict[str, str]) 
     not import: that module loads urllib and http.client)."""
     from xml.sax import saxutils
 
-    from sync.sources.xmltext import escape, quoteattr
+    from sync.sources.xlsx.xmltext import escape, quoteattr
 
     assert escape(text) == saxutils.escape(text)
     assert escape(text, entities) == saxutils.escape(text, entities)

@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from sync import incremental
-from sync.sources import ooxml_comments
-from sync.sources.ooxml_cells import column_letters
-from sync.sources.ooxml_comments import CommentsBytes, NotesDone, notes_parts
-from sync.sources.ooxml_notes import NS, CommentsPart, _text_of, note_key, note_text
+from sync.sources.xlsx.ooxml import comments as ooxml_comments
+from sync.sources.xlsx.ooxml.cells import column_letters
+from sync.sources.xlsx.ooxml.comments import CommentsBytes, NotesDone, notes_parts
+from sync.sources.xlsx.ooxml.notes import NS, CommentsPart, _text_of, note_key, note_text
+from sync.speed import incremental
 
 TOOL = "clientbase"
 XR = "http://schemas.microsoft.com/office/spreadsheetml/2014/revision"

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 
-from sync.model import CellEdit, SheetEdits, ToolSheet, WritePlan
+from sync.core.model import CellEdit, SheetEdits, ToolSheet, WritePlan
 
 RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
 TOOL_FILLS = (RED, YELLOW)

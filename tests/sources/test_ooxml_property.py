@@ -16,8 +16,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Border, Font, PatternFill, Side
 from python_calamine import CalamineWorkbook
 
-from sync.model import KEEP, CellEdit, SheetEdits, WritePlan
-from sync.sources.ooxml import write_plan
+from sync.core.model import KEEP, CellEdit, SheetEdits, WritePlan
+from sync.sources.xlsx.ooxml.writer import write_plan
 
 TOOL_FILLS = ("FFFFC7CE", "FFFFEB9C")
 SHEET = "Клиенты"

@@ -21,11 +21,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from sync import incremental
-from sync.model import KEEP, CellEdit, SheetEdits, WritePlan
-from sync.sources import ooxml_rowmemo
-from sync.sources.ooxml import write_plan
-from sync.sources.ooxml_notes import CommentsPart
+from sync.core.model import KEEP, CellEdit, SheetEdits, WritePlan
+from sync.sources.xlsx.ooxml import rowmemo as ooxml_rowmemo
+from sync.sources.xlsx.ooxml.notes import CommentsPart
+from sync.sources.xlsx.ooxml.writer import write_plan
+from sync.speed import incremental
 
 TOOL_FILLS = ("FFFFC7CE", "FFFFEB9C")
 SHEET = "Клиенты"

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.model import KEEP, CellEdit
-from sync.sources.ooxml_cells import column_letters
-from sync.sources.ooxml_sheet import CellContext, SheetPart, SheetStats
-from sync.sources.ooxml_styles import StyleBook
+from sync.core.model import KEEP, CellEdit
+from sync.sources.xlsx.ooxml.cells import column_letters
+from sync.sources.xlsx.ooxml.sheet import CellContext, SheetPart, SheetStats
+from sync.sources.xlsx.ooxml.styles import StyleBook
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STYLES = (

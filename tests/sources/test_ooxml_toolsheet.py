@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import incremental
-from sync.model import CellValue, ToolSheet
-from sync.sources import ooxml_toolsheet
-from sync.sources.ooxml_styles import StyleBook
-from sync.sources.ooxml_toolsheet import (
+from sync.core.model import CellValue, ToolSheet
+from sync.sources.xlsx.ooxml import toolsheet as ooxml_toolsheet
+from sync.sources.xlsx.ooxml.styles import StyleBook
+from sync.sources.xlsx.ooxml.toolsheet import (
     build_tool_sheet,
     build_tool_sheet_unstyled,
     tool_sheet_digest,
 )
+from sync.speed import incremental
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STYLES = (

@@ -16,15 +16,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-# Write-back to files needs the surgical OOXML writer (the write-back issue); these tests run
-# as soon as it lands.
-pytest.importorskip("sync.sources.ooxml", reason="the surgical xlsx writer is not built yet")
-
 from sync import service
-from sync.config import default_config
+from sync.core.config import default_config
+from sync.core.model import ToolSheet
 from sync.errors import ConflictError
-from sync.model import ToolSheet
-from sync.sources.xlsx import BackupSettings, XlsxSource
+from sync.sources.xlsx.source import BackupSettings, XlsxSource
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -93,8 +89,8 @@ def test_a_file_changed_after_reading_is_not_overwritten(tmp_path: Path) -> None
     source = XlsxSource(path)
     config = default_config()
     snapshot = source.read([s.name for s in config.sheets.values()])
-    from sync.engine import run_pass
-    from sync.writeback import plan_writeback
+    from sync.core.engine import run_pass
+    from sync.core.writeback import plan_writeback
 
     plan = plan_writeback(run_pass(snapshot, config, AS_OF), snapshot, config)
     _workbook(path, rows=31)  # staff saved a new version in between
@@ -200,7 +196,7 @@ def _rezip(path: Path, name: str, edit: Callable[[bytes], bytes]) -> None:
 def test_tool_sheets_are_rebuilt_only_when_their_content_or_part_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sync.sources import ooxml
+    from sync.sources.xlsx.ooxml import writer as ooxml
 
     built: list[str] = []
     real = ooxml.build_tool_sheet  # type: ignore[attr-defined]
@@ -256,7 +252,7 @@ def test_unchanged_sheets_are_skipped_but_values_from_other_sheets_still_arrive(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sync.config_load import parse_config
-    from sync.sources import ooxml
+    from sync.sources.xlsx.ooxml import writer as ooxml
 
     edited: list[str] = []
     real = ooxml._Writer._edit_sheet
@@ -301,7 +297,7 @@ def test_a_write_that_does_not_read_back_is_never_put_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sync.errors import WriteError
-    from sync.sources import ooxml_zip
+    from sync.sources.xlsx.ooxml import zip as ooxml_zip
 
     path = _workbook(tmp_path / "clients.xlsx")
     before = path.read_bytes()
@@ -323,7 +319,7 @@ def test_a_write_that_does_not_read_back_is_never_put_in_place(
 def test_notes_are_not_reparsed_when_an_edit_leaves_them_as_they_were(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sync.sources import ooxml_comments
+    from sync.sources.xlsx.ooxml import comments as ooxml_comments
 
     parsed: list[str] = []
     real = ooxml_comments.CommentsPart
@@ -374,9 +370,9 @@ def test_tool_sheets_rendered_by_forked_workers_give_the_same_package(
 ) -> None:
     """Rendered here, by the writer's worker, or by one forked while the cells were planned
     (``prepare_write``): the same bytes."""
-    from sync.engine import run_pass
-    from sync.sources import ooxml_ahead
-    from sync.writeback import plan_writeback
+    from sync.core.engine import run_pass
+    from sync.core.writeback import plan_writeback
+    from sync.sources.xlsx.ooxml import ahead as ooxml_ahead
 
     if not ooxml_ahead.fork_usable():
         pytest.skip("the worker is only forked on Linux from a single-threaded process")
@@ -414,8 +410,8 @@ def test_tool_sheets_rendered_by_forked_workers_give_the_same_package(
 def test_notes_made_by_a_forked_worker_give_the_same_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, record_starts: Callable[[Any], list[object]]
 ) -> None:
-    from sync import forked
-    from sync.sources import ooxml_ahead
+    from sync.sources.xlsx.ooxml import ahead as ooxml_ahead
+    from sync.speed import forked
 
     if not ooxml_ahead.fork_usable():
         pytest.skip("the worker is only forked on Linux from a single-threaded process")
@@ -449,8 +445,8 @@ def test_notes_made_by_a_forked_worker_give_the_same_package(
 
 
 def test_sheets_inflated_while_the_plan_is_made_give_the_same_package(tmp_path: Path) -> None:
-    from sync.engine import run_pass
-    from sync.writeback import plan_writeback
+    from sync.core.engine import run_pass
+    from sync.core.writeback import plan_writeback
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -469,7 +465,7 @@ def test_sheets_inflated_while_the_plan_is_made_give_the_same_package(tmp_path: 
 
 
 def test_inflated_parts_stand_for_an_entry_only_when_they_match_it(tmp_path: Path) -> None:
-    from sync.sources.ooxml_zip import Package, part_key
+    from sync.sources.xlsx.ooxml.zip import Package, part_key
 
     path = _workbook(tmp_path / "clients.xlsx")
     name = "xl/worksheets/sheet1.xml"
@@ -483,7 +479,7 @@ def test_inflated_parts_stand_for_an_entry_only_when_they_match_it(tmp_path: Pat
 
 
 def test_entries_inflate_as_zipfile_reads_them_and_damage_is_caught(tmp_path: Path) -> None:
-    from sync.sources.ooxml_zip import inflate_entry
+    from sync.sources.xlsx.ooxml.zip import inflate_entry
 
     path = _workbook(tmp_path / "clients.xlsx", rows=200)
     stored = tmp_path / "stored.zip"  # an entry kept uncompressed, as some writers do

@@ -1,4 +1,4 @@
-"""The daemon parses only the changed rows of a sheet (``sync.sources.xlsx_delta``): for any
+"""The daemon parses only the changed rows of a sheet (``sync.sources.xlsx.delta``): for any
 sheet and any edit, what it reads is exactly what a parse of the whole sheet gives."""
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync import incremental
-from sync.model import ExcelError, SheetGrid
-from sync.sources import xlsx_delta, xlsx_read
-from sync.sources.xlsx_read import read_grids
+from sync.core.model import ExcelError, SheetGrid
+from sync.sources.xlsx import delta as xlsx_delta
+from sync.sources.xlsx import read as xlsx_read
+from sync.sources.xlsx.read import read_grids
+from sync.speed import incremental
 
 SHEET = "Клиенты"
 OTHER = "Заказы"

@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from sync.core.model import ExcelError
 from sync.errors import SourceError
-from sync.model import ExcelError
-from sync.sources.xlsx import XlsxSource
-from sync.sources.xlsx_read import column_index, column_letters, read_grids
+from sync.sources.xlsx.read import column_index, column_letters, read_grids
+from sync.sources.xlsx.source import XlsxSource
 
 
 def _workbook(path: Path) -> Path:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from sync import incremental
+from sync.core.model import ExcelError
 from sync.errors import ConflictError
-from sync.model import ExcelError
-from sync.sources import xlsx_read
-from sync.sources.xlsx import XlsxSource
-from sync.sources.xlsx_read import read_grids
+from sync.sources.xlsx import read as xlsx_read
+from sync.sources.xlsx.read import read_grids
+from sync.sources.xlsx.source import XlsxSource
+from sync.speed import incremental
 
 SHEETS = ["Клиенты", "Заказы"]
 

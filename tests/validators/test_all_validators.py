@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.model import ExcelError
+from sync.core.model import ExcelError
 from validators.base import EMPTY, FieldCheck
 from validators.choices import check_amounts, check_choices, check_consent
 from validators.dates import check_dates

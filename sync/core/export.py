@@ -1,0 +1,118 @@
+"""Clean contact export (``clientbase export``): one row per person, normalised contacts."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from sync.core.config import MAILABLE_REQUIREMENTS
+from sync.core.marketing import is_mailable
+from sync.core.model import ClientRecord, Outcome
+
+EXPORT_COLUMNS = (
+    "id",
+    "name",
+    "phone",
+    "email",
+    "consent",
+    "rfm_segment",
+    "abc",
+    "xyz",
+    "vip",
+    "temperature",
+    "revenue",
+    "orders",
+    "last_order",
+    "duplicate_rows",
+)
+
+
+def _matches(rec: ClientRecord, segment: str) -> bool:
+    wanted = segment.strip().casefold()
+    labels = {
+        rec.rfm_segment,
+        rec.temperature,
+        rec.abc,
+        rec.xyz,
+        (rec.abc or "") + (rec.xyz or ""),
+        "vip" if rec.vip else None,
+    }
+    return wanted in {x.casefold() for x in labels if x}
+
+
+def export_records(
+    outcome: Outcome,
+    *,
+    segment: str | None = None,
+    mailable: bool = False,
+    requires: Sequence[str] = MAILABLE_REQUIREMENTS,
+) -> list[dict[str, object]]:
+    """Rows for the export. A duplicate group is exported once, as its first (oldest) row,
+    with a contact missing there taken from the other rows of the group."""
+    by_row = {r.row: r for r in outcome.records}
+    merged_away: set[int] = set()
+    fill_from: dict[int, list[ClientRecord]] = {}
+    for group in outcome.duplicates:
+        first, *rest = group.rows
+        merged_away.update(rest)
+        fill_from[first] = [by_row[r] for r in rest if r in by_row]
+    out: list[dict[str, object]] = []
+    for rec in outcome.records:
+        if rec.row in merged_away:
+            continue
+        others = fill_from.get(rec.row, [])
+        phone = rec.phone or next((o.phone for o in others if o.phone), None)
+        email = rec.email or next((o.email for o in others if o.email), None)
+        consent = rec.consent
+        if consent is None:  # a consent date column gives consent too
+            found = rec.extra.get("consent")
+            consent = found if isinstance(found, bool) else None
+        if consent is None:
+            consent = next((o.consent for o in others if o.consent is not None), None)
+        stale = bool(rec.extra.get("stale"))
+        if mailable and not is_mailable(consent, bool(phone or email), stale, requires):
+            continue
+        if segment and not _matches(rec, segment):
+            continue
+        out.append(
+            {
+                "id": rec.id,
+                "name": rec.name,
+                "phone": phone,
+                "email": email,
+                "consent": "" if consent is None else ("yes" if consent else "no"),
+                "rfm_segment": rec.rfm_segment,
+                "abc": rec.abc,
+                "xyz": rec.xyz,
+                "vip": "yes" if rec.vip else "no",
+                "temperature": rec.temperature,
+                "revenue": round(rec.revenue, 2),
+                "orders": rec.orders,
+                "last_order": rec.last_order.isoformat() if rec.last_order else "",
+                "duplicate_rows": " ".join(str(o.row) for o in others),
+            }
+        )
+    return out
+
+
+def write_csv(rows: Iterable[dict[str, object]], out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    n = 0
+    for row in rows:
+        # A cell starting with = + - @ would be run as a formula by a spreadsheet that
+        # opens the CSV; prefix it with an apostrophe (OWASP's CSV-injection advice).
+        writer.writerow({k: _safe(v) for k, v in row.items()})
+        n += 1
+    return n
+
+
+def _safe(value: object) -> object:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_phone(value):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _is_phone(value: str) -> bool:
+    return value.startswith("+") and value[1:].isdigit()

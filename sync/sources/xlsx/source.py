@@ -1,0 +1,360 @@
+"""``.xlsx`` / ``.xlsm`` files on disk: fast typed reads, and atomic, conflict-safe write-back.
+
+Writing follows the data-safety rules of DESIGN.md: never while a person has the file open,
+never over a file that changed since it was read; a temp file in the same folder is written,
+fsynced and verified, the source is re-checked, the previous version goes to a backup, and
+only then the temp file is renamed over the original.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import stat
+import threading
+import zipfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sync.core.config import Config
+from sync.core.model import ApplyResult, Snapshot, ToolSheet, WritePlan
+from sync.errors import ConflictError, SourceError, SourceLockedError, WriteError
+from sync.sources.xlsx.ooxml.ahead import PreparedToolSheets
+from sync.sources.xlsx.ooxml.zip import Inflated, inflate_entry, part_key
+from sync.sources.xlsx.read import read_grids, sheet_parts, sniff_package
+
+TEMP_PREFIX = ".~clientbase-"
+INDEX_SUFFIX = ".clientbase.json"
+
+
+def open_workbook(spec: str, config: Config) -> XlsxSource:
+    """The source for a workbook's path, with the config's backup settings."""
+    return XlsxSource(Path(spec), BackupSettings(config.backup.dir, config.backup.keep))
+
+
+def file_version(path: Path) -> str:
+    """``size:mtime_ns:sha256`` — cheap to compare, and exact thanks to the hash."""
+    try:
+        st = path.stat()
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except FileNotFoundError as exc:
+        raise SourceError(f"{path.name}: file not found") from exc
+    except OSError as exc:
+        raise SourceError(f"{path.name}: cannot read ({exc.strerror})") from exc
+    return f"{st.st_size}:{st.st_mtime_ns}:{digest.hexdigest()}"
+
+
+def _content_hash(version: str) -> str:
+    return version.rsplit(":", 1)[-1]
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files that say a person has the workbook open (Excel and LibreOffice)."""
+    candidates = [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
+    # Excel shortens long names: ~$ replaces the first two characters.
+    if len(path.name) > 2:
+        candidates.append(path.with_name("~$" + path.name[2:]))
+    return [p for p in candidates if p.exists()]
+
+
+@dataclass(frozen=True, slots=True)
+class BackupSettings:
+    dir: str = ".clientbase-backups"
+    keep: int = 20
+
+
+class XlsxSource:
+    """A workbook file. ``read`` never locks or changes it; ``apply`` is atomic."""
+
+    def __init__(self, path: str | os.PathLike[str], backup: BackupSettings | None = None) -> None:
+        self.path = Path(path)
+        self.backup = backup or BackupSettings()
+        self._inflating: _Inflating | None = None
+        self._rendering: PreparedToolSheets | None = None
+        if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise SourceError(f"{self.path.name}: only .xlsx and .xlsm workbooks are supported")
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def read(self, sheets: Sequence[str]) -> Snapshot:
+        version = file_version(self.path)
+
+        def settle() -> None:  # before a parse is remembered, and before it is used
+            if file_version(self.path) != version:
+                raise ConflictError(f"{self.path.name}: the file changed while it was being read")
+
+        grids, missing = read_grids(self.path, sheets, settle)
+        return Snapshot(self.path.name, grids, version, missing)
+
+    def prepare_read_parts(self, snapshot: Snapshot) -> None:
+        """Once the pass is done (its worker collected), while a single core plans: inflate
+        the snapshot's sheets, which the writer rewrites, in a background thread."""
+        if self._inflating is None:
+            self._inflating = _Inflating(self.path, list(snapshot.sheets))
+
+    def prepare_write(self, snapshot: Snapshot, tool_sheets: tuple[ToolSheet, ...]) -> None:
+        """While the plan's cells are made, on the core that leaves idle: render the tool
+        sheets in a forked worker, and inflate the sheets (unless that began already). A fork
+        needs a process without threads: an inflating thread is finished first (started with
+        the plan, it is done by now), a new one started after."""
+        if self._rendering is None:
+            if self._inflating is not None and threading.active_count() <= 2:
+                self._inflating.result()  # the only other thread (in a daemon, forks are off)
+            self._rendering = PreparedToolSheets.start(self.path, tool_sheets)
+        self.prepare_read_parts(snapshot)
+
+    def apply(self, plan: WritePlan, expected_version: str) -> ApplyResult:
+        # joined before anything else: the writer may fork workers, only from a lone thread
+        inflated = self._inflating.result() if self._inflating is not None else {}
+        self._inflating = None
+        rendering, self._rendering = self._rendering, None
+        try:
+            return self._apply(plan, expected_version, inflated, rendering)
+        finally:
+            if rendering is not None:
+                rendering.cancel()  # (a no-op once the writer collected it)
+
+    def _apply(
+        self,
+        plan: WritePlan,
+        expected_version: str,
+        inflated: Inflated,
+        rendering: PreparedToolSheets | None,
+    ) -> ApplyResult:
+        from sync.sources.xlsx.ooxml.writer import write_plan
+
+        locks = lock_files(self.path)
+        if locks:
+            return ApplyResult(
+                "locked", f"{self.path.name} is open ({locks[0].name} exists); nothing was written"
+            )
+        if file_version(self.path) != expected_version:
+            return ApplyResult(
+                "conflict", f"{self.path.name} changed since it was read; nothing was written"
+            )
+        if plan.is_empty:
+            return ApplyResult("unchanged", new_version=expected_version)
+        self._remove_stale_temps()
+        tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{self.path.name}")
+        try:
+            with tmp.open("wb") as fh:
+                stats = write_plan(self.path, plan, fh, inflated=inflated, tool_sheets=rendering)
+                if stats is None:
+                    fh.close()
+                    tmp.unlink()
+                    return ApplyResult("unchanged", new_version=expected_version)
+                fh.flush()
+                os.fsync(fh.fileno())
+            _verify(tmp, self.path.name, stats.parts_rewritten)
+            shutil.copymode(self.path, tmp)
+            if lock_files(self.path) or file_version(self.path) != expected_version:
+                tmp.unlink()
+                return ApplyResult(
+                    "conflict",
+                    f"{self.path.name} changed or was opened while writing; nothing was written",
+                )
+            backup_path = self._backup_current()
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        new_version = file_version(self.path)
+        self._record_write(backup_path, new_version)
+        detail = (
+            f"{stats.cells_changed} cells, {stats.fills_set} highlights, {stats.notes_set} notes"
+        )
+        return ApplyResult("applied", detail, new_version)
+
+    def close(self) -> None:
+        if self._inflating is not None:
+            self._inflating.result()
+            self._inflating = None
+        if self._rendering is not None:
+            self._rendering.cancel()
+            self._rendering = None
+
+    def _remove_stale_temps(self) -> None:
+        """Temp files of writers that were killed mid-write (their process is gone)."""
+        for stray in self.path.parent.glob(f"{TEMP_PREFIX}*-{self.path.name}"):
+            pid_text = stray.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+            if pid_text.isdigit() and not _process_alive(int(pid_text)):
+                with contextlib.suppress(OSError):
+                    stray.unlink()
+
+    # ------------------------------------------------------------------ backups and undo
+
+    @property
+    def backup_dir(self) -> Path:
+        d = Path(self.backup.dir)
+        return d if d.is_absolute() else self.path.parent / d
+
+    @property
+    def _index_path(self) -> Path:
+        return self.backup_dir / (self.path.name + INDEX_SUFFIX)
+
+    def _load_index(self) -> list[dict[str, str]]:
+        try:
+            data = json.loads(self._index_path.read_text("utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            raise SourceError(f"{self._index_path}: backup index unreadable") from exc
+        return list(data.get("writes", []))
+
+    def _save_index(self, writes: list[dict[str, str]]) -> None:
+        tmp = self._index_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"writes": writes}, indent=1), "utf-8")
+        os.replace(tmp, self._index_path)
+
+    def _backup_current(self, tag: str = "") -> Path:
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            self.backup_dir.chmod(stat.S_IRWXU)  # backups hold personal data: owner only
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        dest = self.backup_dir / f"{self.path.stem}.{stamp}{tag}{self.path.suffix}"
+        shutil.copy2(self.path, dest)
+        return dest
+
+    def _record_write(self, backup_path: Path, new_version: str) -> None:
+        writes = self._load_index()
+        writes.append(
+            {
+                "backup": backup_path.name,
+                "written": _content_hash(new_version),
+                "at": dt.datetime.now().isoformat(timespec="seconds"),
+            }
+        )
+        keep = max(1, self.backup.keep)
+        for old in writes[:-keep]:
+            with contextlib.suppress(OSError):
+                (self.backup_dir / old["backup"]).unlink()
+        self._save_index(writes[-keep:])
+
+    def undo(self, force: bool = False) -> str:
+        """Restore the version before the tool's last write; return the backup's name."""
+        writes = self._load_index()
+        if not writes:
+            raise SourceError(f"{self.path.name}: no write by clientbase to undo")
+        if lock_files(self.path):
+            raise SourceLockedError(f"{self.path.name} is open; close it and try again")
+        last = writes[-1]
+        current = _content_hash(file_version(self.path))
+        if current != last["written"]:
+            if not force:
+                raise ConflictError(
+                    f"{self.path.name} was edited after clientbase's last write; undo would "
+                    "lose those edits (use --force: the current file is backed up first)"
+                )
+            self._backup_current(tag="-before-undo")
+        source = self.backup_dir / last["backup"]
+        if not source.exists():
+            raise SourceError(f"{self.path.name}: backup {source.name} is missing")
+        tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-undo-{self.path.name}")
+        try:
+            shutil.copy2(source, tmp)
+            with tmp.open("rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise WriteError(f"{self.path.name}: undo failed ({exc.strerror})") from exc
+        self._save_index(writes[:-1])
+        return source.name
+
+
+def _verify(tmp: Path, shown_name: str, written: Sequence[str]) -> None:
+    """The temp file must be a complete package that calamine can open, and every part the
+    writer produced (``written``) must inflate to its checksum. Parts copied verbatim from the
+    source are the source's bytes; checking them again would only cost time."""
+    from python_calamine import CalamineWorkbook
+
+    def check(info: zipfile.ZipInfo) -> None:
+        with tmp.open("rb") as fh:
+            inflate_entry(fh, info)  # checks size and CRC-32
+
+    try:
+        sniff_package(tmp)
+        with zipfile.ZipFile(tmp) as zf:
+            infos = [zf.NameToInfo[n] for n in written if n in zf.NameToInfo]  # else removed
+        # the big sheets in two threads: inflating runs outside the GIL
+        infos.sort(key=lambda i: i.file_size, reverse=True)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(check, info) for info in infos]:
+                done.result()
+        workbook = CalamineWorkbook.from_path(str(tmp))
+        workbook.close()
+    except WriteError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise WriteError(
+            f"{shown_name}: a written part is corrupt ({exc}); nothing written"
+        ) from exc
+    except Exception as exc:
+        raise WriteError(
+            f"{shown_name}: the written file does not read back "
+            f"({type(exc).__name__}); nothing was written"
+        ) from exc
+
+
+class _Inflating:
+    """Sheets' parts being inflated by a background thread (see ``prepare_write``). What it
+    cannot read (a damaged or changing file) is simply missing: the writer reads it itself,
+    and says what is wrong."""
+
+    def __init__(self, path: Path, sheets: list[str]) -> None:
+        self._found: Inflated = {}
+        self._thread = threading.Thread(
+            target=self._inflate, args=(path, sheets), name="clientbase-prepare", daemon=True
+        )
+        self._thread.start()
+
+    def _inflate(self, path: Path, sheets: list[str]) -> None:
+        with contextlib.suppress(Exception), zipfile.ZipFile(path) as zf, path.open("rb") as fh:
+            parts = sheet_parts(zf)
+            for sheet in sheets:
+                part = parts.get(sheet)
+                if part is not None and part in zf.NameToInfo:
+                    info = zf.NameToInfo[part]
+                    self._found[part] = (part_key(info), inflate_entry(fh, info))
+
+    def result(self) -> Inflated:
+        self._thread.join()
+        return self._found
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, owned by someone else
+        return True
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is durable only once the directory entry is on disk (POSIX).
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
