@@ -1,0 +1,1 @@
+"""A workbook open in Excel, through xlwings (the buttons' source)."""
