@@ -7,7 +7,11 @@ seconds) and the median edit pass. The first edit pass meets rows the first writ
 misses the writer's row memo; the median is of all edit passes. As in the daemon, another
 thread runs meanwhile (its observers), so no pass forks a worker.
 
-    python bench/daemon_phases.py [N_CLIENTS] [--runs 3]
+    python bench/daemon_phases.py [N_CLIENTS] [--runs 3] [--stages memory reference]
+
+``--stages`` names the sets of stages to run, one after the other on fresh copies: ``memory``
+(the daemon's own PassMemory) and ``reference`` (the plain stages, the sources' memos still
+on); with both, the last line is the ratio of their median edit passes (the memory's gain).
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ from watch_latency import append_row
 from sync import service, state
 from sync.config_load import find_config
 from sync.core import writeback
+from sync.core.engine import REFERENCE
+from sync.core.stages import Stages
 from sync.daemon import workbook_pass as daemon_pass
 from sync.sources.xlsx import source as xlsx
-from sync.speed import incremental
+from sync.speed import incremental, stages_for
 
 SPENT: Counter[str] = Counter()
 
@@ -56,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clients", nargs="?", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--stages", nargs="+", choices=("memory", "reference"), default=["memory"])
     args = parser.parse_args()
     timed(xlsx.XlsxSource, "read", "read")
     timed(service, "run_pass", "pass")
@@ -68,23 +75,36 @@ def main() -> None:
     incremental.remember_rows()
     # the daemon's observer threads: forks are not safe next to them (sync.speed.forked)
     threading.Thread(target=threading.Event().wait, daemon=True).start()
+    medians = {}
+    for kind in args.stages:
+        print(f"-- stages: {kind}")
+        incremental.clear()
+        stages = stages_for(long_lived=True) if kind == "memory" else REFERENCE
+        medians[kind] = run(args.clients, args.runs, stages)
+    if len(medians) == 2:
+        ratio = medians["reference"] / medians["memory"]
+        print(f"median edit pass: reference / memory = {ratio:.2f}")
+
+
+def run(clients: int, runs: int, stages: Stages) -> float:
+    """The median edit pass of ``runs`` one-row edits after a first pass (printing each)."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "share"
         folder.mkdir()
         book = folder / "clients.xlsx"
-        shutil.copyfile(generated_workbook(args.clients), book)
+        shutil.copyfile(generated_workbook(clients), book)
         book = book.resolve()
         store = state.SqliteStateStore(Path(tmp) / "state.sqlite")
         edits: list[tuple[float, dict[str, float]]] = []
         try:
-            for i in range(args.runs + 1):
+            for i in range(runs + 1):
                 if i:
                     row = [f"N{i:05d}", f"Новый Клиент {i}", "12-34", f"new{i}@mail.ru"]
                     append_row(book, row)
                 SPENT.clear()
                 started = time.perf_counter()
                 report = daemon_pass.process_file(
-                    book, store, lambda p: find_config(None, p.parent), 12.0, AS_OF
+                    book, store, lambda p: find_config(None, p.parent), 12.0, AS_OF, stages
                 )
                 total = time.perf_counter() - started
                 phases = " | ".join(f"{k} {v:.2f}" for k, v in SPENT.items())
@@ -100,6 +120,7 @@ def main() -> None:
         print(f"  {label:16} {seconds:6.2f} s")
     other = total - sum(median.values())
     print(f"  {'the rest':16} {other:6.2f} s  (state, the daemon's own steps)")
+    return total
 
 
 if __name__ == "__main__":

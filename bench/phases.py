@@ -1,6 +1,8 @@
 """Where a `sync` spends its time: read, pass, plan, write — one run, wall and CPU seconds.
 
 python bench/phases.py [WORKBOOK]   (default: the generated 100 000-client base)
+
+The pass runs on the stages of a one-shot `clientbase sync` (:func:`sync.speed.stages_for`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sync import service
 from sync.config_load import find_config
 from sync.core.engine import run_pass
 from sync.core.writeback import plan_writeback
+from sync.speed import stages_for
 
 
 def main() -> None:
@@ -38,7 +41,7 @@ def main() -> None:
     with service.without_gc():
         snapshot = src.read(service.configured_sheets(config))
         mark("read")
-        outcome = run_pass(snapshot, config, AS_OF)
+        outcome = run_pass(snapshot, config, AS_OF, stages=stages_for(long_lived=False))
         mark("pass")
         plan = plan_writeback(outcome, snapshot, config)
         mark("plan")

@@ -14,7 +14,7 @@ from pathlib import Path
 from sync import sources
 from sync.core.config import Config
 from sync.core.crossfile import Lookup, add_cross_file_duplicates
-from sync.core.engine import ProgressFn, run_pass
+from sync.core.engine import REFERENCE, ProgressFn, run_pass
 from sync.core.merge import MergePlan
 from sync.core.model import (
     ApplyResult,
@@ -25,6 +25,7 @@ from sync.core.model import (
     Snapshot,
     WritePlan,
 )
+from sync.core.stages import Stages
 from sync.sources.base import PreparesWrite, Source
 from sync.speed.lifetime import keep
 
@@ -59,15 +60,16 @@ def check(
     as_of: dt.date | None = None,
     progress: ProgressFn | None = None,
     snapshot: Snapshot | None = None,
+    stages: Stages = REFERENCE,
 ) -> tuple[Snapshot, Outcome]:
     """Read (unless ``snapshot`` was just read from ``source``) and run one pass; writes
-    nothing."""
+    nothing. ``stages``: the pass's stages (:func:`sync.speed.stages_for`)."""
     if progress:
         progress("reading")
     with without_gc():
         if snapshot is None:
             snapshot = source.read(configured_sheets(config))
-        outcome = run_pass(snapshot, config, as_of or dt.date.today(), progress)
+        outcome = run_pass(snapshot, config, as_of or dt.date.today(), progress, stages)
     return snapshot, outcome
 
 
@@ -87,6 +89,7 @@ def sync(
     progress: ProgressFn | None = None,
     elsewhere: Lookup | None = None,
     snapshot: Snapshot | None = None,
+    stages: Stages = REFERENCE,
 ) -> SyncResult:
     """One pass, then write the plan back (unless ``dry_run``). ``elsewhere`` looks up
     contact keys in other workbooks (the daemon's index) to flag clients entered twice."""
@@ -96,7 +99,7 @@ def sync(
     # plan, it scanned the millions of objects the read and the pass left (~0.8 s on 100 000
     # clients) for nothing.
     with without_gc():
-        snapshot, outcome = check(source, config, as_of, progress, snapshot)
+        snapshot, outcome = check(source, config, as_of, progress, snapshot, stages)
         if elsewhere is not None:
             outcome = add_cross_file_duplicates(outcome, elsewhere)
         if progress:
@@ -129,6 +132,7 @@ def merge(
     as_of: dt.date | None = None,
     *,
     dry_run: bool = False,
+    stages: Stages = REFERENCE,
 ) -> MergeResult:
     """Merge duplicate group ``group`` into its oldest row, then write the merged state with a
     fresh pass (highlights, tool columns, Problems, Summary) and the archive — in one write."""
@@ -147,7 +151,7 @@ def merge(
     archive_name = ARCHIVE_TITLES.get(config.language, ARCHIVE_TITLES["en"])
     with without_gc():
         snapshot = source.read([*configured_sheets(config), archive_name])
-        outcome = run_pass(snapshot, config, today)
+        outcome = run_pass(snapshot, config, today, stages=stages)
         tool_headers = {column_header(k, config) for k in config.output.columns}
         plan = plan_merge(snapshot, outcome, group, today, tool_headers)
         # the merged state, in memory: the new pass sees what the workbook will hold
@@ -165,7 +169,7 @@ def merge(
                 line.append(None)
             line[col - 1] = value
         merged = Snapshot(snapshot.source, sheets, snapshot.version, snapshot.missing_sheets)
-        after = run_pass(merged, config, today)
+        after = run_pass(merged, config, today, stages=stages)
         write = plan_writeback(after, merged, config)
     note = conflict_note(plan, config.language)
     edits: list[SheetEdits] = []

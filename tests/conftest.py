@@ -43,3 +43,39 @@ def record_starts(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], list[objec
         return started
 
     return install
+
+
+@pytest.fixture(params=["reference", "memory", "one-shot"])
+def each_stages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test module's ``run_pass`` on each set of stages (CPython's ``test_json`` runs
+    every test on the Python and the C scanner the same way):
+
+    - ``reference``: the plain stages of :mod:`sync.core.stages`;
+    - ``memory``: the daemon's :class:`~sync.speed.memory.PassMemory`, answering a second pass
+      over the same snapshot from what the first one left;
+    - ``one-shot``: :class:`~sync.speed.one_shot.OneShot`, its history from a forked worker
+      (whatever the size of the base).
+
+    A test that hands its own ``stages`` keeps them."""
+    from sync.core import engine
+    from sync.speed import one_shot
+    from sync.speed.memory import PassMemory
+
+    kind = str(request.param)
+    real = engine.run_pass
+    monkeypatch.setattr(one_shot, "AHEAD_MIN_ROWS", 0)
+
+    def run_pass(
+        snapshot: Any, config: Any, as_of: Any, progress: Any = None, stages: Any = None
+    ) -> Any:
+        if stages is not None or kind == "reference":
+            return real(snapshot, config, as_of, progress, stages or engine.REFERENCE)
+        if kind == "memory":
+            memory = PassMemory()
+            real(snapshot, config, as_of, None, memory)
+            return real(snapshot, config, as_of, progress, memory)
+        return real(snapshot, config, as_of, progress, one_shot.OneShot())
+
+    assert hasattr(request.module, "run_pass"), "the module must import run_pass"
+    monkeypatch.setattr(request.module, "run_pass", run_pass)
+    return kind

@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+import pytest
+
 from sync.config_load import parse_config
 from sync.core.config import default_config
 from sync.core.crossfile import Elsewhere, add_cross_file_duplicates, contact_keys
 from sync.core.engine import run_pass
 from sync.core.model import CellValue, Outcome
 from sync.sources.memory import MemorySource
+
+# every test here runs on the reference stages and on each accelerator (conftest)
+pytestmark = pytest.mark.usefixtures("each_stages")
 
 AS_OF = dt.date(2026, 11, 1)
 

@@ -18,7 +18,9 @@ from sync.core.report import build_report
 from sync.demo import DemoLabels, generate_base
 from sync.errors import SheetNotFoundError
 from sync.sources.memory import MemorySource
-from sync.speed import incremental
+
+# every test here runs on the reference stages and on each accelerator (conftest)
+pytestmark = pytest.mark.usefixtures("each_stages")
 
 AS_OF = dt.date(2026, 11, 1)
 HEADER: list[CellValue] = ["ID", "ФИО", "Телефон", "Email", "Дата рождения", "Согласие на рассылку"]
@@ -217,8 +219,7 @@ def _comparable(outcome: Outcome) -> tuple[object, ...]:
 def test_the_history_computed_by_a_worker_gives_the_same_pass(
     monkeypatch: pytest.MonkeyPatch, record_starts: Callable[[Any], list[object]]
 ) -> None:
-    from sync.core import engine
-    from sync.speed import forked
+    from sync.speed import forked, one_shot
 
     if not forked.fork_usable():
         pytest.skip("forking is only used on Linux in a single-threaded process")
@@ -232,18 +233,15 @@ def test_the_history_computed_by_a_worker_gives_the_same_pass(
         {"Клиенты": base.clients, "Заказы": orders, "Контакты": base.interactions}
     )
     snapshot = source.read([s.name for s in config.sheets.values()])
-    incremental.clear()
-    monkeypatch.setattr(engine, "AHEAD_MIN_ROWS", 10**9)
-    here = run_pass(snapshot, config, AS_OF)
+    here = run_pass(snapshot, config, AS_OF)  # the reference stages
     real_start = forked.Ahead.start
     started = record_starts(forked.Ahead)
 
     def extras_order(outcome: Outcome) -> list[list[str]]:
         return [list(rec.extra) for rec in outcome.records]
 
-    monkeypatch.setattr(engine, "AHEAD_MIN_ROWS", 0)
-    incremental.clear()
-    ahead = run_pass(snapshot, config, AS_OF)
+    monkeypatch.setattr(one_shot, "AHEAD_MIN_ROWS", 0)
+    ahead = run_pass(snapshot, config, AS_OF, stages=one_shot.OneShot())
     assert started and started[0] is not None  # the worker did run
     assert _comparable(ahead) == _comparable(here)
     assert extras_order(ahead) == extras_order(here)
@@ -251,9 +249,8 @@ def test_the_history_computed_by_a_worker_gives_the_same_pass(
     assert any(rec.extra.get("lapsed") for rec in ahead.records)  # the rhythm came back
     # a worker whose answer is not of the expected shape: the pass does the work
     with monkeypatch.context() as patch:
-        patch.setattr(engine, "_is_shipped", lambda found: False)
-        incremental.clear()
-        unshaped = run_pass(snapshot, config, AS_OF)
+        patch.setattr(one_shot, "_is_shipped", lambda found: False)
+        unshaped = run_pass(snapshot, config, AS_OF, stages=one_shot.OneShot())
     assert started[-1] is not None  # a worker ran and answered
     assert _comparable(unshaped) == _comparable(here)
     assert extras_order(unshaped) == extras_order(here)
@@ -263,8 +260,7 @@ def test_the_history_computed_by_a_worker_gives_the_same_pass(
         return real_start(lambda: os._exit(3), accept)
 
     monkeypatch.setattr(forked.Ahead, "start", crashing)
-    incremental.clear()
-    again = run_pass(snapshot, config, AS_OF)
+    again = run_pass(snapshot, config, AS_OF, stages=one_shot.OneShot())
     assert _comparable(again) == _comparable(here)
     assert extras_order(again) == extras_order(here)
 

@@ -26,6 +26,9 @@ from sync.errors import ConfigError
 from sync.sources.memory import MemorySource
 from sync.sources.xlsx.source import BackupSettings, XlsxSource
 
+# every test here runs on the reference stages and on each accelerator (conftest)
+pytestmark = pytest.mark.usefixtures("each_stages")
+
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 1)
 NATIONAL_DIGITS = {"7": 10, "380": 9, "375": 9}

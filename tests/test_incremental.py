@@ -13,27 +13,50 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sync.core import engine
 from sync.core.config import Config, default_config
-from sync.core.engine import run_pass
 from sync.core.marketing import RuleConfig
 from sync.core.model import CellValue, ExcelError, Outcome, Snapshot
+from sync.core.stages import Stages
 from sync.core.writeback import plan_writeback
 from sync.demo import DemoBase, generate_base
 from sync.sources.memory import MemorySource
 from sync.speed import incremental
+from sync.speed.memory import PassMemory
 
 AS_OF = dt.date(2026, 11, 1)
 Sheets = dict[str, list[list[CellValue]]]
 
 
+class _Memory:
+    """The stages the passes of this module use: the daemon's memory inside
+    :func:`_daemon_memory`, else the reference."""
+
+    stages: Stages = engine.REFERENCE
+
+
 @contextlib.contextmanager
 def _daemon_memory() -> Iterator[None]:
-    """Per-row memos on, as in the daemon (fresh, and off again afterwards)."""
+    """As in the daemon: a memory of the passes (fresh) and the per-row memos of the sources
+    and dedupe on (off again afterwards)."""
     incremental.remember_rows()
+    _Memory.stages = PassMemory()
     try:
         yield
     finally:
         incremental.remember_rows(False)
+        _Memory.stages = engine.REFERENCE
+
+
+def run_pass(snapshot: Snapshot, config: Config, as_of: dt.date) -> Outcome:
+    return engine.run_pass(snapshot, config, as_of, stages=_Memory.stages)
+
+
+def _forget() -> None:
+    """Forget every earlier pass: the next one computes everything from scratch."""
+    incremental.clear()
+    if _Memory.stages is not engine.REFERENCE:
+        _Memory.stages = PassMemory()
 
 
 @cache
@@ -166,7 +189,7 @@ def _edits_then_scratch(
 ) -> None:
     config = _config(with_rules)
     sheets = _sheets(config)
-    incremental.clear()
+    _forget()
     run_pass(_snapshot(sheets, config), config, AS_OF)  # what the daemon saw before the edits
     steps: list[tuple[Sheets, tuple[object, ...]]] = []
     for batch in edits:  # staff save several times; each save is one incremental pass
@@ -177,7 +200,7 @@ def _edits_then_scratch(
             (copy.deepcopy(sheets), _seen(run_pass(snapshot, config, AS_OF), snapshot, config))
         )
     for state, incremental_result in steps:
-        incremental.clear()
+        _forget()
         snapshot = _snapshot(state, config)
         assert _seen(run_pass(snapshot, config, AS_OF), snapshot, config) == incremental_result
 
@@ -186,12 +209,12 @@ def _edits_then_scratch(
 def test_an_edit_on_the_clients_sheet_reuses_the_orders_and_the_other_clients_segments() -> None:
     config = _config(True)
     sheets = _sheets(config)
-    incremental.clear()
+    _forget()
     first = run_pass(_snapshot(sheets, config), config, AS_OF)
     clients = sheets[config.sheets["clients"].name]
     clients.append(["N00001", "Новый Клиент", "12-34", "new@mail.ru", None, None, "да", None])
     again = run_pass(_snapshot(sheets, config), config, AS_OF)
-    incremental.clear()
+    _forget()
     scratch = run_pass(_snapshot(sheets, config), config, AS_OF)
     assert repr(again.records) == repr(scratch.records)
     assert again.problems == scratch.problems
@@ -207,7 +230,7 @@ def test_an_edit_on_the_clients_sheet_reuses_the_orders_and_the_other_clients_se
 def test_a_new_order_moves_the_scores_of_everyone_it_should() -> None:
     config = default_config()
     sheets = _sheets(config)
-    incremental.clear()
+    _forget()
     run_pass(_snapshot(sheets, config), config, AS_OF)
     orders = sheets[config.sheets["orders"].name]
     # a huge order for a client without orders: ABC shares of every other buyer change
@@ -218,14 +241,14 @@ def test_a_new_order_moves_the_scores_of_everyone_it_should() -> None:
     )
     orders.append(["З-999999", dt.date(2026, 10, 20), client, 10_000_000.0])
     again = run_pass(_snapshot(sheets, config), config, AS_OF)
-    incremental.clear()
+    _forget()
     scratch = run_pass(_snapshot(sheets, config), config, AS_OF)
     assert repr(again.records) == repr(scratch.records)
     assert next(r for r in again.records if r.id == client).abc == "A"
 
 
 def _fresh(sheets: Sheets, config: Config, as_of: dt.date = AS_OF) -> Outcome:
-    incremental.clear()
+    _forget()
     return run_pass(_snapshot(sheets, config), config, as_of)
 
 

@@ -50,11 +50,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         ("sync.core.dedupe", "sync.speed.incremental"),
         ("sync.core.dedupe", "sync.speed.lifetime"),
-        ("sync.core.engine", "sync.speed.forked"),
-        ("sync.core.engine", "sync.speed.incremental"),
-        ("sync.core.engine", "sync.speed.lifetime"),
-        ("sync.core.explain", "sync.speed.incremental"),
-        ("sync.core.segments", "sync.speed.incremental"),
         ("sync.core.writeback", "sync.sources.xlsx.read"),
     }
 )

@@ -14,14 +14,18 @@ from sync.config_load import parse_config
 from sync.core.config import SegmentsConfig, default_config
 from sync.core.demographics import age_on, infer_gender, next_birthday, split_name
 from sync.core.engine import run_pass
-from sync.core.explain import explainer, reasons
+from sync.core.explain import reasons
 from sync.core.geo import canonical_city
 from sync.core.lapsed import lapsed_regulars
+from sync.core.marketing import mean_buyer_revenue
 from sync.core.model import CellValue, ClientRecord
 from sync.core.report import build_report
 from sync.demo import generate_base
 from sync.sources.memory import MemorySource
-from sync.speed import incremental
+from sync.speed.memory import PassMemory
+
+# every test here runs on the reference stages and on each accelerator (conftest)
+pytestmark = pytest.mark.usefixtures("each_stages")
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -213,9 +217,9 @@ _RECORDS = st.builds(
 
 
 @settings(max_examples=300, deadline=None)
-@given(_RECORDS, st.sampled_from([0.0, 1000.0]), st.data())
+@given(_RECORDS, st.data())
 def test_remembered_reasons_are_the_reasons_of_each_record(
-    base: ClientRecord, mean: float, data: st.DataObject
+    base: ClientRecord, data: st.DataObject
 ) -> None:
     """The daemon formats each distinct input once: records that differ from another in one
     value the reasons read (or only in its type, or by an extra it lacks) each get their own
@@ -233,13 +237,10 @@ def test_remembered_reasons_are_the_reasons_of_each_record(
             else:
                 extra[key] = data.draw(_EXTRA_VALUES[key])
             records.append(dataclasses.replace(base, extra=extra))
-    cfg = default_config().segments
-    incremental.remember_rows()
-    try:
-        incremental.clear()
-        for lang in ("ru", "uk", "en"):
-            explain = explainer(mean, cfg, lang)
-            for rec in [*records, *records]:
-                assert explain(rec) == reasons(rec, mean, cfg, lang)
-    finally:
-        incremental.remember_rows(False)
+    memory = PassMemory()
+    mean = mean_buyer_revenue(records)
+    for lang in ("ru", "uk", "en"):
+        config = dataclasses.replace(default_config(), language=lang)
+        explain = memory.explainer(records, config)
+        for rec in [*records, *records]:
+            assert explain(rec) == reasons(rec, mean, config.segments, lang)

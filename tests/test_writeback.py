@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,9 @@ from sync.core.engine import run_pass
 from sync.core.model import KEEP, CellValue, Snapshot, WritePlan
 from sync.core.writeback import plan_writeback
 from sync.sources.memory import MemorySource
+
+# every test here runs on the reference stages and on each accelerator (conftest)
+pytestmark = pytest.mark.usefixtures("each_stages")
 
 AS_OF = dt.date(2026, 11, 1)
 HEADER = ["ID", "ФИО", "Телефон", "Email"]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from sync.cli.main import _load, handle_errors
+from sync.cli.options import handle_errors
+from sync.cli.options import load_config as _load
 
 
 @click.command("excel-setup")

@@ -3,94 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gc
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
 from sync import service
+from sync.cli.options import AS_OF, SOURCE, handle_errors, pass_options
+from sync.cli.options import load_config as _load
 from sync.config_load import find_config
 from sync.core.config import Config, default_config
+from sync.core.engine import REFERENCE
 from sync.core.model import Outcome
 from sync.core.report import dumps_report, summary_lines
-from sync.errors import ClientbaseError
-from sync.sources import backend_for
-from sync.speed import lifetime
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class SourceType(click.ParamType[str]):
-    """``SOURCE``: a path to an .xlsx/.xlsm workbook, or ``gsheet:SPREADSHEET_ID``."""
-
-    name = "source"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        text = str(value)
-        if text.startswith(service.GSHEET_PREFIX):
-            if len(text) == len(service.GSHEET_PREFIX):
-                self.fail("gsheet: needs a spreadsheet ID (gsheet:1AbC...)", param, ctx)
-            return text
-        if backend_for(text) is None:
-            self.fail(f"{text}: expected an .xlsx or .xlsm workbook or gsheet:ID", param, ctx)
-        return text
-
-
-class AsOfType(click.ParamType[dt.date]):
-    name = "YYYY-MM-DD"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
-
-
-SOURCE = SourceType()
-AS_OF = AsOfType()
-
-
-def pass_options(fn: F) -> F:
-    """Options every command that runs a pass shares."""
-    fn = click.option(
-        "--as-of",
-        type=AS_OF,
-        default=None,
-        help="The day counted as today (YYYY-MM-DD); default: today.",
-    )(fn)
-    fn = click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="Config file (default: $CLIENTBASE_CONFIG, "
-        "./clientbase.toml, or clientbase.toml next to the workbook).",
-    )(fn)
-    return fn
-
-
-def handle_errors(fn: F) -> F:
-    """Turn library errors into a one-line message and the contract's exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ClientbaseError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
+from sync.core.stages import Stages
+from sync.speed import lifetime, stages_for
 
 
 class _Progress:
@@ -124,17 +55,12 @@ class _Progress:
             self.bar = None
 
 
-def _load(config_path: str | None, source: str | None) -> Config:
-    local = None if source is None or source.startswith(service.GSHEET_PREFIX) else source
-    return find_config(config_path, local)
-
-
 def _check(source: str, config: Config, as_of: dt.date | None) -> Outcome:
     """One pass over ``source`` (nothing written), with progress on a terminal."""
     src = service.open_source(source, config)
     progress = _Progress(sys.stderr.isatty())
     try:
-        return service.check(src, config, as_of, progress)[1]
+        return service.check(src, config, as_of, progress, stages=_Process.stages)[1]
     finally:
         progress.close()
         src.close()
@@ -146,6 +72,7 @@ LONG_LIVED = frozenset({"watch", "excel-serve"})
 
 class _Process:
     one_shot = False  # set by main(): this process runs one command and ends
+    stages: Stages = REFERENCE  # a one-shot process's own (see cli())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -160,6 +87,7 @@ def cli(ctx: click.Context) -> None:
         # hands to lifetime.keep is left for the process's end.
         gc.disable()
         lifetime.leave_to_exit()
+        _Process.stages = stages_for(long_lived=False)
 
 
 @cli.command()
@@ -204,7 +132,9 @@ def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: b
     src = service.open_source(source, config)
     progress = _Progress(sys.stderr.isatty())
     try:
-        result = service.sync(src, config, as_of, dry_run=dry_run, progress=progress)
+        result = service.sync(
+            src, config, as_of, dry_run=dry_run, progress=progress, stages=_Process.stages
+        )
     finally:
         progress.close()
         src.close()
@@ -263,7 +193,7 @@ def merge(
     config = _load(config_path, source)
     src = service.open_source(source, config)
     try:
-        result = service.merge(src, config, group, as_of, dry_run=dry_run)
+        result = service.merge(src, config, group, as_of, dry_run=dry_run, stages=_Process.stages)
     finally:
         src.close()
     plan = result.plan

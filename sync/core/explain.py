@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
 from sync.core.config import SegmentsConfig
 from sync.core.model import ClientRecord
-from sync.speed.incremental import RowMemos, register, remembering_rows
 
 _T: dict[str, tuple[str, str, str]] = {
     "vip_revenue": (
@@ -115,62 +113,12 @@ def reasons(rec: ClientRecord, mean_revenue: float, cfg: SegmentsConfig, lang: s
     return out
 
 
-# ---------------------------------------------------------------- the daemon's next pass
-
-_EXPLAINED = RowMemos()
-register(_EXPLAINED.clear)
-_ABSENT = ("absent",)  # an extra the record does not have (not None: that is a value)
-
-
-def _inputs(rec: ClientRecord) -> tuple[object, ...]:
-    """Everything of ``rec`` that :func:`reasons` reads, each formatted value with its type
-    (``1``, ``1.0`` and ``True`` are equal but print differently)."""
-    x = rec.extra
-
-    def typed(key: str) -> tuple[type, object]:
-        value = x.get(key, _ABSENT)
-        return type(value), value
-
-    return (
-        rec.vip,
-        type(rec.revenue),
-        rec.revenue,
-        type(rec.orders),
-        rec.orders,
-        rec.temperature,
-        (type(rec.r), rec.r, type(rec.f), rec.f, type(rec.m), rec.m),
-        rec.xyz,
-        typed("orders_365"),
-        typed("days_since_contact"),
-        typed("recency_days"),
-        typed("xyz_cv"),
-        bool(x.get("lapsed")),
-        typed("lapse_expected_days"),
-        typed("lapse_actual_days"),
-        bool(x.get("stale")),
-        "birthday" in (x.get("flags") or ()),  # type: ignore[operator]
-        typed("days_to_birthday"),
-    )
-
-
 def explainer(
     mean_revenue: float, cfg: SegmentsConfig, lang: str
 ) -> Callable[[ClientRecord], list[str]]:
-    """:func:`reasons` for the records of one pass. While per-row memos are on (the daemon),
-    each distinct input is formatted once: a pass explains ~20 000 VIP, hot and lapsed
-    clients for their notes, and the next pass the same ones again."""
-    memo = _EXPLAINED.memo((mean_revenue, cfg, lang)) if remembering_rows() else None
+    """:func:`reasons` for the records of one pass."""
 
     def explain(rec: ClientRecord) -> list[str]:
-        if memo is None:
-            return reasons(rec, mean_revenue, cfg, lang)
-        key = _inputs(rec)
-        try:
-            found = memo.get(key)
-        except TypeError:  # an input that does not hash (not one enrichment makes)
-            return reasons(rec, mean_revenue, cfg, lang)
-        if found is None:
-            found = memo[key] = tuple(reasons(rec, mean_revenue, cfg, lang))
-        return list(cast(tuple[str, ...], found))
+        return reasons(rec, mean_revenue, cfg, lang)
 
     return explain

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sync.core.config import SegmentsConfig
 from sync.core.demographics import (
@@ -205,10 +205,16 @@ def enrich_rows(
             _apply_rules(rec, compiled, rules, as_of)
 
 
-# gender, gender inferred, age, age group, birthday, city, days to the next birthday
-PersonalRow = tuple[
-    str | None, bool, int | None, str | None, dt.date | None, str | None, int | None
-]
+class PersonalRow(NamedTuple):
+    """What a client row says of the person (see :func:`personal_row`)."""
+
+    gender: str | None
+    gender_inferred: bool
+    age: int | None
+    age_group: str | None
+    birthday: dt.date | None
+    city: str | None
+    days_to_birthday: int | None
 
 
 def personal_row(
@@ -228,7 +234,7 @@ def personal_row(
     birthday = raw_birthday if isinstance(raw_birthday, dt.date) else None
     age = age_on(birthday, as_of)
     city = raw_city if isinstance(raw_city, str) else None
-    return (
+    return PersonalRow(
         typed or inferred,
         typed is None and inferred is not None,
         age,

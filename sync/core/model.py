@@ -285,21 +285,20 @@ def audit_text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-# One client's segment values, as sync.core.segments computes them (rfm score, orders, last order,
-# R, F, M, RFM segment, ABC, XYZ, VIP, temperature, recency days, XYZ cv, orders in 365 days).
-SegmentRow = tuple[
-    float,
-    int,
-    dt.date | None,
-    int | None,
-    int | None,
-    int | None,
-    str | None,
-    str | None,
-    str | None,
-    bool,
-    str,
-    int | None,
-    float | None,
-    int,
-]
+class SegmentRow(NamedTuple):
+    """One client's segment values, as :mod:`sync.core.segments` computes them."""
+
+    revenue: float
+    orders: int
+    last_order: dt.date | None
+    r: int | None
+    f: int | None
+    m: int | None
+    rfm_segment: str | None
+    abc: str | None
+    xyz: str | None
+    vip: bool
+    temperature: str
+    recency_days: int | None
+    xyz_cv: float | None
+    orders_365: int

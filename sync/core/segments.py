@@ -10,14 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sync.core.config import SegmentsConfig
 from sync.core.model import SegmentRow
-from sync.speed.incremental import Recent, Same, register
 
 SEGMENT_COLUMNS = (
     "revenue",
@@ -232,18 +230,6 @@ def _hot_ids(
 # recency days, XYZ coefficient of variation, orders in the last 365 days
 
 
-@dataclass(frozen=True, slots=True)
-class _Known:
-    relevant: frozenset[str]  # IDs that appear in the orders or interactions
-    present: frozenset[str]  # those of them the workbook's client rows carried
-    per_id: dict[str, SegmentRow]
-    default: SegmentRow  # a row whose ID has no orders or interactions (or no ID)
-
-
-_KNOWN: Recent[tuple[Same, Same, SegmentsConfig, dt.date], _Known] = Recent()
-register(_KNOWN.clear)
-
-
 def segment_rows(
     client_ids: Sequence[str | None],
     orders: pd.DataFrame,
@@ -251,31 +237,11 @@ def segment_rows(
     cfg: SegmentsConfig,
     as_of: dt.date,
 ) -> list[SegmentRow]:
-    """:func:`compute_segments` as one plain tuple per entry of ``client_ids``.
-
-    An ID's values depend only on the orders and interactions, the settings, the date and
-    which of the IDs in the orders / interactions the workbook holds; when all of that is
-    what an earlier call saw (the same frame objects), its values are reused, and IDs without
-    orders or interactions get the values of a client without them.
-    """
-    key = (Same(orders), Same(interactions), cfg, as_of)
-    unique = {i for i in client_ids if i is not None}
-    known = _KNOWN.get(key)
-    if known is not None and frozenset(unique & known.relevant) == known.present:
-        per_id, default = known.per_id, known.default
-        return [default if i is None else per_id.get(i, default) for i in client_ids]
-    rows = _as_rows(compute_segments([*client_ids, None], orders, interactions, cfg, as_of))
-    default = rows.pop()
-    relevant = {i for i in orders["client_id"] if i is not None}
-    relevant.update(i for i in interactions["client_id"] if i is not None)
-    per_id = {i: row for i, row in zip(client_ids, rows, strict=True) if i is not None}
-    _KNOWN.put(key, _Known(frozenset(relevant), frozenset(unique & relevant), per_id, default))
-    # the very tuples a later call hands out (rows without an ID, an ID twice: equal values),
-    # so that the engine sees an unchanged row's segments unchanged by identity
-    return [default if i is None else per_id[i] for i in client_ids]
+    """:func:`compute_segments` as one plain tuple per entry of ``client_ids``."""
+    return as_rows(compute_segments(list(client_ids), orders, interactions, cfg, as_of))
 
 
-def _as_rows(segments: pd.DataFrame) -> list[SegmentRow]:
+def as_rows(segments: pd.DataFrame) -> list[SegmentRow]:
     def ints(name: str) -> list[int | None]:  # a nullable Int64 column
         column = segments[name]
         values: list[int] = column.to_numpy(dtype="int64", na_value=0).tolist()
@@ -295,22 +261,25 @@ def _as_rows(segments: pd.DataFrame) -> list[SegmentRow]:
     cv = [None if math.isnan(x) else x for x in segments["xyz_cv"].to_numpy(dtype=float).tolist()]
     recent = segments["orders_365"].tolist()
     return list(
-        zip(
-            revenue,
-            orders,
-            last,
-            r,
-            f,
-            m,
-            segment,
-            abc,
-            xyz,
-            vip,
-            temperature,
-            recency,
-            cv,
-            recent,
-            strict=True,
+        map(
+            SegmentRow._make,
+            zip(
+                revenue,
+                orders,
+                last,
+                r,
+                f,
+                m,
+                segment,
+                abc,
+                xyz,
+                vip,
+                temperature,
+                recency,
+                cv,
+                recent,
+                strict=True,
+            ),
         )
     )
 

@@ -43,7 +43,7 @@ from sync.daemon.watcher import (
     start_observer,
 )
 from sync.daemon.workbook_pass import ConfigLoader, PassReport, process_file
-from sync.speed import incremental
+from sync.speed import incremental, stages_for
 from sync.state import DaemonInfo, StateStore
 
 log = logging.getLogger("clientbase.watch")
@@ -101,7 +101,9 @@ class Daemon:
         self._observers: list[Any] = []
         self.observer_kinds: list[str] = []
         # a long-lived process: remember earlier passes row by row, so that a save that
-        # changed a few rows re-checks only those (sync.speed.incremental)
+        # changed a few rows re-checks only those (the stages' memory, and the sources' and
+        # dedupe's memos behind the switch of sync.speed.incremental)
+        self.memory = stages_for(long_lived=True)
         incremental.remember_rows()
 
     # ------------------------------------------------------------------ queue (any thread)
@@ -205,7 +207,12 @@ class Daemon:
             return None
         try:
             report = process_file(
-                entry.path, self.store, self.load_config, self.watch.stale_lock_hours, self.as_of
+                entry.path,
+                self.store,
+                self.load_config,
+                self.watch.stale_lock_hours,
+                self.as_of,
+                self.memory,
             )
         except Exception as exc:  # the state DB failed (disk full?): keep serving, retry later
             log.error("%s: pass failed (%s); will retry", entry.path.name, type(exc).__name__)

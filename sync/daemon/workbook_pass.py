@@ -20,7 +20,9 @@ from typing import Literal
 from sync import service
 from sync.core.config import Config
 from sync.core.crossfile import Elsewhere, Lookup, Pairs, index_changes, index_entries
+from sync.core.engine import REFERENCE
 from sync.core.model import AuditEntry, Outcome, WritePlan, audit_text, now_text
+from sync.core.stages import Stages
 from sync.errors import ClientbaseError, ConfigError, ConflictError, SourceLockedError
 from sync.sources.xlsx.source import file_version, lock_files
 from sync.state import FileState, StateStore
@@ -178,8 +180,10 @@ def process_file(
     load_config: ConfigLoader,
     stale_lock_hours: float,
     as_of: dt.date | None = None,
+    stages: Stages = REFERENCE,
 ) -> PassReport:
-    """Bring ``path`` up to date, unless it is open, unchanged, or already known to be broken."""
+    """Bring ``path`` up to date, unless it is open, unchanged, or already known to be broken
+    (``stages``: the daemon's own, which remember its earlier passes)."""
     key = str(path)
     known = store.get_file(key)
     state = known or FileState(key)
@@ -208,11 +212,17 @@ def process_file(
     # it starts re-scans millions of objects (1 s for 300 000 index keys). Reference
     # counting frees everything as usual.
     with service.without_gc():
-        return _run(path, version, state, store, config, as_of or dt.date.today())
+        return _run(path, version, state, store, config, as_of or dt.date.today(), stages)
 
 
 def _run(
-    path: Path, version: str, state: FileState, store: StateStore, config: Config, today: dt.date
+    path: Path,
+    version: str,
+    state: FileState,
+    store: StateStore,
+    config: Config,
+    today: dt.date,
+    stages: Stages,
 ) -> PassReport:
     run_id = store.start_run(str(path))
     try:
@@ -225,6 +235,7 @@ def _run(
                 progress=lambda step: log.debug("%s: %s", path.name, step),
                 # no other workbook indexed: nothing to find, no keys to make for the lookup
                 elsewhere=_lookup(store, path) if store.others_indexed(str(path)) else None,
+                stages=stages,
             )
         finally:
             source.close()
