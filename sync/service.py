@@ -26,7 +26,7 @@ from sync.core.model import (
     WritePlan,
 )
 from sync.core.stages import Stages
-from sync.sources.base import PreparesWrite, Source
+from sync.sources.base import PreparesWrite, Rehearses, Source
 from sync.speed.lifetime import keep
 
 GSHEET_PREFIX = sources.GSHEET_PREFIX
@@ -112,6 +112,8 @@ def sync(
         plan = plan_writeback(outcome, snapshot, config, ready)
         keep(snapshot)  # the grids (millions of cells): to the process's end when it is one-shot
         if dry_run:
+            if isinstance(source, Rehearses):  # a dry run refuses what the real run would
+                source.rehearse(plan)
             return SyncResult(outcome, plan, None)
         if progress:
             progress("writing")

@@ -51,3 +51,21 @@ def test_messages_differ_per_language_and_fill_parameters(code: str) -> None:
     assert re.search("[а-яё]", texts["ru"], re.IGNORECASE)
     assert re.search("[a-z]", texts["en"]) and not re.search("[а-яіїєґ]", texts["en"], re.I)
     assert texts["ru"] != texts["uk"] or code in {"number.invalid"}
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+def test_a_note_of_the_tools_problem_messages_is_known_as_the_tools(lang: str) -> None:
+    from sync.core.messages import is_problem_note, message
+
+    ours = "\n".join(
+        [
+            "• " + message("phone.invalid", lang),
+            "• " + message("duplicate", lang, {"rows": "5, 17", "group": "3", "reasons": "x"}),
+        ]
+    )
+    assert is_problem_note(ours)
+    assert is_problem_note(ours.replace("\n", "\r\n"))  # as some programs save line ends
+    assert not is_problem_note("Позвонить после 18:00")  # a staff note
+    assert not is_problem_note(ours + "\nПозвонить после 18:00")  # staff added a line
+    assert not is_problem_note(message("phone.invalid", lang))  # no bullet: not how we write
+    assert not is_problem_note("")

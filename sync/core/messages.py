@@ -6,6 +6,8 @@ are shown in their own sheet; it never goes to a log).
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 
 LANGUAGES = ("ru", "uk", "en")
@@ -196,3 +198,23 @@ def place(file: str, row: int, language: str) -> str:
 
 def known_codes() -> frozenset[str]:
     return frozenset(_TEMPLATES)
+
+
+@functools.cache
+def _any_problem_line() -> re.Pattern[str]:
+    """A note line as the tool writes it: a bullet, then a problem message in any language."""
+    shapes = []
+    for entry in _TEMPLATES.values():
+        for template in entry:
+            parts = re.split(r"\{[a-z_]+\}", template)
+            shapes.append(".+?".join(map(re.escape, parts)))
+    return re.compile("• (?:" + "|".join(sorted(set(shapes))) + ")")
+
+
+def is_problem_note(text: str) -> bool:
+    """True when every line of ``text`` is a problem message the tool writes, bulleted: a note
+    the tool can tell is its own even where another program's save dropped its author and the
+    tool's record (it never takes a note it cannot prove is its own)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    pattern = _any_problem_line()
+    return bool(text.strip()) and all(pattern.fullmatch(line) for line in lines)

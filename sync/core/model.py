@@ -254,6 +254,8 @@ class ApplyResult:
     status: Literal["applied", "unchanged", "conflict", "locked"]
     detail: str = ""
     new_version: str | None = None
+    # the tool's sheets known again although another program's save dropped its record
+    recovered: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------

@@ -50,6 +50,15 @@ class PreparesWrite(Protocol):
         ...
 
 
+@runtime_checkable
+class Rehearses(Protocol):
+    """A source that can tell, without writing, whether :meth:`Source.apply` would refuse."""
+
+    def rehearse(self, plan: WritePlan) -> None:
+        """Raise what ``apply`` would raise for ``plan``; write nothing (``--dry-run``)."""
+        ...
+
+
 def trimmed(rows: Iterable[Iterable[CellValue]]) -> list[list[CellValue]]:
     """Rows without trailing empty cells, and without trailing empty rows (what a sheet's used
     range holds, as the engine expects it)."""

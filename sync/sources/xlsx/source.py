@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -125,6 +126,14 @@ class XlsxSource:
             if rendering is not None:
                 rendering.cancel()  # (a no-op once the writer collected it)
 
+    def rehearse(self, plan: WritePlan) -> None:
+        """Make the write in memory and drop it: raises what :meth:`apply` would raise for
+        this workbook (a sheet name that is not the tool's, a damaged part), writes nothing."""
+        from sync.sources.xlsx.ooxml.writer import write_plan
+
+        if not plan.is_empty:
+            write_plan(self.path, plan, io.BytesIO())
+
     def _apply(
         self,
         plan: WritePlan,
@@ -176,7 +185,7 @@ class XlsxSource:
         detail = (
             f"{stats.cells_changed} cells, {stats.fills_set} highlights, {stats.notes_set} notes"
         )
-        return ApplyResult("applied", detail, new_version)
+        return ApplyResult("applied", detail, new_version, stats.recovered)
 
     def close(self) -> None:
         if self._inflating is not None:

@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 
 from lxml import etree
 
+from sync.core.messages import is_problem_note
 from sync.errors import SourceError
 from sync.sources.xlsx.ooxml.cells import column_letters, column_number, excel_text
 from sync.sources.xlsx.xmltext import escape
@@ -91,14 +92,19 @@ def decide_notes(
     """Which notes go, change, stay and come (texts as planned: :func:`note_text`).
 
     A note is the tool's when ``by_tool`` (its author is the tool's), or when its cell and
-    text match ``recorded`` (LibreOffice drops note authors on save); every other note is
+    text match ``recorded`` (LibreOffice drops note authors on save), or when it is nothing
+    but problem messages the tool writes (openpyxl drops the record too); every other note is
     staff's and is never changed. ``keep``: cells whose note stays as it is."""
     existing: dict[Cell, E] = {}
     staff: set[Cell] = set()
     for cell, el in comments:
         if cell is None:
             continue
-        if by_tool(el) or (recorded and note_key(cell, text_of(el)) in recorded):
+        if (
+            by_tool(el)
+            or (recorded and note_key(cell, text_of(el)) in recorded)
+            or is_problem_note(text_of(el))
+        ):
             existing[cell] = el
         else:
             staff.add(cell)

@@ -17,6 +17,7 @@ Module map: ``ooxml_zip`` (container), ``ooxml_parts`` (rels, content types),
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import zlib
@@ -126,6 +127,9 @@ class _Digests:
                 self._made.setdefault(sheet, digest)
 
 
+_PANDAS_UNNAMED = re.compile(r"Unnamed: \d+")
+
+
 @dataclass(frozen=True, slots=True)
 class PackageWriteStats:
     cells_changed: int
@@ -135,6 +139,8 @@ class PackageWriteStats:
     notes_removed: int
     parts_rewritten: tuple[str, ...]  # zip part names whose bytes changed / were added / removed
     notes_skipped: int = 0  # cells where a staff note already sits (ours is not added)
+    # tool sheets known again by their header row: another program's save dropped the record
+    recovered: tuple[str, ...] = ()
 
 
 def write_plan(
@@ -177,6 +183,7 @@ class _Writer:
         self.out: dict[str, bytes] = {}  # part name -> new content
         self.removed: set[str] = set()
         self.stats = SheetStats()
+        self.recovered: list[str] = []
         self.notes = [0, 0, 0]  # set, removed, skipped
         self.ct = ContentTypes(pkg.read(ContentTypes.NAME))
         self.workbook = self._workbook_part()
@@ -345,6 +352,7 @@ class _Writer:
             notes_removed=self.notes[1],
             parts_rewritten=tuple(sorted(set(self.out) | self.removed)),
             notes_skipped=self.notes[2],
+            recovered=tuple(self.recovered),
         )
 
     def _deflate_ahead(self, deflater: Deflater) -> None:
@@ -357,10 +365,47 @@ class _Writer:
         for sheet in self.plan.tool_sheets:
             check_sheet_name(sheet.name, self.pkg.label)
             if sheet.name in self.sheets and sheet.name not in self.record.tool_sheets:
-                raise SourceError(
-                    f"{self.pkg.label}: a sheet named '{sheet.name}' exists and is not the "
-                    "tool's; rename it, or choose another name for the tool's sheet"
-                )
+                # openpyxl, pandas and LibreOffice's .xlsx export drop the tool's record (a
+                # custom XML part): a sheet whose header row is the one the tool writes there
+                # is the tool's, and staff typed nothing above it
+                if not self._header_is_ours(sheet):
+                    raise SourceError(
+                        f"{self.pkg.label}: a sheet named '{sheet.name}' exists and is not the "
+                        "tool's; rename it, or choose another name for the tool's sheet"
+                    )
+                self.record.tool_sheets.add(sheet.name)
+                self.recovered.append(sheet.name)
+
+    def _header_is_ours(self, sheet: ToolSheet) -> bool:
+        """The sheet's first row holds exactly the texts of the tool's first row for it."""
+        part, _ = self.sheets[sheet.name]
+        if not sheet.rows or not self.pkg.has(part):
+            return False
+        ours = [str(v) for v in sheet.rows[0] if v is not None]
+        # pandas writes its own names for the columns of an empty header cell back
+        theirs = [t for t in self._first_row_texts(part) if not _PANDAS_UNNAMED.fullmatch(t)]
+        return bool(ours) and theirs == ours
+
+    def _first_row_texts(self, part: str) -> list[str]:
+        """The non-empty cells of a sheet part's first row, as text (shared strings looked
+        up), in column order; the part is parsed only up to that row."""
+        ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+        texts: list[str] = []
+        for _, row in etree.iterparse(io.BytesIO(self.pkg.read(part)), tag=f"{ns}row"):
+            for c in row.iter(f"{ns}c"):
+                kind, value = c.get("t"), c.find(f"{ns}v")
+                if kind == "inlineStr":
+                    text: str | None = "".join(t.text or "" for t in c.iter(f"{ns}t"))
+                elif value is None or value.text is None:
+                    text = None
+                elif kind == "s":
+                    text = self._shared(int(value.text))
+                else:
+                    text = value.text
+                if text:
+                    texts.append(text)
+            break
+        return texts
 
     def _edit_sheet(self, edits: SheetEdits) -> None:
         found = self.sheets.get(edits.sheet)
