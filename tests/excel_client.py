@@ -29,11 +29,18 @@ def replay(api: dict[str, Any], actions: list[dict[str, Any]], fills: Fills) -> 
         func = a["func"]
         if func == "addSheet":
             index, name = a["args"]
-            sheets.insert(
-                index, {"name": name, "values": [[]], "pictures": [], "tables": [], "notes": []}
-            )
+            new = {"name": name, "values": [[]], "pictures": [], "tables": []}
+            if "notes" in sheets[0]:  # the client's shape: notes only where it sends them
+                new.update(
+                    {k: copy.deepcopy(sheets[0][k]) for k in ("notes_supported",) if k in sheets[0]}
+                )
+                new["notes"] = []
+            sheets.insert(index, new)
             continue
-        sheet = sheets[a["sheet_position"]] if a["sheet_position"] is not None else None
+        if func in ("alert", "runMacro") and a["sheet_position"] is None:
+            sheet = sheets[0]  # book-level actions
+        else:
+            sheet = sheets[a["sheet_position"]] if a["sheet_position"] is not None else None
         assert sheet is not None, a
         colours = fills.setdefault(sheet["name"], {})
         if func == "setValues":
@@ -51,6 +58,7 @@ def replay(api: dict[str, Any], actions: list[dict[str, Any]], fills: Fills) -> 
         elif func == "sheetClearContents":
             sheet["values"] = [[]]
         elif func == "addNote":
+            assert "notes" in sheet, "a client that sent no notes cannot add one"
             sheet["notes"].append({"address": a["args"][0]})
         elif func == "deleteNote":
             key = _cell(a["args"][0])
@@ -71,7 +79,20 @@ def replay(api: dict[str, Any], actions: list[dict[str, Any]], fills: Fills) -> 
                         colours.pop(where, None)
                     else:
                         colours[where] = a["args"][0]
-        elif func in ("setNoteText", "setSheetVisibility"):
+        elif func == "sheetClear":
+            sheet["values"] = [[]]
+            colours.clear()
+        elif func == "runMacro" and a["args"][0].endswith("!ClientBaseClearFill"):
+            # the VBA module's helper: the fills of a multi-area address go
+            name, address = a["args"][1], a["args"][2]
+            target = fills.setdefault(name, {})
+            for area in address.split(","):
+                first, _, last = area.partition(":")
+                (r1, c1), (r2, c2) = _cell(first), _cell(last or first)
+                for r in range(r1, r2 + 1):
+                    for c in range(c1, c2 + 1):
+                        target.pop((r, c), None)
+        elif func in ("setNoteText", "setSheetVisibility", "addHyperlink", "alert", "runMacro"):
             pass  # not part of the payload Excel sends back
         else:
             raise AssertionError(f"the client model does not know {func}")

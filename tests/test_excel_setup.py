@@ -1,5 +1,5 @@
 """``clientbase excel-setup`` on real workbooks, and ``clientbase excel-serve`` answering real
-HTTP requests the way xlwings' RunRemotePython sends them."""
+HTTP requests the way xlwings' RunServerPython sends them."""
 
 from __future__ import annotations
 

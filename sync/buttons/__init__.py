@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from sync import service
 from sync.config_load import CONFIG_NAME, CONFIG_SHEET, load_config, parse_config_sheet
 from sync.core.config import Config, default_config
+from sync.core.labels import sheet_title
+from sync.core.messages import message
 from sync.core.model import ApplyResult, WritePlan
 from sync.errors import ClientbaseError, UsageError
 from sync.sources.excel.live import ExcelLiveSource
@@ -88,8 +90,19 @@ def button(fn: F) -> F:
 def check_now(book: Any | None = None, as_of: dt.date | None = None) -> ApplyResult | None:
     """Validate, find duplicates, compute segments; paint problems, fill the tool's columns,
     rewrite the Problems and Summary sheets."""
-    result = service.sync(ExcelLiveSource(book), _config(book), as_of)
+    config = _config(book)
+    source = ExcelLiveSource(book)
+    result = service.sync(source, config, as_of)
+    _tell_unnoted(book, source, config)
     return result.applied
+
+
+def _tell_unnoted(book: Any, source: ExcelLiveSource, config: Config) -> None:
+    """A client that cannot write notes (xlwings' VBA client, Office.js before ExcelApi 1.18):
+    one message box says where the messages are instead."""
+    if source.unnoted:
+        params = {"count": str(source.unnoted), "sheet": sheet_title("problems", config)}
+        book.app.alert(message("notice.notes_unavailable", config.language, params), "clientbase")
 
 
 # Finding duplicates and recomputing segments are parts of the same pass: the buttons exist
@@ -115,6 +128,7 @@ def merge_selected_duplicates(
         rows = f"{min(selected)}–{max(selected)}" if selected else "—"
         raise UsageError(_NOT_ONE_GROUP[lang].format(rows=rows, found=found))
     result = service.merge(source, config, groups[0].group, as_of)
+    _tell_unnoted(book, source, config)
     folder = _folder(book)
     if folder is not None and result.applied is not None and result.applied.status == "applied":
         service.record_audit(result.audit, config, folder)

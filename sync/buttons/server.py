@@ -1,6 +1,6 @@
 """The Excel buttons served over HTTP, for xlwings Server's remote interpreter.
 
-Excel's side (``RunRemotePython`` in the xlwings add-in's VBA, see
+Excel's side (``RunServerPython`` in the xlwings add-in's VBA, see
 ``macros/ClientBaseRemote.bas``, or an Office.js add-in) POSTs the workbook as JSON to
 ``/clientbase/<button>``; the button runs on a :class:`xlwings.Book` built from that JSON and
 the reply is the list of actions (values, colours, notes, sheets) Excel then applies. The
@@ -137,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class ButtonServer(ThreadingHTTPServer):
     """``serve_forever()`` answers Excel; ``token`` (when set) must be the request's
-    ``Authorization`` header (``RunRemotePython ..., auth:=``)."""
+    ``Authorization`` header (``RunServerPython ..., auth:=``)."""
 
     daemon_threads = True
 

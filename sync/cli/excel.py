@@ -90,7 +90,7 @@ def excel_setup(
 )
 @handle_errors
 def excel_serve(host: str, port: int, token: str | None) -> None:
-    """Serve the Excel buttons to xlwings Server clients (RunRemotePython / Office.js).
+    """Serve the Excel buttons to xlwings Server clients (RunServerPython / Office.js).
     Needs XLWINGS_LICENSE_KEY (xlwings PRO: 'noncommercial' or a paid key)."""
     from sync.buttons.server import ButtonServer
 

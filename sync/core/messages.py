@@ -130,6 +130,31 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "Дані не перевірялися довше {days} днів",
         "Contact data not verified for more than {days} days",
     ),
+    # not problem codes: what a button or the console tells staff
+    "notice.notes_unavailable": (
+        "Проблемных ячеек: {count}, они закрашены. Этот клиент Excel не умеет писать "
+        "примечания, поэтому тексты проблем — на листе «{sheet}»: ссылка в последней колонке "
+        "ведёт к ячейке.",
+        "Проблемних клітинок: {count}, їх зафарбовано. Цей клієнт Excel не вміє писати "
+        "примітки, тому тексти проблем — на аркуші «{sheet}»: посилання в останній колонці "
+        "веде до клітинки.",
+        "{count} cells with problems are coloured. This Excel client cannot write notes, so "
+        "the messages are on the '{sheet}' sheet: the link in its last column leads to the cell.",
+    ),
+    "notice.data_abroad": (
+        "Внимание: таблица Google «{sheet}» хранит персональные данные на серверах за "
+        "пределами России. С 1 июля 2025 года закон 152-ФЗ (в редакции 23-ФЗ) запрещает "
+        "первичный сбор персональных данных граждан России в базы данных за рубежом. "
+        "Соответствует закону хранение в книгах Excel на собственном сервере офиса.",
+        "Увага: таблиця Google «{sheet}» зберігає персональні дані на серверах поза Росією. "
+        "З 1 липня 2025 року закон РФ 152-ФЗ (у редакції 23-ФЗ) забороняє первинний збір "
+        "персональних даних громадян Росії в бази даних за кордоном. Відповідає закону "
+        "зберігання в книгах Excel на власному сервері офісу.",
+        "Warning: the Google sheet '{sheet}' keeps personal data on servers outside Russia. "
+        "Since 1 July 2025 Russian law 152-FZ (as amended by 23-FZ) forbids first collecting "
+        "Russian citizens' personal data into databases abroad. Excel workbooks on the "
+        "office's own server are the compliant way.",
+    ),
 }
 
 _REASONS: dict[str, tuple[str, str, str]] = {
@@ -177,6 +202,8 @@ def _message(code: str, language: str, params: Mapping[str, str] | None) -> str:
         "reasons": "",
         "days": "",
         "places": "",
+        "count": "",
+        "sheet": "",
     }
     if params:
         values.update(params)

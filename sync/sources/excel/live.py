@@ -6,12 +6,21 @@ one matrix per block of up to 10 000 cells (``Range.set_colors``; the cells in b
 alone), notes only on the cells that carry a problem, the tool's sheets written in one range each.
 Excel's API cannot tell the tool's fills from the staff's, so the tool keeps its own record of
 the cells it painted or annotated in a hidden sheet (``_clientbase``) and only ever clears those.
+
+Clients of xlwings Server differ (see :func:`client`): the VBA client (``RunServerPython``)
+sends no notes and runs only the actions its ``Remote.bas`` knows — one colour per range, no
+colour matrix, no sheet visibility, no notes — so there fills are uniform rectangles and what it
+lacks goes through the helper macros of ``macros/ClientBaseRemote.bas`` (``runMacro``). An
+Office.js client without ExcelApi 1.18 cannot write notes either. Where notes cannot be
+written the cells are still painted, the Problems sheet links each message to its cell, and
+:attr:`ExcelLiveSource.unnoted` says how many notes were left out, for the button to tell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,6 +30,79 @@ from sync.sources.xlsx.ooxml.cells import column_letters
 
 RECORD_SHEET = "_clientbase"
 KINDS = ("fill", "note")
+# helper macros of macros/ClientBaseRemote.bas, for what xlwings' VBA client has no action for
+VBA_CLEAR_FILL = "ClientBaseClearFill"
+VBA_HIDE_SHEET = "ClientBaseHideSheet"
+VBA_ADDRESS = 250  # Excel's Range("A1,C3:C9,...") takes an address of at most 255 characters
+
+
+def client(book: Any) -> str:
+    """``"desktop"`` (RunPython: the real Excel object model), else the client named in the
+    xlwings Server request: ``"VBA"``, ``"Office.js"``, ``"Microsoft Office Scripts"``..."""
+    api = getattr(book, "api", None)
+    return str(api.get("client") or "") if isinstance(api, dict) else "desktop"
+
+
+def notes_writable(kind: str, sheet: Any) -> bool:
+    """Whether notes can be written on ``sheet``: on desktop Excel always; through xlwings
+    Server only from Office.js with ExcelApi 1.18, which sends the sheet's notes list (xlwings
+    raises ``NotImplementedError`` on the first note otherwise)."""
+    if kind == "desktop":
+        return True
+    api = getattr(sheet, "api", None)
+    return (
+        kind == "Office.js"
+        and isinstance(api, dict)
+        and isinstance(api.get("notes"), list)
+        and api.get("notes_supported") is not False
+    )
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers, in order."""
+    numbers = sorted(numbers)
+    out = [(numbers[0], numbers[0])]
+    for n in numbers[1:]:
+        if n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
+def uniform_blocks(
+    changes: dict[tuple[int, int], str],
+) -> list[tuple[int, int, int, int, str]]:
+    """(top, left, bottom, right, colour) rectangles of one colour covering exactly the cells
+    of ``changes``: runs down a column, side by side runs of equal rows joined."""
+    by_column: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for (row, col), colour in changes.items():
+        by_column[(colour, col)].append(row)
+    runs: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    for (colour, col), rows in by_column.items():
+        for top, bottom in _runs(rows):
+            runs[(colour, top, bottom)].append(col)
+    return sorted(
+        (top, left, bottom, right, colour)
+        for (colour, top, bottom), cols in runs.items()
+        for left, right in _runs(cols)
+    )
+
+
+def _addresses(cells: Iterable[tuple[int, int]]) -> list[str]:
+    """Multi-area A1 addresses (``C3:C9,E7``) of at most VBA_ADDRESS characters each."""
+    areas = []
+    for top, left, bottom, right, _ in uniform_blocks(dict.fromkeys(cells, "")):
+        first = f"{column_letters(left)}{top}"
+        last = f"{column_letters(right)}{bottom}"
+        areas.append(first if first == last else f"{first}:{last}")
+    out: list[str] = []
+    for area in areas:
+        if out and len(out[-1]) + 1 + len(area) <= VBA_ADDRESS:
+            out[-1] += "," + area
+        else:
+            out.append(area)
+    return out
 
 
 def _text_hash(text: str) -> str:
@@ -94,8 +176,9 @@ class _Notes:
     and the list is brought up to date once, by :meth:`close`.
     """
 
-    def __init__(self, sheet: Any) -> None:
+    def __init__(self, sheet: Any, kind: str) -> None:
         self.sheet = sheet
+        self.writable = notes_writable(kind, sheet)
         api = getattr(sheet, "api", None)
         listed = api.get("notes") if isinstance(api, dict) else None
         self.listed: list[dict[str, Any]] | None = listed if isinstance(listed, list) else None
@@ -152,6 +235,8 @@ class ExcelLiveSource:
     def __init__(self, book: Any) -> None:
         self.book = book
         self.actions = 0  # range writes issued, for the benchmark and tests
+        self.client = client(book)
+        self.unnoted = 0  # cells whose note this client could not write (the last apply)
         self._grids: dict[str, SheetGrid] = {}
         self._read: list[str] = []
 
@@ -188,6 +273,7 @@ class ExcelLiveSource:
         if _version(self._grids_now(self._read)) != expected_version:
             return ApplyResult("conflict", "the workbook changed since it was read")
         before = self.actions
+        self.unnoted = 0
         old = self._record()
         marks: dict[tuple[str, int, int, str], str] = {}
         colors: dict[str, dict[tuple[int, int], str | None]] = {}
@@ -198,7 +284,8 @@ class ExcelLiveSource:
             if edits.sheet not in present:
                 continue
             sheet = self.book.sheets[edits.sheet]
-            notes = notebook[edits.sheet] = notebook.get(edits.sheet) or _Notes(sheet)
+            notes = notebook.get(edits.sheet) or _Notes(sheet, self.client)
+            notebook[edits.sheet] = notes
             columns: dict[int, dict[int, CellValue]] = {}
             for e in edits.cells:
                 if e.value is not KEEP:
@@ -210,6 +297,13 @@ class ExcelLiveSource:
                         colors.setdefault(edits.sheet, {})[(e.row, e.col)] = marks[key]
                 if isinstance(e.note, str):
                     key = (edits.sheet, e.row, e.col, "note")
+                    if not notes.writable:
+                        # the message is on the Problems sheet; a note written before by
+                        # another client stays known, to be updated or removed by one that can
+                        self.unnoted += 1
+                        if key in old:
+                            marks[key] = old[key]
+                        continue
                     marks[key] = _text_hash(e.note)
                     if old.get(key) == marks[key]:
                         continue
@@ -243,9 +337,11 @@ class ExcelLiveSource:
                 colors.setdefault(sheet_name, {})[(row, col)] = None
                 continue
             if sheet_name not in notebook:
-                notebook[sheet_name] = _Notes(self.book.sheets[sheet_name])
+                notebook[sheet_name] = _Notes(self.book.sheets[sheet_name], self.client)
             notes = notebook[sheet_name]
-            if notes.delete(row, col):
+            if not notes.writable:
+                marks[(sheet_name, row, col, kind)] = old[(sheet_name, row, col, kind)]
+            elif notes.delete(row, col):
                 self.actions += 1
         for notes in notebook.values():
             notes.close()
@@ -255,18 +351,28 @@ class ExcelLiveSource:
             if tool.name not in self._names():
                 self.book.sheets.add(tool.name, after=self.book.sheets[-1])
             sheet = self.book.sheets[tool.name]
-            sheet.clear_contents()
+            linked = any(not n.writable for n in notebook.values())
+            # links of an earlier write go with the values only when the whole sheet is cleared
+            sheet.clear() if linked else sheet.clear_contents()
             width = max((len(r) for r in tool.rows), default=1)
             rows = [[_as_text(v) for v in (*r, *([None] * (width - len(r))))] for r in tool.rows]
             if rows:
                 sheet.range((1, 1), (len(rows), width)).value = rows
                 self.actions += 1
+            if linked:  # no notes: the Problems sheet's links lead staff to the cells
+                for (r, c), target in sorted(tool.links.items()):
+                    text = str(rows[r - 1][c - 1]) if r <= len(rows) else target
+                    sheet.range((r, c)).add_hyperlink("#" + target, text, text)
+                    self.actions += 1
         self._write_record(marks)
         return ApplyResult("applied", f"{self.actions - before} range writes", None)
 
     def _paint(self, sheet: Any, changes: dict[tuple[int, int], str | None]) -> None:
         """Set (hex) or remove (None) fills: one colour matrix per block of at most
         COLOR_BLOCK cells, the cells in between left as they are."""
+        if self.client == "VBA":
+            self._paint_vba(sheet, changes)
+            return
         for top, left, bottom, right in color_blocks(changes):
             matrix: list[list[Any]] = [
                 [changes.get((r, c), ...) for c in range(left, right + 1)]
@@ -282,10 +388,25 @@ class ExcelLiveSource:
                         sheet.range((r, c)).color = color
                         self.actions += 1
 
+    def _paint_vba(self, sheet: Any, changes: dict[tuple[int, int], str | None]) -> None:
+        """The VBA client: one ``setRangeColor`` per rectangle of one colour; fills removed by
+        the module's helper macro (its ``setRangeColor`` cannot take "no colour")."""
+        painted = {cell: colour for cell, colour in changes.items() if colour is not None}
+        for top, left, bottom, right, colour in uniform_blocks(painted):
+            sheet.range((top, left), (bottom, right)).color = colour
+            self.actions += 1
+        cleared = [cell for cell, colour in changes.items() if colour is None]
+        for address in _addresses(cleared):
+            self.book.macro(VBA_CLEAR_FILL)(sheet.name, address)
+            self.actions += 1
+
     def _write_record(self, marks: dict[tuple[str, int, int, str], str]) -> None:
         if RECORD_SHEET not in self._names():
             self.book.sheets.add(RECORD_SHEET, after=self.book.sheets[-1])
-            self.book.sheets[RECORD_SHEET].visible = False
+            if self.client == "VBA":
+                self.book.macro(VBA_HIDE_SHEET)(RECORD_SHEET)
+            else:
+                self.book.sheets[RECORD_SHEET].visible = False
         sheet = self.book.sheets[RECORD_SHEET]
         sheet.clear_contents()
         rows: list[list[Any]] = [["sheet", "row", "column", "kind", "value"]]
