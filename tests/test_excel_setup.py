@@ -186,5 +186,6 @@ def test_the_server_refuses_what_it_should(server: str) -> None:
     assert _post(server + "check_now", _book_json(), auth="guess")[0] == 401
     assert _post(server + "format_disk", _book_json())[0] == 404
     assert _post(server + "check_now", b"{not json")[0] == 400
-    with urllib.request.urlopen(server, timeout=10) as reply:
+    request = urllib.request.Request(server, headers={"Authorization": "s3cret"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
         assert json.loads(reply.read())["buttons"] == sorted(BUTTONS)

@@ -88,14 +88,39 @@ def excel_setup(
     default=None,
     help="Required Authorization header (default: $CLIENTBASE_SERVER_TOKEN; none: open).",
 )
+@click.option(
+    "--max-body-mb",
+    type=click.IntRange(1, 4096),
+    default=128,
+    show_default=True,
+    help="Largest request accepted (refused from its Content-Length, before reading).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 600),
+    default=30.0,
+    show_default=True,
+    help="Seconds a connection may stay silent before it is closed.",
+)
+@click.option("--lang", type=click.Choice(["ru", "uk", "en"]), default="ru", show_default=True)
 @handle_errors
-def excel_serve(host: str, port: int, token: str | None) -> None:
+def excel_serve(
+    host: str, port: int, token: str | None, max_body_mb: int, timeout: float, lang: str
+) -> None:
     """Serve the Excel buttons to xlwings Server clients (RunServerPython / Office.js).
-    Needs XLWINGS_LICENSE_KEY (xlwings PRO: 'noncommercial' or a paid key)."""
+    Needs XLWINGS_LICENSE_KEY (xlwings PRO: 'noncommercial' or a paid key). Beyond loopback
+    (--host other than 127.0.0.1 / localhost) it needs a token."""
     from sync.buttons.server import ButtonServer
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    server = ButtonServer(host, port, token or os.environ.get("CLIENTBASE_SERVER_TOKEN"))
+    server = ButtonServer(
+        host,
+        port,
+        token or os.environ.get("CLIENTBASE_SERVER_TOKEN"),
+        timeout=timeout,
+        max_body=max_body_mb * 1024 * 1024,
+        language=lang,
+    )
     click.echo(f"clientbase buttons on http://{host}:{server.server_address[1]}/clientbase/")
     try:
         server.serve_forever()

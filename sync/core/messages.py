@@ -141,6 +141,14 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "{count} cells with problems are coloured. This Excel client cannot write notes, so "
         "the messages are on the '{sheet}' sheet: the link in its last column leads to the cell.",
     ),
+    "notice.serve_needs_token": (
+        "Сервер кнопок слушает {host}, то есть не только этот компьютер: задайте токен "
+        "(--token или CLIENTBASE_SERVER_TOKEN), иначе кнопки сможет вызвать любой в сети.",
+        "Сервер кнопок слухає {host}, тобто не лише цей комп'ютер: задайте токен "
+        "(--token або CLIENTBASE_SERVER_TOKEN), інакше кнопки зможе викликати будь-хто в мережі.",
+        "The button server listens on {host}, beyond this computer: set a token (--token or "
+        "CLIENTBASE_SERVER_TOKEN), or anyone on the network can press the buttons.",
+    ),
     "notice.data_abroad": (
         "Внимание: таблица Google «{sheet}» хранит персональные данные на серверах за "
         "пределами России. С 1 июля 2025 года закон 152-ФЗ (в редакции 23-ФЗ) запрещает "
@@ -204,6 +212,7 @@ def _message(code: str, language: str, params: Mapping[str, str] | None) -> str:
         "places": "",
         "count": "",
         "sheet": "",
+        "host": "",
     }
     if params:
         values.update(params)
