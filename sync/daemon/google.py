@@ -24,6 +24,7 @@ from sync.core.model import now_text
 from sync.daemon.workbook_pass import audit_entries
 from sync.errors import ClientbaseError
 from sync.sources import GSHEET_PREFIX
+from sync.sources.gsheets.residency import warn_data_abroad
 from sync.sources.gsheets.source import GSheetSource, client_for
 from sync.state import FileState, StateStore
 
@@ -136,6 +137,8 @@ class GooglePoller:
         for entry in config.google:
             if self._due.get(entry.spreadsheet, 0.0) > now:
                 continue
+            if not entry.endpoint:  # Google itself, not the local emulator
+                warn_data_abroad(config, entry.spreadsheet)
             self._due[entry.spreadsheet] = now + entry.poll_interval
             out.append(
                 poll_sheet(

@@ -940,5 +940,10 @@ def client_for(entry: GoogleSheetConfig) -> gspread.Client:
 
 def open_gsheet(spec: str, config: Config) -> GSheetSource:
     """The source for ``gsheet:ID``."""
+    from sync.sources.gsheets.residency import warn_data_abroad
+
     spreadsheet_id = spec[len(GSHEET_PREFIX) :] if spec.startswith(GSHEET_PREFIX) else spec
-    return GSheetSource(spreadsheet_id, client_for(entry_for(spreadsheet_id, config)), config)
+    entry = entry_for(spreadsheet_id, config)
+    if not entry.endpoint:  # Google itself, not the local emulator
+        warn_data_abroad(config, spreadsheet_id)
+    return GSheetSource(spreadsheet_id, client_for(entry), config)
