@@ -32,10 +32,30 @@ Sub ClientBaseClearHighlights()
     RunServerPython SERVER_URL & "clear_highlights", auth:=SERVER_TOKEN
 End Sub
 
-' Called by the server's answer (xlwings' runMacro) for what the VBA client has no action for.
-' Removes the fill of the cells the tool painted; address: "C3:C9,E7" (one sheet).
+' Called by the server's answer (xlwings' runMacro) for what xlwings' VBA client has no action
+' for, or would need one action per cell for. address: "C3:C9,E7" (one sheet, <= 255 chars).
+
+' Fills the cells with colour "#RRGGBB".
+Sub ClientBasePaint(wb As Workbook, sheetName As Variant, address As Variant, colour As Variant)
+    Dim hex6 As String
+    hex6 = Replace(CStr(colour), "#", "")
+    wb.Worksheets(CStr(sheetName)).Range(CStr(address)).Interior.Color = RGB( _
+        CLng("&H" & Mid(hex6, 1, 2)), CLng("&H" & Mid(hex6, 3, 2)), CLng("&H" & Mid(hex6, 5, 2)))
+End Sub
+
+' Removes the fill of the cells (only ever cells the tool painted).
 Sub ClientBaseClearFill(wb As Workbook, sheetName As Variant, address As Variant)
     wb.Worksheets(CStr(sheetName)).Range(CStr(address)).Interior.Pattern = xlNone
+End Sub
+
+' Problems sheet: links each cell to the cell it names, on the sheet named in column A.
+Sub ClientBaseLinkCells(wb As Workbook, sheetName As Variant, address As Variant)
+    Dim ws As Worksheet, cell As Range, target As String
+    Set ws = wb.Worksheets(CStr(sheetName))
+    For Each cell In ws.Range(CStr(address)).Cells
+        target = "'" & Replace(CStr(ws.Cells(cell.Row, 1).Value), "'", "''") & "'!" & CStr(cell.Value)
+        ws.Hyperlinks.Add Anchor:=cell, Address:="", SubAddress:=target, TextToDisplay:=CStr(cell.Value)
+    Next cell
 End Sub
 
 ' Hides the tool's record sheet (_clientbase) when it is first added.

@@ -21,6 +21,16 @@ def _cell(address: str) -> tuple[int, int]:
     return int(m.group(2)), col
 
 
+def cells_of(address: str) -> list[tuple[int, int]]:
+    """(row, column) of each cell of a multi-area address such as ``C3:C9,E7``."""
+    out = []
+    for area in address.split(","):
+        first, _, last = area.partition(":")
+        (r1, c1), (r2, c2) = _cell(first), _cell(last or first)
+        out += [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+    return out
+
+
 def replay(api: dict[str, Any], actions: list[dict[str, Any]], fills: Fills) -> dict[str, Any]:
     """The payload Excel would send after applying ``actions`` to ``api``; ``fills`` updated."""
     out = copy.deepcopy(api)
@@ -82,16 +92,17 @@ def replay(api: dict[str, Any], actions: list[dict[str, Any]], fills: Fills) -> 
         elif func == "sheetClear":
             sheet["values"] = [[]]
             colours.clear()
-        elif func == "runMacro" and a["args"][0].endswith("!ClientBaseClearFill"):
-            # the VBA module's helper: the fills of a multi-area address go
-            name, address = a["args"][1], a["args"][2]
+        elif func == "runMacro" and a["args"][0].endswith(
+            ("!ClientBasePaint", "!ClientBaseClearFill")
+        ):
+            # the VBA module's helpers: a multi-area address painted, or its fills removed
+            name, address, *colour = a["args"][1:]
             target = fills.setdefault(name, {})
-            for area in address.split(","):
-                first, _, last = area.partition(":")
-                (r1, c1), (r2, c2) = _cell(first), _cell(last or first)
-                for r in range(r1, r2 + 1):
-                    for c in range(c1, c2 + 1):
-                        target.pop((r, c), None)
+            for cell in cells_of(address):
+                if colour:
+                    target[cell] = colour[0]
+                else:
+                    target.pop(cell, None)
         elif func in ("setNoteText", "setSheetVisibility", "addHyperlink", "alert", "runMacro"):
             pass  # not part of the payload Excel sends back
         else:

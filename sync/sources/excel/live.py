@@ -9,8 +9,9 @@ the cells it painted or annotated in a hidden sheet (``_clientbase``) and only e
 
 Clients of xlwings Server differ (see :func:`client`): the VBA client (``RunServerPython``)
 sends no notes and runs only the actions its ``Remote.bas`` knows — one colour per range, no
-colour matrix, no sheet visibility, no notes — so there fills are uniform rectangles and what it
-lacks goes through the helper macros of ``macros/ClientBaseRemote.bas`` (``runMacro``). An
+colour matrix, no sheet visibility, no notes — one at a time, so there fills, links and the
+hidden record sheet go through the helper macros of ``macros/ClientBaseRemote.bas``
+(``runMacro``): one call per colour and 250 characters of multi-area address. An
 Office.js client without ExcelApi 1.18 cannot write notes either. Where notes cannot be
 written the cells are still painted, the Problems sheet links each message to its cell, and
 :attr:`ExcelLiveSource.unnoted` says how many notes were left out, for the button to tell.
@@ -31,7 +32,9 @@ from sync.sources.xlsx.ooxml.cells import column_letters
 RECORD_SHEET = "_clientbase"
 KINDS = ("fill", "note")
 # helper macros of macros/ClientBaseRemote.bas, for what xlwings' VBA client has no action for
+VBA_PAINT = "ClientBasePaint"
 VBA_CLEAR_FILL = "ClientBaseClearFill"
+VBA_LINK_CELLS = "ClientBaseLinkCells"
 VBA_HIDE_SHEET = "ClientBaseHideSheet"
 VBA_ADDRESS = 250  # Excel's Range("A1,C3:C9,...") takes an address of at most 255 characters
 
@@ -360,10 +363,7 @@ class ExcelLiveSource:
                 sheet.range((1, 1), (len(rows), width)).value = rows
                 self.actions += 1
             if linked:  # no notes: the Problems sheet's links lead staff to the cells
-                for (r, c), target in sorted(tool.links.items()):
-                    text = str(rows[r - 1][c - 1]) if r <= len(rows) else target
-                    sheet.range((r, c)).add_hyperlink("#" + target, text, text)
-                    self.actions += 1
+                self._link(sheet, tool.links, rows)
         self._write_record(marks)
         return ApplyResult("applied", f"{self.actions - before} range writes", None)
 
@@ -388,17 +388,45 @@ class ExcelLiveSource:
                         sheet.range((r, c)).color = color
                         self.actions += 1
 
+    def _link(
+        self, sheet: Any, links: dict[tuple[int, int], str], rows: list[list[CellValue]]
+    ) -> None:
+        """Hyperlinks on a tool sheet's cells to the places they name (``'Клиенты'!C3``)."""
+        by_column: dict[int, list[int]] = defaultdict(list)
+        for (r, c), target in links.items():
+            # the VBA helper links a cell to the sheet named in column A of its row and the
+            # address the cell holds: used when those are exactly the targets
+            row = rows[r - 1] if r <= len(rows) else []
+            cell = row[c - 1] if 1 < c <= len(row) else None
+            if cell is None or target != "'" + str(row[0]).replace("'", "''") + "'!" + str(cell):
+                by_column.clear()
+                break
+            by_column[c].append(r)
+        if self.client == "VBA" and by_column:
+            for col, linked_rows in sorted(by_column.items()):
+                for address in _addresses((r, col) for r in linked_rows):
+                    self.book.macro(VBA_LINK_CELLS)(sheet.name, address)
+                    self.actions += 1
+            return
+        for (r, c), target in sorted(links.items()):
+            text = str(rows[r - 1][c - 1]) if r <= len(rows) and c <= len(rows[r - 1]) else target
+            sheet.range((r, c)).add_hyperlink("#" + target, text, text)
+            self.actions += 1
+
     def _paint_vba(self, sheet: Any, changes: dict[tuple[int, int], str | None]) -> None:
-        """The VBA client: one ``setRangeColor`` per rectangle of one colour; fills removed by
-        the module's helper macro (its ``setRangeColor`` cannot take "no colour")."""
-        painted = {cell: colour for cell, colour in changes.items() if colour is not None}
-        for top, left, bottom, right, colour in uniform_blocks(painted):
-            sheet.range((top, left), (bottom, right)).color = colour
-            self.actions += 1
-        cleared = [cell for cell, colour in changes.items() if colour is None]
-        for address in _addresses(cleared):
-            self.book.macro(VBA_CLEAR_FILL)(sheet.name, address)
-            self.actions += 1
+        """The VBA client: the module's helper macros paint and clear fills, one call per
+        colour and multi-area address (its own ``setRangeColor`` takes one rectangle and no
+        "no colour")."""
+        by_colour: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for cell, colour in changes.items():
+            by_colour[colour or ""].append(cell)
+        for colour, cells in sorted(by_colour.items()):
+            for address in _addresses(cells):
+                if colour:
+                    self.book.macro(VBA_PAINT)(sheet.name, address, colour)
+                else:
+                    self.book.macro(VBA_CLEAR_FILL)(sheet.name, address)
+                self.actions += 1
 
     def _write_record(self, marks: dict[tuple[str, int, int, str], str]) -> None:
         if RECORD_SHEET not in self._names():
