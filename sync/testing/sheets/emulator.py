@@ -39,7 +39,6 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sync.testing.sheets.a1 import clamp
 from sync.testing.sheets.batch_requests import RequestContext, apply_requests
 from sync.testing.sheets.cells import JSON
 from sync.testing.sheets.fields import MaskError, apply_mask, mask_mentions, parse_mask
@@ -475,25 +474,24 @@ class SheetsEmulator:
         option = input_option(str(payload.get("valueInputOption") or ""))
         draft = copy.deepcopy(book)
         responses = []
-        rows: set[tuple[str, int]] = set()
-        cols: set[tuple[str, int]] = set()
+        written: set[tuple[str, int, int]] = set()
         for item in payload.get("data", []):
             update = draft.write_values(
-                item.get("range", ""), item.get("values"), item.get("majorDimension"), option
+                item.get("range", ""),
+                item.get("values"),
+                item.get("majorDimension"),
+                option,
+                written,
             )
             responses.append({"spreadsheetId": book.spreadsheet_id, **update})
-            if "updatedRange" in update:
-                sheet, rng = draft.resolve(update["updatedRange"])
-                box = clamp(rng, sheet.row_count, sheet.col_count)
-                rows.update((sheet.title, r) for r in range(box.start_row, box.end_row))
-                cols.update((sheet.title, c) for c in range(box.start_col, box.end_col))
         self._commit(book, draft)
         result: JSON = {"spreadsheetId": book.spreadsheet_id}
         if responses:
-            result["totalUpdatedRows"] = len(rows)
-            result["totalUpdatedColumns"] = len(cols)
+            # BatchUpdateValuesResponse: rows / columns where at least one cell was updated
+            result["totalUpdatedRows"] = len({(t, r) for t, r, _ in written})
+            result["totalUpdatedColumns"] = len({(t, c) for t, _, c in written})
             result["totalUpdatedCells"] = sum(r.get("updatedCells", 0) for r in responses)
-            result["totalUpdatedSheets"] = len({t for t, _ in rows})
+            result["totalUpdatedSheets"] = len({t for t, _, _ in written})
             result["responses"] = responses
         return masked(result, query)
 

@@ -261,15 +261,23 @@ class Spreadsheet:
             result["values"] = rows
         return result
 
-    def write_values(self, text: str, values: object, major: str | None, input_option: str) -> JSON:
-        """values.update semantics; returns an UpdateValuesResponse (without spreadsheetId)."""
+    def write_values(
+        self,
+        text: str,
+        values: object,
+        major: str | None,
+        input_option: str,
+        written: set[tuple[str, int, int]] | None = None,
+    ) -> JSON:
+        """values.update semantics; returns an UpdateValuesResponse (without spreadsheetId).
+        ``written`` collects (sheet, row, column) of the cells written (not the null ones)."""
         sheet, rng = self.resolve(text)
         grid = _as_grid(values, major)
         if rng.is_single_cell:
             # A single cell is only the anchor: Google writes the whole grid from there.
             rng = A1Range(rng.sheet, rng.start_row, None, rng.start_col, None)
         return self._write_grid(
-            sheet, rng, rng.start_row or 0, rng.start_col or 0, grid, input_option
+            sheet, rng, rng.start_row or 0, rng.start_col or 0, grid, input_option, written
         )
 
     def _write_grid(
@@ -280,6 +288,7 @@ class Spreadsheet:
         col0: int,
         grid: list[list[object]],
         input_option: str,
+        written: set[tuple[str, int, int]] | None = None,
     ) -> JSON:
         height = len(grid)
         width = max((len(r) for r in grid), default=0)
@@ -297,16 +306,23 @@ class Spreadsheet:
             )
         sheet.ensure_size(row0 + height, col0 + width)
         locale = str(self.properties.get("locale", "en_US"))
+        cells: set[tuple[int, int]] = set()
         for i, row in enumerate(grid):
             for j, value in enumerate(row):
+                if value is None:  # null means "leave this cell alone": not written, not counted
+                    continue
                 self._write_cell(sheet, row0 + i, col0 + j, value, input_option, locale)
+                cells.add((row0 + i, col0 + j))
+        if written is not None:
+            written.update((sheet.title, r, c) for r, c in cells)
         result: JSON = {}
         if height and width:
             box = GridBox(row0, row0 + height, col0, col0 + width)
             result["updatedRange"] = format_box(sheet.title, box)
-            result["updatedRows"] = sum(1 for r in grid if r)
-            result["updatedColumns"] = width
-            result["updatedCells"] = sum(len(r) for r in grid)
+            # UpdateValuesResponse: rows / columns "where at least one cell ... was updated"
+            result["updatedRows"] = len({r for r, _ in cells})
+            result["updatedColumns"] = len({c for _, c in cells})
+            result["updatedCells"] = len(cells)
         return result
 
     def _write_cell(
