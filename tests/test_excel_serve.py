@@ -99,6 +99,23 @@ def test_silent_connections_are_closed_and_others_are_served(
             sock.close()
 
 
+def test_connections_past_the_limit_are_closed_at_once() -> None:
+    srv = ButtonServer("127.0.0.1", 0, token=TOKEN, timeout=30.0, max_connections=2)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    address = ("127.0.0.1", srv.server_address[1])
+    held = [socket.create_connection(address, timeout=60) for _ in range(2)]
+    try:
+        # the two held connections stay open (30 s timeout); the third is closed unanswered
+        with socket.create_connection(address, timeout=60) as third:
+            assert third.recv(1024) == b""
+    finally:
+        for sock in held:
+            sock.close()
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_a_body_over_the_limit_is_refused_from_its_content_length(
     address: tuple[str, int],
 ) -> None:

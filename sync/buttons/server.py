@@ -48,6 +48,7 @@ MAX_BODY = 128 * 1024 * 1024  # a 100 000-client workbook's JSON is well under t
 TIMEOUT = 30.0  # seconds a connection may stay silent; xlwings' VBA client waits 30 s too
 MAX_DEPTH = 12  # xlwings' book JSON nests 6 deep (payload, sheets, sheet, values, row, cell)
 CHUNK = 1024 * 1024
+MAX_CONNECTIONS = 32  # open at once; the buttons run one at a time anyway
 
 
 class ClientError(ValueError):
@@ -256,6 +257,7 @@ class ButtonServer(ThreadingHTTPServer):
         *,
         timeout: float = TIMEOUT,
         max_body: int = MAX_BODY,
+        max_connections: int = MAX_CONNECTIONS,
         language: str = "en",
     ) -> None:
         if not token and not is_loopback(host):
@@ -266,6 +268,27 @@ class ButtonServer(ThreadingHTTPServer):
         self.timeout_s = timeout
         self.max_body = max_body
         self.lock = threading.Lock()
+        self.max_connections = max_connections
+        self.slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # connections past the limit are closed at once: many slow clients cannot pile up
+        # threads (each still waits at most ``timeout`` between bytes)
+        if not self.slots.acquire(blocking=False):
+            log.info("refused: %d connections open", self.max_connections)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # a client that hangs up or stalls is not a fault of the server: one line, no traceback
