@@ -221,3 +221,28 @@ def test_uniform_blocks_cover_each_cell_once_in_its_own_colour(
                 assert (r, c) not in covered
                 covered[(r, c)] = colour
     assert covered == changes
+
+
+def test_notes_written_by_office_js_outlive_a_vba_press_and_go_with_the_next_office_js() -> None:
+    fills: dict[str, Any] = {}
+    office = payload("officejs", ("Клиенты", CLIENTS))
+    office = replay(office, press(buttons.check_now, office, "m1.xlsx"), fills)
+    noted = {n["address"] for n in office["sheets"][0]["notes"]}
+    assert "$C$3" in noted
+    # the same workbook from a VBA computer, after staff fixed the phone: no note can go
+    vba = copy.deepcopy(office)
+    vba["client"] = "VBA"
+    for sheet in vba["sheets"]:
+        sheet.pop("notes", None)
+    vba["sheets"][0]["values"][2][2] = "+7 912 000-11-22"
+    actions = press(buttons.check_now, vba, "m2.xlsm")
+    assert not [a for a in actions if "Note" in a["func"]]
+    after_vba = replay(vba, actions, fills)
+    assert (3, 3) not in fills["Клиенты"]  # the fill went
+    # back on Office.js: the stale note, still in the tool's record, is removed now
+    back = copy.deepcopy(after_vba)
+    back["client"] = "Office.js"
+    for sheet, before in zip(back["sheets"], office["sheets"] + [None] * 9, strict=False):
+        sheet["notes"] = copy.deepcopy(before["notes"]) if before else []
+    actions = press(buttons.check_now, back, "m3.xlsx")
+    assert ("deleteNote", ["$C$3"]) in [(a["func"], a["args"]) for a in actions]
