@@ -134,6 +134,11 @@ def test_a_body_over_the_limit_is_refused_from_its_content_length(
             "nesting past the book's shape",
             _post(json.dumps({**BOOK, "x": [[[[[[[[[[[[[1]]]]]]]]]]]]]}).encode()),
         ),
+        ("a book without a name", _post(json.dumps({**BOOK, "book": {}}).encode())),
+        (
+            "no version",
+            _post(json.dumps({k: v for k, v in BOOK.items() if k != "version"}).encode()),
+        ),
         ("sheets null", _post(b'{"client": "VBA", "book": {}, "sheets": null}')),
         (
             "a cell that is an object",

@@ -80,8 +80,12 @@ def parse_book(body: bytes) -> dict[str, Any]:
         raise ClientError("the JSON nests too deep")
     if not isinstance(payload, dict) or not isinstance(payload.get("book"), dict):
         raise ClientError("the body is not xlwings' book JSON")
-    if not isinstance(payload.get("client"), str) or not isinstance(payload.get("names", []), list):
+    if not all(isinstance(payload.get(k), str) for k in ("client", "version")):
         raise ClientError("the body is not xlwings' book JSON")
+    if not isinstance(payload["book"].get("name"), str):
+        raise ClientError("the book needs a name")
+    if not isinstance(payload.get("names", []), list):
+        raise ClientError("'names' must be a list")
     sheets = payload.get("sheets")
     if not isinstance(sheets, list) or not sheets:
         raise ClientError("'sheets' must be a list of sheets")
