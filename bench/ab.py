@@ -7,7 +7,7 @@ times (each first by turns), on copies of the same generated base, and prints ea
 the medians and their ratio, and the median of the rounds' own ratios (the two runs of a round
 are closest in time, so this one is the least swayed by drift).
 
-    python bench/ab.py REV [--rounds 3] [--clients 100000]
+    python bench/ab.py REV [--rounds 3] [--clients 100000] [--mix tidy|messy]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import AS_OF, OUT, generated_workbook
+from common import AS_OF, MIXES, OUT, generated_workbook
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -52,8 +52,9 @@ def main() -> None:
     parser.add_argument("rev", help="the commit to compare with (e.g. HEAD~3)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--mix", choices=MIXES, default="tidy")
     args = parser.parse_args()
-    source = generated_workbook(args.clients)
+    source = generated_workbook(args.clients, mix=args.mix)
     with tempfile.TemporaryDirectory(prefix="clientbase-ab-") as tmp:
         other = Path(tmp) / "tree"
         subprocess.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import resource
@@ -10,20 +11,74 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sync.demo import DemoRates
 
 OUT = Path(__file__).resolve().parent / "out"
 AS_OF = dt.date(2026, 11, 1)
 
 
-def generated_workbook(n_clients: int, orders_per_client: float = 3.0, seed: int = 11) -> Path:
-    """A demo base of ``n_clients`` clients (cached in bench/out/ between runs)."""
+MIXES = ("tidy", "messy")
+
+
+def mix_rates(mix: str) -> DemoRates:
+    """The demo generator's shares for a mix of data.
+
+    ``tidy``: the demo's own base (most cells already in the standard form). ``messy``: a base
+    typed the way offices type: most phones in national formats with spaces, brackets and
+    dashes, a quarter of the emails with capitals or spaces, more typos, invalid values and
+    missing names, ~9 000 duplicate groups per 100 000 rows, more families on one phone."""
+    from sync.demo import DemoRates
+
+    if mix == "tidy":
+        return DemoRates()
+    if mix != "messy":
+        raise SystemExit(f"unknown mix {mix!r}: one of {', '.join(MIXES)}")
+    return DemoRates(
+        phone_fixed=0.75,
+        phone_invalid=0.02,
+        email_invalid=0.01,
+        email_suspect=0.02,
+        email_fixed=0.25,
+        name_fixed=0.08,
+        name_mixed_scripts=0.01,
+        name_missing=0.02,
+        date_invalid=0.01,
+        date_implausible=0.01,
+        contact_missing=0.01,
+        value_not_allowed=0.02,
+        copied_rows=0.005,
+        empty_ids=0.02,
+        duplicate_rows=0.2,
+        family_rows=0.03,
+    )
+
+
+def add_mix_option(parser: argparse.ArgumentParser) -> None:
+    """``--mix tidy messy`` (both by default): the bench runs on each and prints each."""
+    parser.add_argument("--mix", nargs="+", choices=MIXES, default=list(MIXES))
+
+
+def generated_workbook(
+    n_clients: int, orders_per_client: float = 3.0, seed: int = 11, mix: str = "tidy"
+) -> Path:
+    """A demo base of ``n_clients`` clients of ``mix`` (cached in bench/out/ between runs)."""
     from sync.demo import generate_base, write_demo_workbook
 
     OUT.mkdir(exist_ok=True)
-    path = OUT / f"clients-{n_clients}-{orders_per_client:g}-{seed}.xlsx"
+    name = f"clients-{n_clients}-{orders_per_client:g}-{seed}"
+    path = OUT / (f"{name}.xlsx" if mix == "tidy" else f"{name}-{mix}.xlsx")
     if not path.exists():
         t0 = time.perf_counter()
-        base = generate_base(n_clients, seed=seed, as_of=AS_OF, orders_per_client=orders_per_client)
+        base = generate_base(
+            n_clients,
+            seed=seed,
+            as_of=AS_OF,
+            orders_per_client=orders_per_client,
+            rates=mix_rates(mix),
+        )
         write_demo_workbook(base, path)
         print(
             f"# generated {path.name} in {time.perf_counter() - t0:.1f} s "

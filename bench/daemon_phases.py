@@ -8,6 +8,7 @@ misses the writer's row memo; the median is of all edit passes. As in the daemon
 thread runs meanwhile (its observers), so no pass forks a worker.
 
     python bench/daemon_phases.py [N_CLIENTS] [--runs 3] [--stages memory reference]
+        [--mix tidy messy]
 
 ``--stages`` names the sets of stages to run, one after the other on fresh copies: ``memory``
 (the daemon's own PassMemory) and ``reference`` (the plain stages, the sources' memos still
@@ -29,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import AS_OF, generated_workbook
+from common import AS_OF, add_mix_option, generated_workbook
 from watch_latency import append_row
 
 from sync import service, state
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("clients", nargs="?", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stages", nargs="+", choices=("memory", "reference"), default=["memory"])
+    add_mix_option(parser)
     args = parser.parse_args()
     timed(xlsx.XlsxSource, "read", "read")
     timed(service, "run_pass", "pass")
@@ -75,24 +77,25 @@ def main() -> None:
     incremental.remember_rows()
     # the daemon's observer threads: forks are not safe next to them (sync.speed.forked)
     threading.Thread(target=threading.Event().wait, daemon=True).start()
-    medians = {}
-    for kind in args.stages:
-        print(f"-- stages: {kind}")
-        incremental.clear()
-        stages = stages_for(long_lived=True) if kind == "memory" else REFERENCE
-        medians[kind] = run(args.clients, args.runs, stages)
-    if len(medians) == 2:
-        ratio = medians["reference"] / medians["memory"]
-        print(f"median edit pass: reference / memory = {ratio:.2f}")
+    for mix in args.mix:
+        medians = {}
+        for kind in args.stages:
+            print(f"-- mix: {mix}, stages: {kind}")
+            incremental.clear()
+            stages = stages_for(long_lived=True) if kind == "memory" else REFERENCE
+            medians[kind] = run(args.clients, args.runs, stages, mix)
+        if len(medians) == 2:
+            ratio = medians["reference"] / medians["memory"]
+            print(f"mix {mix}: median edit pass, reference / memory = {ratio:.2f}")
 
 
-def run(clients: int, runs: int, stages: Stages) -> float:
+def run(clients: int, runs: int, stages: Stages, mix: str) -> float:
     """The median edit pass of ``runs`` one-row edits after a first pass (printing each)."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "share"
         folder.mkdir()
         book = folder / "clients.xlsx"
-        shutil.copyfile(generated_workbook(clients), book)
+        shutil.copyfile(generated_workbook(clients, mix=mix), book)
         book = book.resolve()
         store = state.SqliteStateStore(Path(tmp) / "state.sqlite")
         edits: list[tuple[float, dict[str, float]]] = []

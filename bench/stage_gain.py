@@ -6,7 +6,7 @@ Each run is a fresh process that does what ``clientbase check`` does (collector 
 pass releases left to the exit) with one set of stages or the other; prints each wall time,
 the medians and the median of the rounds' ratios, per base size.
 
-    python bench/stage_gain.py [--clients 20000 100000] [--rounds 3]
+    python bench/stage_gain.py [--clients 20000 100000] [--rounds 3] [--mix tidy messy]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import AS_OF, generated_workbook
+from common import AS_OF, add_mix_option, generated_workbook
 
 RUN = """
 import datetime as dt, gc, os, sys
@@ -51,9 +51,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--rounds", type=int, default=3)
+    add_mix_option(parser)
     args = parser.parse_args()
-    for clients in args.clients:
-        book = generated_workbook(clients)
+    for mix, clients in ((m, c) for m in args.mix for c in args.clients):
+        book = generated_workbook(clients, mix=mix)
         times: dict[str, list[float]] = {"reference": [], "one-shot": []}
         ratios = []
         for i in range(args.rounds):
@@ -63,9 +64,11 @@ def main() -> None:
                 times[kind].append(seconds)
             ratios.append(got["reference"] / got["one-shot"])
         ref, fast = (statistics.median(times[k]) for k in ("reference", "one-shot"))
+        slow = [round(t, 2) for t in times["reference"]]
+        quick = [round(t, 2) for t in times["one-shot"]]
         print(
-            f"{clients} clients: reference {ref:.2f} s {[round(t, 2) for t in times['reference']]}"
-            f", one-shot {fast:.2f} s {[round(t, 2) for t in times['one-shot']]}; "
+            f"{mix}, {clients} clients: reference {ref:.2f} s {slow}"
+            f", one-shot {fast:.2f} s {quick}; "
             f"median ratio reference / one-shot {statistics.median(ratios):.2f}"
         )
 
