@@ -37,6 +37,20 @@ _ODD_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 # (digits only is left alone: "0671234567" must keep its leading zero)
 _NUMBER_TEXT = re.compile(r"^[0-9]+\.0+$|^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]{1,2}$")
 _MAX_LEN = 40  # longer text is not a phone number (and is not worth parsing)
+# An office number with the extension staff dial after it: "8 (495) 123-45-67 доб. 53",
+# "… ext. 53", "… вн. 53", "… #53", "… x53". The number alone is the client's line (what
+# matching compares: colleagues share it); the extension stays in the cell. phonenumbers
+# knows "доб", "ext", "#" and "x" but not "вн." / "внутр." / Ukrainian "дод.", and it accepts
+# any trailing digits after loose text, so the marker is recognised here and the number is
+# parsed as every other.
+_EXTENSION = re.compile(
+    r"^(?P<number>.*?\d[\d )\-.]*?)[\s,;]*"
+    r"(?:доб|добав|добавочный|доп|вн|внутр|внутренний|дод|ext|extension|x|#)"
+    r"[\s.:#№]*(?P<ext>\d{1,6})\.?$",
+    re.IGNORECASE,
+)
+# the marker written back, by the config's language (as staff there write it)
+EXTENSION_MARKS = {"ru": "доб.", "uk": "дод.", "en": "ext."}
 
 
 def format_phone(e164: str, fmt: PhoneFormat = "international") -> str:
@@ -177,7 +191,7 @@ def fast_parse(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> tuple[s
     return f"+{number.country_code}{_nsn(number)}", shown
 
 
-def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> FieldCheck:
+def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat, mark: str) -> FieldCheck:
     if value is None:
         return EMPTY
     text = _digits_text(value)
@@ -193,7 +207,28 @@ def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat) -> Fie
         return FieldCheck(e164, shown, (Finding("phone.fixed", "info", shown),))
     if len(text) > 5 * _MAX_LEN:  # a note pasted into the column, not numbers
         return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
+    with_extension = _extension(text, regions, fmt, mark)
+    if with_extension is not None:
+        e164, shown = with_extension
+        if value == shown:
+            return FieldCheck(e164)
+        return FieldCheck(e164, shown, (Finding("phone.fixed", "info", shown),))
     return _check_several(text, regions, fmt)
+
+
+def _extension(
+    text: str, regions: tuple[str, ...], fmt: PhoneFormat, mark: str
+) -> tuple[str, str] | None:
+    """(E.164 of the number without its extension, the number formatted with ``mark`` and
+    the extension), or ``None`` when ``text`` is not a valid number with an extension."""
+    found = _EXTENSION.match(text)
+    if found is None:
+        return None
+    parsed = fast_parse(found["number"].strip(" ,;"), regions, fmt)
+    if parsed is None:
+        return None
+    e164, shown = parsed
+    return e164, f"{shown} {mark} {found['ext']}"
 
 
 def _check_several(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> FieldCheck:
@@ -201,7 +236,8 @@ def _check_several(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> Fie
 
     Staff keep a client's second number next to the first on purpose, so the cell is not
     rewritten (nothing typed is lost): it is flagged ``phone.multiple`` and the first number is
-    used for matching. Every part must be a valid number; "8 912 …, доб. 12" is invalid.
+    used for matching. Every part must be a valid number (an extension is part of its
+    number: "8 912 …, доб. 12" is one number, read before this).
     """
     parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
     if 1 < len(parts) <= 5:
@@ -217,9 +253,15 @@ def check_phones(
     values: Sequence[object],
     regions: Sequence[str] = ("RU", "UA", "BY", "KZ"),
     fmt: PhoneFormat = "international",
+    lang: str = "ru",
 ) -> list[FieldCheck]:
     """One verdict per value: ``phone.invalid``, ``phone.fixed`` (with the formatted number)
-    or ``phone.multiple`` (several numbers in one cell: the first is used)."""
+    or ``phone.multiple`` (several numbers in one cell: the first is used).
+
+    A number with an extension is valid: its normalised value is the number alone (the line
+    that rows share), its display the number with the extension behind the marker of
+    ``lang`` (``+7 495 123-45-67 доб. 53``)."""
     regs = tuple(r.upper() for r in regions)
-    cache = verdict_cache("phone", tuple(regs), fmt)
-    return map_cached(values, lambda v: _check_one(v, regs, fmt), cache)
+    mark = EXTENSION_MARKS.get(lang, EXTENSION_MARKS["en"])
+    cache = verdict_cache("phone", tuple(regs), fmt, mark)
+    return map_cached(values, lambda v: _check_one(v, regs, fmt, mark), cache)

@@ -28,7 +28,7 @@ def run_validator(
     if allowed:
         return check_choices(values, allowed)
     if kind == "phone":
-        return check_phones(values, config.phone.regions, config.phone.format)
+        return check_phones(values, config.phone.regions, config.phone.format, config.language)
     if kind == "email":
         return check_emails(values, config.email.extra_domains, config.email.check_dns)
     if kind == "name":

@@ -68,9 +68,9 @@ def test_number_already_in_the_configured_format_is_clean() -> None:
         "8 912 345",
         "+7 912 345-67-8",
         "тел. уточнить",
-        "8 912 345 67 89 доб. 12",
+        "8 912 345 доб. 12",  # the number before the extension must be valid
         "+1 000 000 0000",
-        "8 912 345 67 89, доб. 12",
+        "доб. 12",
         "тел 8 912 345-67-89",
         "8 9I2 345 67 89",  # Latin I for 1
         "79123456789.5",
@@ -85,6 +85,34 @@ def test_invalid_numbers(raw: object) -> None:
     assert check.normalized is None
     assert [f.code for f in check.findings] == ["phone.invalid"]
     assert check.findings[0].severity == "error"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "8 (912) 345-67-89 доб. 53",
+        "8 912 345 67 89, доб. 53",
+        "+7 912 345-67-89 ext. 53",
+        "8 912 345-67-89 вн. 53",
+        "8 912 345-67-89 внутр. 53",
+        "8 912 345-67-89 #53",
+        "8 912 345-67-89 x53",
+        "8\u00a0912\u00a0345-67-89 Доб.53",
+    ],
+)
+def test_a_number_with_an_extension_is_valid_and_keeps_it(raw: str) -> None:
+    check = check_phones([raw], REGIONS)[0]
+    assert check.normalized == "+79123456789"  # the line itself, for matching
+    assert check.display == "+7 912 345-67-89 доб. 53"
+    assert [f.code for f in check.findings] == ["phone.fixed"]
+    assert check_phones([check.display], REGIONS)[0].findings == ()  # and it stays so
+
+
+def test_the_extension_marker_follows_the_language() -> None:
+    check = check_phones(["067 123 45 67 доб. 5"], ("UA",), lang="uk")[0]
+    assert (check.normalized, check.display) == ("+380671234567", "+380 67 123 4567 дод. 5")
+    english = check_phones(["8 (777) 907-80-62 доб. 53"], ("KZ",), lang="en")[0]
+    assert english.display == "+7 777 907 8062 ext. 53"
 
 
 def test_empty_cells_are_not_problems() -> None:
