@@ -12,7 +12,6 @@ from email_validator import EmailNotValidError, validate_email
 from rapidfuzz.distance import DamerauLevenshtein
 
 from validators.base import EMPTY, FieldCheck, Finding, map_cached, verdict_cache
-from validators.name import repair_look_alikes
 
 _MAX_LEN = 254  # RFC 5321 path limit
 
@@ -131,18 +130,39 @@ def _typing_repair(text: str, check_dns: bool) -> str | None:
     return None if parts is None else "@".join(parts)
 
 
-def _one_script(address: str) -> str:
-    """The address with look-alike letters of the other script replaced inside each part.
+# Letters of one script that look like a letter of the other in a lower-case address, both
+# ways. Wider than a name's table: in an address "к", "м", "т", "н", "в" (typed as capitals
+# К М Т Н В, then lower-cased) are slips of a keyboard layout too, and so are their Latin
+# twins inside a Cyrillic word.
+_CYR_TO_LAT = str.maketrans("аеорсухкмтнвіјѕ", "aeopcyxkmthbijs")
+_LAT_TO_CYR = str.maketrans("aeopcyxkmthbi", "аеорсухкмтнві")
+_WORDS = re.compile(r"([._%+\-@])")  # the parts of an address a word cannot cross
 
-    A Russian keyboard layout left on gives ``ivаn@mаil.ru`` with Cyrillic ``а``: it looks
-    right and bounces. ``иван@почта.рф`` or ``ivan@почта.рф`` (one script per part) is fine.
+
+def _is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u04ff"
+
+
+def _one_word(word: str) -> str:
+    """A word mixing the two scripts written in the one most of its letters are in (Latin
+    when even): look-alikes of the other script are replaced, other letters kept."""
+    cyr = sum(1 for ch in word if _is_cyrillic(ch))
+    lat = sum(1 for ch in word if "a" <= ch <= "z")
+    if not cyr or not lat:
+        return word
+    return word.translate(_CYR_TO_LAT if lat >= cyr else _LAT_TO_CYR)
+
+
+def _one_script(address: str) -> str:
+    """The address with look-alike letters of the other script replaced inside each word.
+
+    A Russian keyboard layout left on gives ``ivаn@mаil.ru`` with Cyrillic ``а``, or
+    ``oleg.кhokhlov@yandex.ru``: it looks right and bounces. ``иван@почта.рф`` or
+    ``ivan.petrov@почта.рф`` (one script per word) is fine.
     """
     if address.isascii():  # nearly every address: nothing to mix
         return address
-    local, _, domain = address.rpartition("@")
-    labels = [local, *domain.split(".")]
-    fixed = [repair_look_alikes(label) or label for label in labels]
-    return f"{fixed[0]}@{'.'.join(fixed[1:])}"
+    return "".join(_one_word(w) for w in _WORDS.split(address))
 
 
 def _invalid(suggestion: str | None = None) -> FieldCheck:
@@ -172,7 +192,8 @@ def _verdict(raw: str, normalized: str, extra: frozenset[str]) -> FieldCheck:
     """Suspect (with the fix), fixed (case / spaces) or clean, for a valid address."""
     one_script = _one_script(normalized)
     if one_script != normalized:
-        return FieldCheck(normalized, None, (Finding("email.suspect", "warning", one_script),))
+        # the repaired address is the one to match on: the client's other rows have it
+        return FieldCheck(one_script, None, (Finding("email.suspect", "warning", one_script),))
     local, _, domain = normalized.rpartition("@")
     suggestion_domain = _domain_suggestion(domain, extra)
     if suggestion_domain is not None:

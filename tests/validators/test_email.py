@@ -168,3 +168,31 @@ def test_every_valid_address_is_accepted(address: str) -> None:
     check = check_emails([address])[0]
     assert check.normalized is not None
     assert "email.invalid" not in [f.code for f in check.findings]
+
+
+@pytest.mark.parametrize(
+    ("raw", "repaired"),
+    [
+        ("oleg.кhokhlov@yandex.ru", "oleg.khokhlov@yandex.ru"),
+        ("ivаn@mаil.ru", "ivan@mail.ru"),
+        ("OLEG.КHОКHLOV@YANDEX.RU", "oleg.khokhlov@yandex.ru"),
+        ("ivan@пoчтa.рф", "ivan@почта.рф"),  # Latin look-alikes in a Cyrillic domain
+        *((f"ma{ch}ria@mail.ru", "ma" + latin + "ria@mail.ru") for ch, latin in (
+            ("а", "a"), ("е", "e"), ("о", "o"), ("р", "p"), ("с", "c"), ("у", "y"),
+            ("х", "x"), ("к", "k"), ("м", "m"), ("т", "t"), ("н", "h"), ("в", "b"),
+            ("К", "k"), ("М", "m"), ("Т", "t"), ("Н", "h"), ("В", "b"),
+        )),
+    ],
+)  # fmt: skip
+def test_every_look_alike_of_the_other_script_is_found_and_repaired(
+    raw: str, repaired: str
+) -> None:
+    check = check_emails([raw])[0]
+    assert [(f.code, f.suggestion) for f in check.findings] == [("email.suspect", repaired)]
+    assert check.normalized == repaired  # what matching compares with the client's other rows
+    assert check_emails([repaired])[0].findings == ()
+
+
+@pytest.mark.parametrize("raw", ["иван@почта.рф", "ivan.petrov@почта.рф", "олег@mail.ru"])
+def test_one_script_per_word_is_not_a_look_alike(raw: str) -> None:
+    assert check_emails([raw])[0].findings == ()
