@@ -162,7 +162,22 @@ def _one_script(address: str) -> str:
     """
     if address.isascii():  # nearly every address: nothing to mix
         return address
-    return "".join(_one_word(w) for w in _WORDS.split(address))
+    local, _, domain = address.rpartition("@")
+    words = _WORDS.split(local)
+    if _has_latin(local) and all(_latin_twins_only(w) for w in words):
+        # "vorontsov.м": a word of look-alikes only, in an otherwise Latin local part
+        words = [w.translate(_CYR_TO_LAT) for w in words]
+    fixed = "".join(_one_word(w) for w in words)
+    return f"{fixed}@{'.'.join(_one_word(label) for label in domain.split('.'))}"
+
+
+def _has_latin(text: str) -> bool:
+    return any("a" <= ch <= "z" for ch in text)
+
+
+def _latin_twins_only(word: str) -> bool:
+    """Whether every Cyrillic letter of ``word`` has a Latin twin."""
+    return all(not _is_cyrillic(ch) or ch.translate(_CYR_TO_LAT) != ch for ch in word)
 
 
 def _invalid(suggestion: str | None = None) -> FieldCheck:

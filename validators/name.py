@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 
 from validators.base import EMPTY, FieldCheck, Finding, map_cached, verdict_cache
 
@@ -67,6 +68,8 @@ _RUSSIAN_ONLY = frozenset("ыэъЫЭЪёЁ")
 _APOSTROPHES = "'’ʼ`"
 _WORD_CHARS = re.compile(r"^[^\W\d_]+(?:[-" + _APOSTROPHES + r"][^\W\d_]+)*\.?$")
 _MAX_LEN = 200
+# First names and their short forms (read by sync.core.translit for matching)
+FIRST_NAMES_FILE = Path(__file__).parent / "data" / "first_names.txt"
 
 
 def _script(ch: str) -> str | None:
@@ -83,18 +86,23 @@ def _script(ch: str) -> str | None:
 def repair_look_alikes(word: str) -> str | None:
     """The word in one script when it mixes look-alikes, else ``None``.
 
-    The script with more letters in the word wins: ``Иванoв`` → Cyrillic, ``Ivаnov`` → Latin.
+    The script that the word can be written in wins: ``Лapиca`` (Latin a, p, c, a) is
+    Cyrillic, because Л and и have no Latin twin. When both can, the script with more
+    letters in the word: ``Иванoв`` → Cyrillic, ``Ivаnov`` → Latin.
     """
     scripts = [s for s in map(_script, word) if s]
     cyr, lat = scripts.count("cyr"), scripts.count("lat")
     if not cyr or not lat:
         return None
-    if cyr >= lat:
-        fixed = word.translate(_LAT_TO_CYR)
-        if any(ch in "іІ" for ch in fixed) and any(ch in _RUSSIAN_ONLY for ch in word):
-            fixed = fixed.replace("і", "и").replace("І", "И")  # a Russian word: no Ukrainian і
-        return fixed
-    return word.translate(_CYR_TO_LAT)
+    as_cyr, as_lat = word.translate(_LAT_TO_CYR), word.translate(_CYR_TO_LAT)
+    cyr_whole = "lat" not in map(_script, as_cyr)
+    lat_whole = "cyr" not in map(_script, as_lat)
+    # the script the whole word can be written in; else the one with more letters
+    if cyr_whole if cyr_whole != lat_whole else cyr >= lat:
+        if any(ch in "іІ" for ch in as_cyr) and any(ch in _RUSSIAN_ONLY for ch in word):
+            as_cyr = as_cyr.replace("і", "и").replace("І", "И")  # a Russian word: no Ukrainian і
+        return as_cyr
+    return as_lat
 
 
 # After an apostrophe Ukrainian has only iotated vowels (В'ячеслав, Мар'яна): they stay small.

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,15 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from sync.core.demographics import split_name
 from sync.core.model import DuplicateGroup
-from sync.core.translit import COMMON_FIRST_NAMES, fold, is_patronymic, name_key
+from sync.core.translit import (
+    COMMON_FIRST_NAMES,
+    fold,
+    gender_of,
+    is_first_name,
+    is_patronymic,
+    name_key,
+    same_first_name,
+)
 from sync.speed.incremental import RECENT_SLOTS, Recent, RowMemos, register, typed
 from sync.speed.lifetime import leaving_to_exit
 
@@ -121,6 +130,33 @@ class _Person:
     given: str | None
     middle: str | None
     tokens: tuple[str, ...]
+    initials: tuple[bool, bool] = (False, False)  # first name, patronymic typed as "П."
+    letters: tuple[str, str] = ("", "")  # their first letters, folded (Олексій: o, not a)
+    written: str | None = None  # the surname as typed, lower case: a slip is one letter
+    gender: str | None = None  # as the patronymic or the surname tells
+
+
+_JOINED_INITIALS = re.compile(r"(\w)\.(?=\w)")  # "П.С." -> "П. С."
+
+
+def _is_initial(word: str | None) -> bool:
+    return word is not None and len(word.rstrip(".")) == 1 and word[0].isalpha()
+
+
+def _split(text: str) -> tuple[str | None, str | None, str | None, tuple[bool, bool]]:
+    """(surname, first name, patronymic) of a full name, and which of the last two are
+    initials: ``Петров П. С.``, ``Петров П.С.`` and ``П. С. Петров`` are Петров, П, С."""
+    last, first, middle = split_name(_JOINED_INITIALS.sub(r"\1. ", text))
+    if _is_initial(last) and not _is_initial(middle if middle else first):
+        if middle:
+            last, first, middle = middle, last, first
+        else:
+            last, first = first, last
+    if last and first and not middle and is_first_name(fold(last)) > is_first_name(fold(first)):
+        # "Бондар Сергійко": the word that is a first name (or its short form) is the first
+        # name, whatever the endings say
+        last, first = first, last
+    return last, first, middle, (_is_initial(first), _is_initial(middle))
 
 
 # --------------------------------------------------------------------------- preparation
@@ -129,23 +165,29 @@ class _Person:
 def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]) -> _Person:
     surname = given = middle = None
     tokens: tuple[str, ...] = ()
+    initials = (False, False)
+    letters = ("", "")
+    written = None
     prepared: dict[str, object] = {}
     for name, kind in kinds.items():
         v = values.get(name)
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
         if kind == "full_name":
-            last, first, mid = split_name(str(v))
+            last, first, mid, initials = _split(str(v))
+            letters = (fold(first[:1]) if first else "", fold(mid[:1]) if mid else "")
+            written = last.casefold() if last else None
             surname = fold(last) if last else None
             given = fold(first) if first else None
             middle = fold(mid) if mid else None
             if given and middle and is_patronymic(given) and not is_patronymic(middle):
                 # "Александр Леонидович Прокофьев": first name, patronymic, surname
                 surname, given, middle = middle, surname, given
+                initials, letters, written = (False, False), ("", ""), None
             # split_name keeps every word, so the folded parts are the folded name
             tokens = tuple(sorted(" ".join(t for t in (surname, given, middle) if t).split()))
         elif kind == "surname":
-            surname = fold(str(v))
+            surname, written = fold(str(v)), str(v).casefold()
         elif kind == "given_name":
             given = fold(str(v))
         elif kind == "middle_name":
@@ -158,7 +200,10 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
             prepared[name] = fold(str(v))
     if not tokens:
         tokens = tuple(sorted(t for t in (surname, given, middle) if t))
-    return _Person(row, prepared, surname or None, given or None, middle or None, tokens)
+    person = _Person(row, prepared, surname or None, given or None, middle or None, tokens)
+    person.initials, person.letters, person.written = initials, letters, written
+    person.gender = gender_of(surname, middle)
+    return person
 
 
 def _day(value: object) -> str:
@@ -364,19 +409,64 @@ def _name_weight(a: _Person, b: _Person) -> tuple[float, bool]:
     weight, agrees = 0.0, True
     if a.surname and b.surname:
         sim = max(_straight(a.surname, b.surname), _crossed(a.surname, b.given))
+        if sim < _CLOSE and a.written and b.written and not a.written.isascii():
+            sim = max(sim, _written_similarity(a, b))
         w = _level(_WEIGHTS["surname"], sim)
         weight += w
         agrees = w > 0
     if a.given and b.given:
-        sim = max(_straight(a.given, b.given), _crossed(a.given, b.surname))
-        w = _level(_WEIGHTS["given_name"], sim)
+        w = _given_weight(a, b)
         weight += w
         agrees &= w > 0
     else:
         agrees = False
     if a.middle and b.middle:
-        weight += _level(_WEIGHTS["middle_name"], _similarity(a.middle, b.middle))
+        if a.initials[1] or b.initials[1]:
+            weight += _INITIAL_MIDDLE if _initial_fits(a, b, 1) else _WEIGHTS["middle_name"][2]
+        else:
+            weight += _level(_WEIGHTS["middle_name"], _similarity(a.middle, b.middle))
     return weight, agrees
+
+
+# "П." fits Пётр, Павел, Полина …: it is no evidence against, and little for: a phone and a
+# surname with it are not enough (a son on his father's phone), a second contact or the
+# birthday are
+_INITIAL_GIVEN, _INITIAL_MIDDLE = -3.5, 0.0
+
+
+def _initial_fits(a: _Person, b: _Person, part: int) -> bool:
+    """Whether an initial (first name: part 0, patronymic: 1) fits the other row's word."""
+    x, y = a.letters[part], b.letters[part]
+    return not x or not y or x == y
+
+
+def _given_weight(a: _Person, b: _Person) -> float:
+    """Weight of two first names: an initial that fits, a short form of the same name
+    (Таня / Татьяна, Саша / Александра), or the names compared as text."""
+    assert a.given and b.given
+    _, close, disagree = _WEIGHTS["given_name"]
+    if a.initials[0] or b.initials[0]:
+        return _INITIAL_GIVEN if _initial_fits(a, b, 0) else disagree
+    if a.given != b.given and _same_name(a, b):
+        return close
+    sim = max(_straight(a.given, b.given), _crossed(a.given, b.surname))
+    return _level(_WEIGHTS["given_name"], sim)
+
+
+def _same_name(a: _Person, b: _Person) -> bool:
+    """One first name in two forms: a diminutive and its full name (for the gender the row
+    shows), or the Ukrainian and the Russian form."""
+    assert a.given and b.given
+    return same_first_name(a.given, b.given, a.gender, b.gender)
+
+
+def _written_similarity(a: _Person, b: _Person) -> float:
+    """Similarity of two surnames as typed, letter by letter: one letter missed in
+    ``Князева`` is one edit, not the two of its folded ``ia``."""
+    assert a.surname and b.surname and a.written and b.written
+    if b.written.isascii() or _gender_flip(a.surname, b.surname):
+        return 0.0
+    return _similarity(a.written, b.written)
 
 
 def _date_similarity(a: str, b: str) -> float:
@@ -442,9 +532,17 @@ def _named_apart(a: _Person, b: _Person) -> bool:
     """Whether the names say two people: another first name or another patronymic."""
     if a.tokens and a.tokens == b.tokens:
         return False
-    if a.middle and b.middle and not _same_first_name(a.middle, b.middle):
-        return True
-    if not a.given or not b.given or _same_first_name(a.given, b.given):
+    if a.middle and b.middle:
+        if a.initials[1] or b.initials[1]:
+            if not _initial_fits(a, b, 1):
+                return True
+        elif not _same_first_name(a.middle, b.middle):
+            return True
+    if not a.given or not b.given:
+        return False
+    if a.initials[0] or b.initials[0]:
+        return not _initial_fits(a, b, 0)
+    if _same_first_name(a.given, b.given) or _same_name(a, b):
         return False
     # a two-word name split the other way round in one row ("Ivanova Maria" / "Мария Иванова")
     return not (

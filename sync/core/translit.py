@@ -1,8 +1,14 @@
 """Transliteration keys so that ``Иванов`` ~ ``Ivanov`` and ``Олексій`` ~ ``Oleksii``.
 
 Not a publication-grade romanisation: a *matching* key. Both scripts are folded to one Latin
-spelling, and the letters that romanisation systems disagree on (й/y/i, х/kh/h, щ/shch/sch,
-ё/е/yo, ц/ts/c) are folded to one form, so the usual spellings of a name give the same key.
+spelling, and the letters that romanisation systems disagree on (й/y/i/j, х/kh/h/x, щ/shch/
+sch/shh, ё/е/yo, ц/ts/c/cz, and г, which the Ukrainian national table of 2010 writes h:
+Ігор = Ihor) are folded to one form, so the passport spelling (ICAO), GOST 7.79 and the
+Ukrainian 2010 table give the key of the Cyrillic name. Latin look-alike letters inside a
+Cyrillic word (``Лapиca``) are read as the Cyrillic ones first.
+
+First names also have *forms*: ``Таня`` is ``Татьяна``, ``Саша`` is ``Александр`` or
+``Александра``, ``Сашко`` is ``Олександр`` (``validators/data/first_names.txt``).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from validators.name import FIRST_NAMES_FILE, repair_look_alikes
 
 _CYR = {
     "а": "a",
@@ -75,11 +82,16 @@ _LATIN_FOLDS = (
     ("j", "i"),
     ("ie", "e"),  # Григорьев: Grigoryev, Grigoriev, Grigorjev, Grigorev
     ("w", "v"),
+    ("cz", "c"),  # GOST 7.79 B: ц
     ("x", "ks"),
 )
 _NON_ALPHA = re.compile(r"[^a-z ]+")
 _Y_AS_I = re.compile(r"y(?=[^aeiou]|$)")  # final/consonant y: Dmitriy ~ Dmitrii ~ Дмитрий
 _DOUBLED = re.compile(r"(.)\1+")  # doubled letters: Anna ~ Ana, Alla ~ Ala
+# г and х fold to one letter: Ukrainian г is h (Ігор = Ihor, Ганна = Hanna), Russian х is kh
+# or h; an h inside sh / ch / zh is part of its letter
+_LONE_H = re.compile(r"(?<![scz])h")
+_MIXED = re.compile(r"[a-zA-Z]")
 
 
 # Ukrainian forms of first names, folded, mapped to the folded Russian form: one client is
@@ -110,6 +122,8 @@ _PATRONYMICS = frozenset({"ilich"})  # Ильич
 
 @lru_cache(maxsize=100_000)
 def _fold_word(word: str) -> str:
+    if not word.isascii() and _MIXED.search(word):  # Latin look-alikes in a Cyrillic word
+        word = repair_look_alikes(word) or word
     s = word.casefold().translate(_CYR_TABLE)
     if not s.isascii():
         s = unicodedata.normalize("NFKD", s)
@@ -122,6 +136,7 @@ def _fold_word(word: str) -> str:
         for a, b in _LATIN_FOLDS:
             s = s.replace(a, b)
         s = _Y_AS_I.sub("i", s)
+        s = _LONE_H.sub("g", s)
         s = _DOUBLED.sub(r"\1", s)
     return " ".join(_UKRAINIAN_FORMS.get(w, w) for w in s.split())
 
@@ -182,3 +197,69 @@ _COMMON_FIRST_NAMES_TEXT = """
 # Frequent first names (folded): two different ones are two names, however alike (Мария and
 # Марина differ by one letter, as a typo would).
 COMMON_FIRST_NAMES = frozenset(fold(n) for n in _COMMON_FIRST_NAMES_TEXT.split())
+
+
+# --------------------------------------------------------------------------- first-name forms
+
+_GENDERS = ("m", "f")
+
+
+@lru_cache(maxsize=1)
+def _forms() -> dict[str, frozenset[tuple[str, str]]]:
+    """Folded first name or form -> the (folded full name, gender) it can stand for."""
+    forms: dict[str, set[tuple[str, str]]] = {}
+    for line in FIRST_NAMES_FILE.read_text("utf-8").splitlines():
+        words = line.split()
+        if not words or line.startswith("#"):
+            continue
+        full, gender, *rest = words
+        if gender not in _GENDERS:
+            raise ValueError(f"first_names.txt: gender of {full!r} is {gender!r}")
+        name = fold(full)
+        if rest and rest[0].startswith("="):  # the same name in the other language
+            name = fold(rest.pop(0)[1:])
+        for word in (full, *rest):
+            forms.setdefault(fold(word), set()).add((name, gender))
+        forms.setdefault(name, set()).add((name, gender))
+    return {k: frozenset(v) for k, v in forms.items()}
+
+
+def name_forms(folded: str, gender: str | None = None) -> frozenset[str]:
+    """The full first names a folded first name can be (itself included), of ``gender``
+    when known: ``sasha`` -> {aleksandr, aleksandra}; with ``f`` -> {aleksandra}."""
+    found = _forms().get(folded)
+    if not found:
+        return frozenset((folded,))
+    return frozenset(n for n, g in found if gender is None or g == gender) or frozenset((folded,))
+
+
+def is_first_name(folded: str) -> bool:
+    """Whether a folded word is a first name or one of its forms (Сашко, Таня)."""
+    return folded in _forms()
+
+
+def same_first_name(a: str, b: str, gender_a: str | None, gender_b: str | None) -> bool:
+    """Whether two folded first names are forms of one name (Таня and Татьяна, Сашко and
+    Олександр), for a person of each gender when it is known."""
+    if a == b or not name_forms(a, gender_a).isdisjoint(name_forms(b, gender_b)):
+        return True
+    # GOST 7.79 B writes х as x, which reads ks elsewhere (Maxim, Alexei): Mixail = Михаил
+    a_x, b_x = a.replace("ks", "g"), b.replace("ks", "g")
+    return (a_x != a or b_x != b) and not name_forms(a_x, gender_a).isdisjoint(
+        name_forms(b_x, gender_b)
+    )
+
+
+_FEMALE_ENDINGS = ("vna", "ichna", "ova", "eva", "ina", "yna", "aia", "ka")
+_MALE_ENDINGS = ("vich", "ich", "ov", "ev", "in", "yn", "ski", "ki", "ii")
+
+
+def gender_of(surname: str | None, middle: str | None) -> str | None:
+    """ "m" / "f" as the patronymic (else the surname) tells, or ``None`` (Шевченко)."""
+    for word in (middle, surname):
+        if word:
+            if word.endswith(_FEMALE_ENDINGS):
+                return "f"
+            if word.endswith(_MALE_ENDINGS):
+                return "m"
+    return None
