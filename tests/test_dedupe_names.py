@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from sync.core.dedupe import DedupeResult, FieldKind, find_duplicates
+from sync.core.messages import duplicate_why
 from sync.core.translit import fold, gender_of, name_forms, same_first_name
 from validators.email import check_emails
 from validators.name import check_names
@@ -168,3 +169,30 @@ def test_a_look_alike_letter_in_an_email_still_links_the_rows() -> None:
     people: list[Client] = [("Хохлов Олег Петрович", P1, "oleg.khokhlov@yandex.ru", DAY),
                             ("Хохлов Олег", P2, "oleg.кhokhlov@yandex.ru", None)]  # fmt: skip
     assert groups(people) == [(2, 3)]
+
+
+def test_the_note_says_why_in_plain_words_in_the_configured_language() -> None:
+    people: list[Client] = [("Иванова Таня", P1, "tania.i@mail.ru", DAY),
+                            ("Иванова Татьяна Петровна", P1, "tania.i@mail.ru", DAY)]  # fmt: skip
+    (group,) = run(people).groups
+    assert duplicate_why(group.reasons, group.why, "ru") == (
+        "тот же телефон и email; Таня ≈ Татьяна; дата рождения совпадает; "
+        "другой человек, если отличается отчество"
+    )
+    assert duplicate_why(group.reasons, group.why, "en") == (
+        "same phone and email; Таня ≈ Татьяна; same birthday; "
+        "a different person if the patronymic differs"
+    )
+    married: list[Client] = [("Иванова Мария Петровна", P1, "maria.i@mail.ru", DAY),
+                             ("Сидорова Мария Петровна", P2, "maria.i@mail.ru", DAY)]  # fmt: skip
+    (group,) = run(married).groups
+    assert duplicate_why(group.reasons, group.why, "uk") == (
+        "той самий email; прізвище інше (змінилося після шлюбу?); дата народження збігається"
+    )
+    initials: list[Client] = [("Петров Пётр Сергеевич", P1, "petrov@mail.ru", None),
+                              ("Петров П. С.", P1, "petrov@mail.ru", None)]  # fmt: skip
+    (group,) = run(initials).groups
+    assert duplicate_why(group.reasons, group.why, "ru") == (
+        "тот же телефон и email; инициалы подходят к имени и отчеству; "
+        "другой человек, если отличается дата рождения"
+    )

@@ -312,3 +312,23 @@ def test_blank_rows_rules_name_each_missing_field_in_row_order() -> None:
         (5, "name.missing", "name"),
         (5, "required.missing", "birthday"),
     ]
+
+
+def test_a_duplicate_note_says_why_and_an_office_line_keeps_its_extensions() -> None:
+    day = dt.date(1985, 3, 4)
+    outcome = _pass(
+        [
+            ["C1", "Иванова Татьяна Петровна", "+7 912 345-67-89", "tania@mail.ru", day, "да"],
+            ["C2", "Иванова Таня", "8 (912) 345-67-89", "tania@mail.ru", day, "да"],
+            ["C3", "Петров Сергей Иванович", "8 (495) 123-45-67 доб. 101", None, None, "да"],
+            ["C4", "Сидорова Ольга Олеговна", "+7 495 123-45-67 вн. 102", None, None, "да"],
+        ]
+    )
+    notes = {(p.row, p.code): p for p in outcome.problems}
+    assert notes[(2, "duplicate")].message == (
+        "Возможный дубль клиента: строки 3 (группа 1): тот же телефон и email; "
+        "Татьяна ≈ Таня; дата рождения совпадает; другой человек, если отличается отчество"
+    )
+    assert notes[(4, "phone.fixed")].suggestion == "+7 495 123-45-67 доб. 101"
+    assert (4, "phone.shared") in notes and (5, "phone.shared") in notes
+    assert (4, "phone.invalid") not in notes and (4, "duplicate") not in notes

@@ -133,6 +133,8 @@ class _Person:
     initials: tuple[bool, bool] = (False, False)  # first name, patronymic typed as "П."
     letters: tuple[str, str] = ("", "")  # their first letters, folded (Олексій: o, not a)
     written: str | None = None  # the surname as typed, lower case: a slip is one letter
+    first: str | None = None  # the first name as typed, for the note (Таня ≈ Татьяна)
+    dated: frozenset[str] = frozenset()  # its fields of kind "date" that hold a date
     gender: str | None = None  # as the patronymic or the surname tells
 
 
@@ -167,7 +169,8 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
     tokens: tuple[str, ...] = ()
     initials = (False, False)
     letters = ("", "")
-    written = None
+    written = typed_first = None
+    dated: set[str] = set()
     prepared: dict[str, object] = {}
     for name, kind in kinds.items():
         v = values.get(name)
@@ -177,23 +180,25 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
             last, first, mid, initials = _split(str(v))
             letters = (fold(first[:1]) if first else "", fold(mid[:1]) if mid else "")
             written = last.casefold() if last else None
+            typed_first = first
             surname = fold(last) if last else None
             given = fold(first) if first else None
             middle = fold(mid) if mid else None
             if given and middle and is_patronymic(given) and not is_patronymic(middle):
                 # "Александр Леонидович Прокофьев": first name, patronymic, surname
                 surname, given, middle = middle, surname, given
-                initials, letters, written = (False, False), ("", ""), None
+                initials, letters, written, typed_first = (False, False), ("", ""), None, None
             # split_name keeps every word, so the folded parts are the folded name
             tokens = tuple(sorted(" ".join(t for t in (surname, given, middle) if t).split()))
         elif kind == "surname":
             surname, written = fold(str(v)), str(v).casefold()
         elif kind == "given_name":
-            given = fold(str(v))
+            given, typed_first = fold(str(v)), str(v)
         elif kind == "middle_name":
             middle = fold(str(v))
         elif kind == "date":
             prepared[name] = _day(v)
+            dated.add(name)
         elif kind in ("phone", "email", "id_number", "postcode", "street_number"):
             prepared[name] = str(v).strip().lower()
         else:
@@ -202,6 +207,7 @@ def _prepare(row: int, values: dict[str, object], kinds: Mapping[str, FieldKind]
         tokens = tuple(sorted(t for t in (surname, given, middle) if t))
     person = _Person(row, prepared, surname or None, given or None, middle or None, tokens)
     person.initials, person.letters, person.written = initials, letters, written
+    person.first, person.dated = typed_first, frozenset(dated)
     person.gender = gender_of(surname, middle)
     return person
 
@@ -831,7 +837,9 @@ def _find(
     for (a, b), s in sorted(pair_scores.items(), key=lambda kv: (-kv[1], kv[0])):
         if s >= threshold:
             clusters.try_join(a, b)
-    groups = _numbered_groups(clusters, pair_scores, pair_reasons, threshold)
+    groups = _numbered_groups(
+        clusters, pair_scores, pair_reasons, threshold, lambda a, b: _why(people[a], people[b])
+    )
     return DedupeResult(groups, _shared_phones(blocks, groups), pair_scores), kept
 
 
@@ -840,6 +848,7 @@ def _numbered_groups(
     pair_scores: Mapping[tuple[int, int], float],
     pair_reasons: Mapping[tuple[int, int], list[str]],
     threshold: float,
+    why_of: Callable[[int, int], list[str]],
 ) -> list[DuplicateGroup]:
     """Groups numbered by their first row; score = the weakest pair inside the group."""
     groups: list[DuplicateGroup] = []
@@ -847,14 +856,42 @@ def _numbered_groups(
     for members in sorted(found, key=lambda m: m[0]):
         pairs = list(combinations(members, 2))
         reasons: set[str] = set()
+        why: dict[str, None] = {}  # in order of the pairs
         for pair in pairs:
             if pair_scores.get(pair, 0.0) >= threshold:
                 reasons.update(pair_reasons[pair])
+                why.update(dict.fromkeys(why_of(*pair)))
         score = min(clusters.score(a, b) for a, b in pairs)
         groups.append(
-            DuplicateGroup(len(groups) + 1, tuple(members), score, tuple(sorted(reasons)))
+            DuplicateGroup(
+                len(groups) + 1, tuple(members), score, tuple(sorted(reasons)), tuple(why)
+            )
         )
     return groups
+
+
+def _why(a: _Person, b: _Person) -> list[str]:
+    """What the note on a pair says beyond the fields that agreed (see DuplicateGroup.why)."""
+    why: list[str] = []
+    if a.given and b.given:
+        if a.initials[0] or b.initials[0]:
+            why.append("initials")
+        elif a.given != b.given and a.first and b.first and _same_name(a, b):
+            why.append(f"form:{a.first}|{b.first}")
+    if a.written and b.written and a.written.isascii() != b.written.isascii():
+        why.append("translit")
+    elif (
+        a.surname
+        and b.surname
+        and _straight(a.surname, b.surname) < _NEAR
+        and not _gender_flip(a.surname, b.surname)
+    ):
+        why.append("surname")
+    if not a.dated & b.dated:
+        why.append("?birthday")
+    if not (a.middle and b.middle) and (a.given or b.given):
+        why.append("?middle")
+    return why
 
 
 def _shared_phones(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sync.core.messages import duplicate_why, message
 from sync.core.model import AuditEntry, CellValue, Outcome, SheetGrid, Snapshot, audit_text
 from sync.errors import UsageError
 
@@ -21,11 +22,6 @@ _ARCHIVE_HEAD = {
     "ru": ("Дата", "Причина", "Была строка", "Оставлена строка", "ID оставленной"),
     "uk": ("Дата", "Причина", "Був рядок", "Залишено рядок", "ID залишеного"),
     "en": ("Date", "Reason", "Was row", "Kept row", "Kept ID"),
-}
-_REASON = {
-    "ru": "дубль (группа {group}, совпадает: {reasons})",
-    "uk": "дубль (група {group}, збігається: {reasons})",
-    "en": "duplicate (group {group}, matching: {reasons})",
 }
 _CONFLICT = {"ru": "При слиянии расходились:", "uk": "При злитті розходились:", "en": "On merge:"}
 
@@ -148,7 +144,8 @@ def plan_merge(
                 if value is not None and str(value).strip() in merged_ids:
                     plan.repoint[(ref.sheet, row, col)] = plan.kept_id
                     plan.before[(ref.sheet, row, col)] = value
-    reason = _REASON[lang].format(group=group.group, reasons=", ".join(group.reasons))
+    why = duplicate_why(group.reasons, group.why, lang)
+    reason = message("duplicate.merged", lang, {"group": str(group.group), "why": why})
     width = max(len(table.headers), *(len(grid.rows[r - 1]) for r in others))
     for r in others:
         line = grid.rows[r - 1] if r <= len(grid.rows) else []

@@ -111,9 +111,14 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
         "No client with this ID on the clients sheet",
     ),
     "duplicate": (
-        "Возможный дубль клиента: строки {rows} (группа {group}, совпадает: {reasons})",
-        "Можливий дубль клієнта: рядки {rows} (група {group}, збігається: {reasons})",
-        "Possible duplicate client: rows {rows} (group {group}, matching: {reasons})",
+        "Возможный дубль клиента: строки {rows} (группа {group}): {why}",
+        "Можливий дубль клієнта: рядки {rows} (група {group}): {why}",
+        "Possible duplicate client: rows {rows} (group {group}): {why}",
+    ),
+    "duplicate.merged": (
+        "дубль (группа {group}): {why}",
+        "дубль (група {group}): {why}",
+        "duplicate (group {group}): {why}",
     ),
     "duplicate.other_file": (
         "Этот клиент есть и в другой таблице: {places}",
@@ -165,14 +170,6 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
     ),
 }
 
-_REASONS: dict[str, tuple[str, str, str]] = {
-    "phone": ("телефон", "телефон", "phone"),
-    "email": ("почта", "пошта", "email"),
-    "name": ("ФИО", "ПІБ", "name"),
-    "birthday": ("дата рождения", "дата народження", "birthday"),
-    "city": ("город", "місто", "city"),
-}
-
 
 def _pick(entry: tuple[str, str, str], language: str) -> str:
     return entry[LANGUAGES.index(language)] if language in LANGUAGES else entry[2]
@@ -208,6 +205,7 @@ def _message(code: str, language: str, params: Mapping[str, str] | None) -> str:
         "error": "",
         "group": "",
         "reasons": "",
+        "why": "",
         "days": "",
         "places": "",
         "count": "",
@@ -219,9 +217,63 @@ def _message(code: str, language: str, params: Mapping[str, str] | None) -> str:
     return _pick(entry, language).format(**values)
 
 
-def reason_names(reasons: tuple[str, ...], language: str) -> str:
-    """Localised, comma-separated names of the fields that matched."""
-    return ", ".join(_pick(_REASONS[r], language) if r in _REASONS else r for r in reasons)
+# Why rows are one client, in plain words (sync.model.DuplicateGroup.why)
+_WHY: dict[str, tuple[str, str, str]] = {
+    "phone+email": ("тот же телефон и email", "той самий телефон і email", "same phone and email"),
+    "phone": ("тот же телефон", "той самий телефон", "same phone"),
+    "email": ("тот же email", "той самий email", "same email"),
+    "id_number": ("тот же номер документа", "той самий номер документа", "same ID number"),
+    "name": ("ФИО совпадает", "ПІБ збігається", "same name"),
+    "birthday": ("дата рождения совпадает", "дата народження збігається", "same birthday"),
+    "initials": (
+        "инициалы подходят к имени и отчеству",
+        "ініціали підходять до імені та по батькові",
+        "the initials fit the name",
+    ),
+    "translit": (
+        "имя записано и латиницей",
+        "ім'я записано й латиницею",
+        "the name is also in Latin",
+    ),
+    "surname": (
+        "фамилия другая (сменилась в браке?)",
+        "прізвище інше (змінилося після шлюбу?)",
+        "another surname (changed on marriage?)",
+    ),
+    "apart": (
+        "другой человек, если отличается {fields}",
+        "інша людина, якщо відрізняється {fields}",
+        "a different person if the {fields} differs",
+    ),
+    "?birthday": ("дата рождения", "дата народження", "birthday"),
+    "?middle": ("отчество", "по батькові", "patronymic"),
+    "or": (" или ", " або ", " or "),
+}
+
+
+def duplicate_why(reasons: tuple[str, ...], why: tuple[str, ...], language: str) -> str:
+    """``тот же телефон и email; Таня ≈ Татьяна; дата рождения совпадает; другой человек,
+    если отличается отчество``: the evidence of a duplicate group, and what would tell two
+    people apart."""
+    parts: list[str] = []
+    contacts = [r for r in ("phone", "email") if r in reasons]
+    if contacts:
+        parts.append(_pick(_WHY["+".join(contacts)], language))
+    if "id_number" in reasons:
+        parts.append(_pick(_WHY["id_number"], language))
+    forms = [w.removeprefix("form:").split("|", 1) for w in why if w.startswith("form:")]
+    parts += [f"{a} ≈ {b}" for a, b in forms]
+    told = [w for w in ("initials", "translit", "surname") if w in why]
+    parts += [_pick(_WHY[w], language) for w in told]
+    if "name" in reasons and not forms and not told:
+        parts.append(_pick(_WHY["name"], language))
+    if "birthday" in reasons:
+        parts.append(_pick(_WHY["birthday"], language))
+    open_ = [_pick(_WHY[w], language) for w in ("?birthday", "?middle") if w in why]
+    if open_:
+        fields = _pick(_WHY["or"], language).join(open_)
+        parts.append(_pick(_WHY["apart"], language).format(fields=fields))
+    return "; ".join(parts)
 
 
 _PLACE = ("{file}, строка {row}", "{file}, рядок {row}", "{file}, row {row}")

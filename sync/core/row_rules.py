@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from sync.core.config import Config
 from sync.core.dedupe import find_duplicates
-from sync.core.messages import message, reason_names
+from sync.core.messages import duplicate_why, message
 from sync.core.model import DuplicateGroup, Problem
 from sync.core.tables import Table
 from validators.base import FieldCheck
@@ -140,7 +140,7 @@ def duplicate_groups(
             params = {
                 "rows": others,
                 "group": str(group.group),
-                "reasons": reason_names(group.reasons, lang),
+                "why": duplicate_why(group.reasons, group.why, lang),
             }
             problems.append(
                 Problem(
