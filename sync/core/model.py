@@ -93,9 +93,10 @@ class DuplicateGroup:
     rows: tuple[int, ...]  # sheet rows, ascending
     score: float  # 0..1
     reasons: tuple[str, ...]  # fields that matched: "phone", "email", "name", ...
-    # what the note tells staff beyond the fields (sync.dedupe_why): "initials", "translit",
-    # "surname", "form:Таня|Татьяна" (first names as typed: for the sheet's note only),
-    # "?birthday" / "?middle" (not compared: a different one would mean another person)
+    # what the note tells staff beyond the fields (worded by messages.duplicate_why):
+    # "initials", "translit", "surname", "form:Таня|Татьяна" (first names as typed: for the
+    # sheet's note only), "?birthday" / "?middle" (not compared: a different one would mean
+    # another person)
     why: tuple[str, ...] = ()
 
 

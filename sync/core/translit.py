@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
 from validators.name import FIRST_NAMES_FILE, repair_look_alikes
 
 _CYR = {
