@@ -132,3 +132,49 @@ def test_an_unknown_group_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["merge", str(path), "--group", "99"])
     assert result.exit_code == 2
     assert "no duplicate group 99" in result.output
+
+
+def test_merge_keeps_the_better_value_and_numeric_ids_keep_their_type(tmp_path: Path) -> None:
+    """The oldest row has initials and a mistyped email domain, the next one an invalid phone:
+    the merged client gets the full name, the valid phone and the valid email; the others go
+    into the note. Its number ID 1 stays the number 1 in the archive and in the re-pointed
+    orders."""
+    path = tmp_path / "numbers.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Клиенты"
+    ws.append(["ID", "ФИО", "Телефон", "Email", "Дата рождения", "Дата добавления"])
+    born, phone = dt.date(1980, 4, 1), "+7 912 345-67-89"
+    ws.append([1, "Петров П. С.", phone, "petrov@gmial.com", born, dt.date(2023, 1, 10)])
+    ws.append([2, "Петров Пётр Сергеевич", "8 912 345", "petrov@gmail.com", born,
+               dt.date(2024, 5, 1)])  # fmt: skip
+    ws.append([3, "Петров Пётр Сергеевич", phone, "petrov@gmail.com", born, dt.date(2024, 6, 1)])
+    orders = wb.create_sheet("Заказы")
+    orders.append(["Номер заказа", "Дата", "ID клиента", "Сумма"])
+    orders.append(["Z1", dt.date(2026, 9, 1), 1, 1000])
+    orders.append(["Z2", dt.date(2026, 10, 1), 2, 500])
+    orders.append(["Z3", dt.date(2026, 10, 2), 3, 700])
+    wb.save(path)
+    _, outcome = service.check(XlsxSource(path), default_config(), AS_OF)
+    (group,) = outcome.duplicates
+    args = ["merge", str(path), "--group", str(group.group), "--as-of", AS_OF.isoformat()]
+    dry = CliRunner().invoke(cli, [*args, "--dry-run"], catch_exceptions=False)
+    assert "keep row 2 (1)," in dry.output  # not "(1.0)"
+    assert "  ФИО: Петров Пётр Сергеевич / Петров П. С." in dry.output  # each noted value
+    assert "  Телефон: +7 912 345-67-89 / 8 912 345" in dry.output
+    assert "  Email: petrov@gmail.com / petrov@gmial.com" in dry.output
+
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(path)
+    clients = book["Клиенты"]
+    assert [c.value for c in clients[2][:4]] == [
+        1, "Петров Пётр Сергеевич", "+7 912 345-67-89", "petrov@gmail.com"
+    ]  # fmt: skip
+    note = clients["B2"].comment
+    assert note is not None
+    assert "Петров П. С." in note.text and "8 912 345" in note.text and "gmial" in note.text
+    archive = book["Архив дублей"]
+    assert [c.value for c in archive[2]][4] == 1  # "ID оставленной": the number, not "1.0"
+    assert [c.value for c in book["Заказы"]["C"][1:]] == [1, 1, 1]

@@ -205,6 +205,8 @@ def merge(
         f"{len(plan.repoint)} orders/contacts re-pointed."
     )
     if result.applied is None:
+        for line in plan.conflicts:  # what the kept row's note would hold
+            click.echo(f"  {line}")
         click.echo("Dry run: nothing written.")
         return
     click.echo(f"Write-back: {result.applied.status} {result.applied.detail}".rstrip())

@@ -2,15 +2,19 @@
 the Excel button.
 
 The group's oldest row (earliest "added" date, else the first row) is kept. Its empty cells take
-the first non-empty value of the other rows; a cell where the rows disagree keeps the kept row's
-value and the other values go into a note. The merged-away rows are emptied and copied, whole,
-to an archive sheet with the date and the reason; orders and interactions that reference a
-merged-away ID are re-pointed to the kept ID. Nothing typed is deleted: it is in the archive.
+the first non-empty value of the other rows; a cell where the rows disagree keeps the better
+value — a valid phone or email over an invalid or suspect one, a full name over initials or
+mixed letters; else the kept row's — and the other values go into a note. IDs keep their type
+(a number cell 1 re-points orders as 1, not "1.0"). The merged-away rows are emptied and
+copied, whole, to an archive sheet with the date and the reason; orders and interactions
+that reference a merged-away ID are re-pointed to the kept ID. Nothing typed is deleted: it
+is in the archive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from sync.core.messages import duplicate_why, message
@@ -34,15 +38,34 @@ class MergePlan:
     sheet: str
     keep_row: int
     merged_rows: tuple[int, ...]
-    kept_id: str | None
+    kept_id: str | None  # as staff read it: 1, not 1.0
+    kept_id_value: CellValue = None  # the cell itself (a number stays a number)
     fill: dict[int, CellValue] = field(default_factory=dict)  # col -> value for the kept row
     conflicts: list[str] = field(default_factory=list)  # lines for the kept row's note
     note_col: int = 1
     cleared: dict[int, list[int]] = field(default_factory=dict)  # merged row -> its cells
-    repoint: dict[tuple[str, int, int], str] = field(default_factory=dict)  # cell -> kept ID
+    repoint: dict[tuple[str, int, int], CellValue] = field(default_factory=dict)  # -> kept ID
     archive_rows: list[tuple[CellValue, ...]] = field(default_factory=list)
     # (sheet, row, col) -> the value before the merge, for every cell it changes
     before: dict[tuple[str, int, int], CellValue] = field(default_factory=dict)
+
+
+# how much a problem on a cell makes its value worse than another row's clean one
+_FLAWS = {
+    "phone.invalid": 2,
+    "email.invalid": 2,
+    "email.suspect": 1,
+    "name.invalid": 2,
+    "name.mixed_scripts": 1,
+}
+_INITIAL = re.compile(r"^(?:[^\W\d_]\.)+$")  # "П." or "П.С."
+
+
+def id_text(value: CellValue) -> str:
+    """An ID as staff read it: a number cell 1.0 is ``1``, text is trimmed."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _empty(value: CellValue) -> bool:
@@ -102,23 +125,33 @@ def plan_merge(
                 return normal
         return raw
 
+    flawed = {(p.row, p.field): _FLAWS.get(p.code, 0) for p in outcome.problems if p.field}
+
+    def worse(row: int, col: int, value: CellValue) -> int:
+        """How much worse than a clean value: invalid 2, suspect / initials / mixed 1."""
+        kind = field_of.get(col)
+        if kind in ("name", "last_name", "first_name", "middle_name"):
+            initials = isinstance(value, str) and any(_INITIAL.match(w) for w in value.split())
+            return max(flawed.get((row, kind), 0), 1 if initials else 0)
+        return flawed.get((row, kind), 0) if kind in ("phone", "email") else 0
+
     for col in data_cols:
-        kept = _cell(grid, keep, col)
-        values = [_cell(grid, r, col) for r in others]
-        if _empty(kept):
-            found = next((v for v in values if not _empty(v)), None)
-            if found is not None:
-                plan.fill[col] = found
-                plan.before[(table.sheet, keep, col)] = kept
-                kept = found
+        rows_values = [(r, _cell(grid, r, col)) for r in (keep, *others)]
+        typed = [(r, v) for r, v in rows_values if not _empty(v)]
+        if not typed:
+            continue
+        # the kept row's value, unless another row's is better (valid, full): the first best
+        source_row, kept = min(typed, key=lambda rv: worse(rv[0], col, rv[1]))
         if field_of.get(col) in ("id", "added"):
-            continue  # the kept row's ID and first date are the merged client's
-        source_row = keep if col not in plan.fill else others[values.index(kept)]
+            source_row, kept = typed[0]  # the kept row's ID and first date are the client's
+        if source_row != keep:
+            plan.fill[col] = kept
+            plan.before[(table.sheet, keep, col)] = rows_values[0][1]
+        if field_of.get(col) in ("id", "added"):
+            continue
         kept_key = comparable(source_row, col, kept)
         different = [
-            v
-            for r, v in zip(others, values, strict=True)
-            if not _empty(v) and not _same(comparable(r, col, v), kept_key)
+            v for r, v in typed if r != source_row and not _same(comparable(r, col, v), kept_key)
         ]
         if different:
             shown = "; ".join(dict.fromkeys(str(v) for v in different))
@@ -126,11 +159,12 @@ def plan_merge(
     kept_id = plan.fill.get(id_col) if id_col else None
     if id_col and kept_id is None:
         kept_id = _cell(grid, keep, id_col)
-    plan.kept_id = str(kept_id) if not _empty(kept_id) else None
+    plan.kept_id = id_text(kept_id) if not _empty(kept_id) else None
+    plan.kept_id_value = kept_id if not _empty(kept_id) else None
     merged_ids = {
-        str(v)
+        id_text(v)
         for r in others
-        if id_col and not _empty(v := _cell(grid, r, id_col)) and str(v) != plan.kept_id
+        if id_col and not _empty(v := _cell(grid, r, id_col)) and id_text(v) != plan.kept_id
     }
     if plan.kept_id and merged_ids:
         for role in ("orders", "interactions"):
@@ -141,8 +175,8 @@ def plan_merge(
             ref_grid = snapshot.sheets[ref.sheet]
             for row in range(ref.first_data_row, ref.last_data_row + 1):
                 value = _cell(ref_grid, row, col)
-                if value is not None and str(value).strip() in merged_ids:
-                    plan.repoint[(ref.sheet, row, col)] = plan.kept_id
+                if value is not None and id_text(value) in merged_ids:
+                    plan.repoint[(ref.sheet, row, col)] = plan.kept_id_value
                     plan.before[(ref.sheet, row, col)] = value
     why = duplicate_why(group.reasons, group.why, lang)
     reason = message("duplicate.merged", lang, {"group": str(group.group), "why": why})
@@ -152,7 +186,7 @@ def plan_merge(
         cells = [line[c] if c < len(line) else None for c in range(width)]
         plan.cleared[r] = [c + 1 for c, v in enumerate(cells) if v is not None]
         plan.before.update({(table.sheet, r, c): cells[c - 1] for c in plan.cleared[r]})
-        plan.archive_rows.append((today, reason, r, keep, plan.kept_id, *cells))
+        plan.archive_rows.append((today, reason, r, keep, plan.kept_id_value, *cells))
     return plan
 
 
