@@ -3,7 +3,8 @@
 Each kind of duplicate is planted on its own pairs (one person typed twice), next to hard
 negatives that must stay apart: families on one home phone (spouses, a grown child with the
 father's name as patronymic), five colleagues on one office line with their extensions, and
-twins (one surname, birthday, patronymic and phone, two first names). Cells go through the
+twins (one surname, birthday, patronymic and phone, two first names), and a son named
+after his father on the family phone. Cells go through the
 real validators, as in a pass, then through ``find_duplicates``. No labelled training.
 
 Prints per-kind recall, pairwise precision / recall / F1, and the hard-negative pairs merged.
@@ -315,6 +316,25 @@ def _plant_twins(base: Base) -> None:
     base.negatives["twins"].append((rows[0], rows[1]))
 
 
+def _plant_namesake_son(base: Base) -> None:
+    """A son named after his father (Иванов Иван Иванович twice) on the family phone: only
+    the birthdays, a generation apart, tell them apart."""
+    rng = base.rng
+    father = base.new_person("m", ukrainian=False)
+    table = _PATRONYMICS[False]
+    first = rng.choice(list(table))
+    phone = base.phone()
+    born = father["birthday"]
+    assert isinstance(born, dt.date)
+    rows = []
+    for years in (0, rng.randrange(20, 35)):
+        name = f"{father['last']} {first} {table[first][0]}"
+        day = born + dt.timedelta(days=365 * years + rng.randrange(300))
+        rows.append(base.add({"name": name, "phone": phone, "email": None, "birthday": day},
+                             -(int(str(father["id"])) * 1000 + years)))  # fmt: skip
+    base.negatives["namesake_son"].append((rows[0], rows[1]))
+
+
 DUPLICATE_KINDS = ("diminutive", "marriage", "new_phone_same_email", "surname_typo",
                    "translit", "initials", "look_alike_name", "look_alike_email",
                    "extension")  # fmt: skip
@@ -326,6 +346,7 @@ def generate(people: int, seed: int) -> Base:
     planters: list[Callable[[], object]] = [
         *(lambda k=k: _plant_duplicate(base, k) for k in DUPLICATE_KINDS),
         lambda: _plant_family(base), lambda: _plant_office(base), lambda: _plant_twins(base),
+        lambda: _plant_namesake_son(base),
     ]  # fmt: skip
     per_kind = max(20, people // 40)
     for planter in planters:

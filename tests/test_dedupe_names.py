@@ -196,3 +196,17 @@ def test_the_note_says_why_in_plain_words_in_the_configured_language() -> None:
         "тот же телефон и email; инициалы подходят к имени и отчеству; "
         "другой человек, если отличается дата рождения"
     )
+
+
+def test_a_son_named_after_his_father_on_the_family_phone_is_another_person() -> None:
+    people: list[Client] = [("Иванов Иван Иванович", P1, None, dt.date(1961, 7, 2)),
+                            ("Иванов Иван Иванович", P1, None, dt.date(1988, 2, 11))]  # fmt: skip
+    assert groups(people) == []
+    assert run(people).shared_phones == [(2, 3)]
+
+
+def test_a_slip_in_the_birth_year_is_still_the_same_person() -> None:
+    for typed in (dt.date(1958, 7, 2), dt.date(1985, 2, 7), dt.date(1986, 7, 2)):
+        people: list[Client] = [("Иванов Иван Иванович", P1, None, dt.date(1985, 7, 2)),
+                                ("Иванов Иван Иванович", P1, None, typed)]  # fmt: skip
+        assert groups(people) == [(2, 3)], typed

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal, cast
 
-from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from sync.core.demographics import split_name
 from sync.core.model import DuplicateGroup
@@ -102,6 +102,7 @@ _CLOSE = 0.88  # Jaro-Winkler similarity for "close" agreement
 _NEAR, _NEAR_WEIGHT = 0.75, -4.0  # between near and close: penalised, but no veto
 _SCALE, _MIDPOINT = 2.0, 8.0  # score = 1 / (1 + 2 ** -((weight - midpoint) / scale))
 _FAMILY_CAP = 0.01  # well below LINK_FLOOR: relatives never join one group through others
+_GENERATION = 12  # years between two birthdays that make a parent and a child
 
 
 def _logistic(weight: float) -> float:
@@ -479,7 +480,7 @@ def _date_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     # one transposed or mistyped digit, or day and month swapped
-    if len(a) == len(b) and Levenshtein.distance(a, b) <= 1:
+    if len(a) == len(b) and OSA.distance(a, b) <= 1:
         return 0.9
     pa, pb = a.split("-"), b.split("-")
     if len(pa) == 3 and len(pb) == 3 and pa[0] == pb[0] and pa[1] == pb[2] and pa[2] == pb[1]:
@@ -511,6 +512,14 @@ class _Scorer:
         ]
         self.sharing = sharing
 
+    def generation_apart(self, a: _Person, b: _Person) -> bool:
+        """Whether two birthdays, neither a slip of the other, are a generation apart."""
+        for name in a.dated & b.dated:
+            x, y = str(a.values[name]), str(b.values[name])
+            if _date_similarity(x, y) == 0.0 and x[:4].isdigit() and y[:4].isdigit():
+                return abs(int(x[:4]) - int(y[:4])) >= _GENERATION
+        return False
+
     def __call__(self, a: _Person, b: _Person) -> tuple[float, list[str]]:
         weight, name_agrees = _name_weight(a, b)
         reasons = ["name"] if name_agrees else []
@@ -526,10 +535,13 @@ class _Scorer:
             if w > 0 and kind in ("phone", "email", "date", "id_number"):
                 reasons.append(_REASON.get(kind, kind))
         score = _logistic(weight)
-        if ("phone" in reasons or "email" in reasons) and _named_apart(a, b):
+        if ("phone" in reasons or "email" in reasons) and (
+            _named_apart(a, b) or self.generation_apart(a, b)
+        ):
             # One phone (or mailbox) and two first names or patronymics: a family or a
             # shared line, however much else agrees (twins share surname, birthday and
-            # patronymic).
+            # patronymic). Or one name and birthdays a generation apart: a son named after
+            # his father (Иванов Иван Иванович twice), not a typo of the year.
             score = min(score, _FAMILY_CAP)
         return score, reasons
 
