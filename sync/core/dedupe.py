@@ -22,7 +22,11 @@
    ``_MIDPOINT`` bits). Another first name (not a typo, not Мария/Марья; two different
    common names such as Мария/Марина never count as a typo), another patronymic, or a gender
    flip (Александр/Александра) on one phone or mailbox means a family or a shared line,
-   whatever else agrees: such a pair is capped far below ``LINK_FLOOR``.
+   whatever else agrees: such a pair is capped far below ``LINK_FLOOR``; so does one name
+   with birthdays a generation apart (a son named after his father). A short form of the
+   first name (Таня/Татьяна, ``sync.core.translit.same_first_name``) agrees as a close match;
+   an initial that fits (``П.`` / Пётр) is no evidence against and little for; a surname
+   slip is also measured on the letters as typed.
 3. **Clustering.** Pairs at or above the threshold are joined, strongest first, only while
    every two members of the group still score at least ``LINK_FLOOR`` (a complete-link check
    on the evidence *against*). An office phone shared by A and B and a name shared by B and C
