@@ -182,6 +182,7 @@ def _plant_duplicate(base: Base, kind: str) -> bool:
     phone, email = base.phone(), base.email(first, last)
     row: Row = {"name": _full(p), "phone": phone, "email": email, "birthday": p["birthday"]}
     second = dict(row)
+    keep_birthday = False
     if kind == "diminutive":
         shorts = _SHORT.get(first)
         if not shorts:
@@ -190,7 +191,10 @@ def _plant_duplicate(base: Base, kind: str) -> bool:
         second["email"] = None if rng.random() < 0.5 else email
         if second["email"] and rng.random() < 0.5:
             second["phone"] = base.phone()  # the address is the link
-        if rng.random() < 0.3:
+        elif rng.random() < 0.2:
+            second["phone"] = base.phone()  # a new phone, no email: name and birthday
+            keep_birthday = True
+        if rng.random() < 0.3 and not keep_birthday:
             second["birthday"] = None
     elif kind == "marriage":
         if p["g"] != "f":
@@ -255,7 +259,11 @@ def _plant_family(base: Base) -> None:
     while child["first"] == first:
         child["first"] = rng.choice(_FIRST_NAMES[False, str(child["g"])])
     if child["g"] == "f" and rng.random() < 0.3:
-        child["first"] = wife["first"]  # named after her mother: the patronymic tells apart
+        # named after her mother: the patronymic (or, if the same, the birthday) tells apart
+        child["first"] = wife["first"]
+    born = wife["birthday"]
+    assert isinstance(born, dt.date)
+    child["birthday"] = born + dt.timedelta(days=rng.randrange(20 * 365, 35 * 365))
     if child["g"] == "f":
         child["last"] = _female_surname(surname)
         child["middle"] = table[first][1]

@@ -210,3 +210,11 @@ def test_a_slip_in_the_birth_year_is_still_the_same_person() -> None:
         people: list[Client] = [("Иванов Иван Иванович", P1, None, dt.date(1985, 7, 2)),
                                 ("Иванов Иван Иванович", P1, None, typed)]  # fmt: skip
         assert groups(people) == [(2, 3)], typed
+
+
+def test_twins_whose_surname_looks_like_a_first_name_stay_apart() -> None:
+    """Кириллов Кирилл is not "Кириллов Дмитрий typed the other way round": both rows have
+    a patronymic, which places the words."""
+    people: list[Client] = [("Кириллов Дмитрий Александрович", P1, None, DAY),
+                            ("Кириллов Кирилл Александрович", P1, None, DAY)]  # fmt: skip
+    assert groups(people) == []

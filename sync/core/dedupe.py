@@ -566,10 +566,10 @@ def _named_apart(a: _Person, b: _Person) -> bool:
         return not _initial_fits(a, b, 0)
     if _same_first_name(a.given, b.given) or _same_name(a, b):
         return False
-    # a two-word name split the other way round in one row ("Ivanova Maria" / "Мария Иванова")
-    return not (
-        (a.surname and _same_first_name(a.surname, b.given))
-        or (b.surname and _same_first_name(a.given, b.surname))
+    # a two-word name split the other way round in one row ("Ivanova Maria" / "Мария Иванова");
+    # not when both have a patronymic, which places the words (Кириллов Дмитрий / Кирилл)
+    return (a.middle is not None and b.middle is not None) or not (
+        _crossed(a.surname, b.given) or _crossed(a.given, b.surname)
     )
 
 

@@ -165,13 +165,24 @@ def is_patronymic(token: str) -> bool:
 
 @lru_cache(maxsize=100_000)
 def _key_words(word: str) -> tuple[str, ...]:
-    return tuple(t for t in _fold_word(word).split() if not is_patronymic(t))
+    return tuple(_one_form(t) for t in _fold_word(word).split() if not is_patronymic(t))
+
+
+def _one_form(folded: str) -> str:
+    """One key for all forms of a first name, whatever the gender: Таня, Татьяна and
+    Тетяна give one, Саша, Александр and Александра another (a form of several names, such
+    as Слава, gets the key of one of them)."""
+    found = _forms().get(folded)
+    if not found:
+        return folded
+    return min(name.removesuffix("a") if gender == "f" else name for name, gender in found)
 
 
 def name_key(text: str) -> str:
-    """A blocking key: the folded words of a name except the patronymic, sorted.
+    """A blocking key: the folded words of a name except the patronymic, sorted, each first
+    name in one form for all its short forms.
 
-    ``Иванова Мария Петровна``, ``Мария Иванова`` and ``Ivanova Mariya`` share it. Built
+    ``Иванова Мария Петровна``, ``Маша Иванова`` and ``Ivanova Mariya`` share it. Built
     from cached words because it is computed for every row of the sheet.
     """
     kept = [t for word in text.split() for t in _key_words(word)]
