@@ -199,3 +199,19 @@ def test_every_look_alike_of_the_other_script_is_found_and_repaired(
 )
 def test_one_script_per_word_is_not_a_look_alike(raw: str) -> None:
     assert check_emails([raw])[0].findings == ()
+
+
+@given(
+    st.text(alphabet="abcdekmnoptxyабвгеклмнопрстухи.", min_size=1, max_size=16),
+    st.sampled_from(["mail.ru", "gmail.com", "почта.рф", "yandex.ru"]),
+)
+def test_a_repaired_address_is_clean_of_look_alikes(local: str, domain: str) -> None:
+    """Whatever mix of scripts is typed, the repaired address is the suggestion and the
+    normalised value (what the duplicate search compares), and needs no second repair."""
+    raw = f"{local}@{domain}"
+    check = check_emails([raw])[0]
+    if check.normalized is None or check.normalized == raw:
+        return  # invalid, or nothing to repair
+    assert [f.suggestion for f in check.findings] == [check.normalized]
+    again = check_emails([check.normalized])[0]
+    assert again.normalized == check.normalized

@@ -213,3 +213,19 @@ def test_plain_cells_skip_normalising_and_read_the_same(text: str) -> None:
         return t
 
     assert _digits_text(text) == normalised(text)
+
+
+@given(
+    st.sampled_from(["8 (912) ", "+7 912 ", "8912", "+7 (912) "]),
+    st.integers(0, 9_999_999),
+    st.sampled_from(["доб.", "доб", "ext.", "вн.", "внутр.", "#", "x", ", доб."]),
+    st.integers(1, 99_999),
+    st.sampled_from(["ru", "uk", "en"]),
+)
+def test_any_number_with_an_extension_reaches_a_fixed_point(
+    prefix: str, rest: int, mark: str, ext: int, lang: str
+) -> None:
+    check = check_phones([f"{prefix}{rest:07d} {mark} {ext}"], REGIONS, lang=lang)[0]
+    assert check.normalized == f"+7912{rest:07d}"  # the line itself, without the extension
+    assert check.display is not None and check.display.endswith(f" {ext}")
+    assert check_phones([check.display], REGIONS, lang=lang)[0].findings == ()
