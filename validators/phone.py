@@ -213,7 +213,7 @@ def _check_one(value: object, regions: tuple[str, ...], fmt: PhoneFormat, mark: 
         if value == shown:
             return FieldCheck(e164)
         return FieldCheck(e164, shown, (Finding("phone.fixed", "info", shown),))
-    return _check_several(text, regions, fmt)
+    return _check_several(text, regions, fmt, mark)
 
 
 def _extension(
@@ -231,7 +231,7 @@ def _extension(
     return e164, f"{shown} {mark} {found['ext']}"
 
 
-def _check_several(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> FieldCheck:
+def _check_several(text: str, regions: tuple[str, ...], fmt: PhoneFormat, mark: str) -> FieldCheck:
     """A cell with several numbers (``8 912 …, 8 913 …``; one per line; ``или``).
 
     Staff keep a client's second number next to the first on purpose, so the cell is not
@@ -241,12 +241,18 @@ def _check_several(text: str, regions: tuple[str, ...], fmt: PhoneFormat) -> Fie
     """
     parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
     if 1 < len(parts) <= 5:
-        numbers = [parse_phone(p, regions) for p in parts]
+        numbers = [parse_phone(p, regions) or _line_of(p, regions, fmt, mark) for p in parts]
         first = numbers[0]
         if first is not None and all(numbers):
             shown = format_phone(first, fmt)
             return FieldCheck(first, None, (Finding("phone.multiple", "warning", shown),))
     return FieldCheck(None, None, (Finding("phone.invalid", "error"),))
+
+
+def _line_of(part: str, regions: tuple[str, ...], fmt: PhoneFormat, mark: str) -> str | None:
+    """E.164 of a number with an extension ("8 495 123-45-67 доб. 5"), else ``None``."""
+    found = _extension(part, regions, fmt, mark)
+    return None if found is None else found[0]
 
 
 def check_phones(

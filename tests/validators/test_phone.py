@@ -126,6 +126,7 @@ def test_empty_cells_are_not_problems() -> None:
         "8 912 345-67-89; 067 123 45 67",
         "8 912 345-67-89\n+7 913 111 22 33",
         "8 912 345-67-89 или 8 913 111-22-33",
+        "8 912 345-67-89, 8 495 123-45-67 доб. 5",  # an office number among them
     ],
 )
 def test_several_numbers_in_one_cell_keep_the_cell_and_use_the_first(raw: str) -> None:
