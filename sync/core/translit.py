@@ -262,8 +262,10 @@ def same_first_name(a: str, b: str, gender_a: str | None, gender_b: str | None) 
     )
 
 
-_FEMALE_ENDINGS = ("vna", "ichna", "ova", "eva", "ina", "yna", "aia", "ka")
-_MALE_ENDINGS = ("vich", "ich", "ov", "ev", "in", "yn", "ski", "ki", "ii")
+# folded endings: -овна / -ична, -ова / -ева / -ина, -ская / -ська; -ович / -ич, -ов / -ев /
+# -ин, -ский / -цкий / -ський. Others (Шевченко, Ступка) say nothing.
+_FEMALE_ENDINGS = ("vna", "ichna", "ova", "eva", "ina", "aia", "ska")
+_MALE_ENDINGS = ("vich", "ich", "ov", "ev", "in", "ski", "ki")
 
 
 def gender_of(surname: str | None, middle: str | None) -> str | None:
