@@ -60,7 +60,7 @@ def test_a_note_of_the_tools_problem_messages_is_known_as_the_tools(lang: str) -
     ours = "\n".join(
         [
             "• " + message("phone.invalid", lang),
-            "• " + message("duplicate", lang, {"rows": "5, 17", "group": "3", "reasons": "x"}),
+            "• " + message("duplicate", lang, {"rows": "5, 17", "group": "3", "why": "x"}),
         ]
     )
     assert is_problem_note(ours)
