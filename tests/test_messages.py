@@ -69,3 +69,8 @@ def test_a_note_of_the_tools_problem_messages_is_known_as_the_tools(lang: str) -
     assert not is_problem_note(ours + "\nПозвонить после 18:00")  # staff added a line
     assert not is_problem_note(message("phone.invalid", lang))  # no bullet: not how we write
     assert not is_problem_note("")
+    # a note an earlier version wrote is still known as the tool's
+    earlier = {"ru": "• Возможный дубль клиента: строки 5 (группа 3, совпадает: телефон)",
+               "uk": "• Можливий дубль клієнта: рядки 5 (група 3, збігається: телефон)",
+               "en": "• Possible duplicate client: rows 5 (group 3, matching: phone)"}  # fmt: skip
+    assert is_problem_note(earlier[lang])

@@ -288,11 +288,21 @@ def known_codes() -> frozenset[str]:
     return frozenset(_TEMPLATES)
 
 
+# Messages earlier versions wrote into notes, still the tool's own when a workbook has them
+_EARLIER_TEMPLATES: tuple[tuple[str, str, str], ...] = (
+    (
+        "Возможный дубль клиента: строки {rows} (группа {group}, совпадает: {reasons})",
+        "Можливий дубль клієнта: рядки {rows} (група {group}, збігається: {reasons})",
+        "Possible duplicate client: rows {rows} (group {group}, matching: {reasons})",
+    ),
+)
+
+
 @functools.cache
 def _any_problem_line() -> re.Pattern[str]:
     """A note line as the tool writes it: a bullet, then a problem message in any language."""
     shapes = []
-    for entry in _TEMPLATES.values():
+    for entry in (*_TEMPLATES.values(), *_EARLIER_TEMPLATES):
         for template in entry:
             parts = re.split(r"\{[a-z_]+\}", template)
             shapes.append(".+?".join(map(re.escape, parts)))
