@@ -316,3 +316,108 @@ def is_problem_note(text: str) -> bool:
     lines = text.replace("\r\n", "\n").split("\n")
     pattern = _any_problem_line()
     return bool(text.strip()) and all(pattern.fullmatch(line) for line in lines)
+
+
+# Notices about files (refusals, conflicts): code -> (ru, uk, en). Parameters name the file,
+# part, sheet and limits, never a cell's value.
+_RESAVE = (
+    "откройте файл в Excel и сохраните его заново",
+    "відкрийте файл в Excel і збережіть його знову",
+    "open it in Excel and save it again",
+)
+_NOTICES: dict[str, tuple[str, str, str]] = {
+    "write.opened": (
+        "{file} открыли во время записи; ничего не записано",
+        "{file} відкрили під час запису; нічого не записано",
+        "{file} was opened while writing; nothing was written",
+    ),
+    "write.conflict_copy": (
+        "{file} сохранили во время записи clientbase: ваша версия осталась на месте, "
+        "результат clientbase сохранён рядом как «{copy}»",
+        "{file} зберегли під час запису clientbase: ваша версія лишилася на місці, "
+        "результат clientbase збережено поруч як «{copy}»",
+        "{file} was saved while clientbase was writing: your version stays in place, "
+        "clientbase's result was saved beside it as '{copy}'",
+    ),
+    "undo.conflict": (
+        "{file} сохранили во время отмены; ничего не восстановлено",
+        "{file} зберегли під час скасування; нічого не відновлено",
+        "{file} was saved during the undo; nothing was restored",
+    ),
+    "package.part_too_big": (
+        "{file}: часть {part} распаковывается в {size} МБ, больше предела {limit} МБ "
+        "(ключ limits.max_part_mb); файл не прочитан — {resave}",
+        "{file}: частина {part} розпаковується в {size} МБ, більше за межу {limit} МБ "
+        "(ключ limits.max_part_mb); файл не прочитано — {resave}",
+        "{file}: part {part} unpacks to {size} MB, more than the limit of {limit} MB "
+        "(key limits.max_part_mb); the file was not read — {resave}",
+    ),
+    "package.too_big": (
+        "{file}: пакет распаковывается в {size} МБ, больше предела {limit} МБ "
+        "(ключ limits.max_unpacked_mb); файл не прочитан — {resave}",
+        "{file}: пакет розпаковується в {size} МБ, більше за межу {limit} МБ "
+        "(ключ limits.max_unpacked_mb); файл не прочитано — {resave}",
+        "{file}: the package unpacks to {size} MB, more than the limit of {limit} MB "
+        "(key limits.max_unpacked_mb); the file was not read — {resave}",
+    ),
+    "package.ratio": (
+        "{file}: часть {part} сжата в {ratio} раз, больше предела {limit} "
+        "(ключ limits.max_ratio): похоже на zip-бомбу; файл не прочитан — {resave}",
+        "{file}: частину {part} стиснуто в {ratio} разів, більше за межу {limit} "
+        "(ключ limits.max_ratio): схоже на zip-бомбу; файл не прочитано — {resave}",
+        "{file}: part {part} is compressed {ratio} times, more than the limit of {limit} "
+        "(key limits.max_ratio): it looks like a zip bomb; the file was not read — {resave}",
+    ),
+    "package.size_lie": (
+        "{file}: часть {part} распаковывается в больше байт, чем заявлено; файл не прочитан"
+        " — {resave}",
+        "{file}: частина {part} розпаковується в більше байтів, ніж заявлено; файл не "
+        "прочитано — {resave}",
+        "{file}: part {part} unpacks to more bytes than it declares; the file was not read"
+        " — {resave}",
+    ),
+    "package.duplicate": (
+        "{file}: в пакете две части с именем {part}; файл не прочитан — {resave}",
+        "{file}: у пакеті дві частини з назвою {part}; файл не прочитано — {resave}",
+        "{file}: the package holds two parts named {part}; the file was not read — {resave}",
+    ),
+    "package.bad_name": (
+        "{file}: имя части {part} указывает за пределы пакета; файл не прочитан — {resave}",
+        "{file}: назва частини {part} вказує за межі пакета; файл не прочитано — {resave}",
+        "{file}: the part name {part} points outside the package; the file was not read — {resave}",
+    ),
+    "package.crc": (
+        "{file}: часть {part} повреждена (контрольная сумма не сходится); файл не прочитан"
+        " — {resave}",
+        "{file}: частину {part} пошкоджено (контрольна сума не збігається); файл не "
+        "прочитано — {resave}",
+        "{file}: part {part} is damaged (its checksum does not match); the file was not read"
+        " — {resave}",
+    ),
+    "package.damaged": (
+        "{file}: часть {part} не читается ({reason}); файл не прочитан — {resave}",
+        "{file}: частина {part} не читається ({reason}); файл не прочитано — {resave}",
+        "{file}: part {part} cannot be read ({reason}); the file was not read — {resave}",
+    ),
+    "package.bad_xml": (
+        "{file}: лист «{sheet}» (часть {part}) — не корректный XML; файл не прочитан — {resave}",
+        "{file}: аркуш «{sheet}» (частина {part}) — некоректний XML; файл не прочитано — {resave}",
+        "{file}: sheet '{sheet}' (part {part}) is not valid XML; the file was not read — {resave}",
+    ),
+    "sheet.missing": (
+        "{file}: лист «{sheet}» не найден (ключ {key}); листы в книге: {sheets}",
+        "{file}: аркуш «{sheet}» не знайдено (ключ {key}); аркуші в книзі: {sheets}",
+        "{file}: sheet '{sheet}' not found (key {key}); the workbook has: {sheets}",
+    ),
+}
+
+
+def notice(code: str, language: str, params: Mapping[str, str] | None = None) -> str:
+    """A notice about a file (a refusal, a conflict) in ``language``."""
+    values = {"resave": _pick(_RESAVE, language), **(params or {})}
+    entry = _NOTICES.get(code)
+    return _pick(entry, language).format(**values) if entry else code
+
+
+def notice_codes() -> frozenset[str]:
+    return frozenset(_NOTICES)

@@ -35,14 +35,9 @@ from typing import Any
 
 from sync.core.model import now_text
 from sync.daemon.settings import WatchConfig, load_watch_config, watch_config_from_mapping
-from sync.daemon.watcher import (
-    list_workbooks,
-    lock_matches,
-    make_handler,
-    remove_stale_temps,
-    start_observer,
-)
+from sync.daemon.watcher import list_workbooks, lock_matches, make_handler, start_observer
 from sync.daemon.workbook_pass import ConfigLoader, PassReport, process_file
+from sync.sources.xlsx.swap import remove_stale_temps
 from sync.speed import incremental, stages_for
 from sync.state import DaemonInfo, StateStore
 

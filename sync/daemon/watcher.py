@@ -16,13 +16,12 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sync.daemon.settings import PollMode
-from sync.sources.xlsx.source import TEMP_PREFIX
+from sync.sources.xlsx.swap import CONFLICT_MARK, TEMP_PREFIX
 
 log = logging.getLogger("clientbase.watch")
 
@@ -60,6 +59,8 @@ def is_workbook_name(name: str) -> bool:
     """True for a staff workbook; False for lock files, temp files and our own writes."""
     lower = name.lower()
     if not lower.endswith(WORKBOOK_SUFFIXES):
+        return False
+    if CONFLICT_MARK in name:  # the tool's result kept beside a staff save: not synced
         return False
     return not name.startswith((EXCEL_LOCK_PREFIX, LIBREOFFICE_LOCK_PREFIX, TEMP_PREFIX, ".~"))
 
@@ -245,37 +246,3 @@ def start_observer(
         observer.daemon = True
         observer.start()
     return observers, kinds
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, owned by another user (or not checkable on this platform)
-        return True
-    return True
-
-
-def remove_stale_temps(folder: Path, min_age_seconds: float = 3600.0) -> int:
-    """Delete temp files of clientbase writers that were killed mid-write; return how many.
-
-    Only files whose writer process is gone *and* that are old: on a share used by several
-    machines a young temp file may belong to a live writer elsewhere.
-    """
-    removed = 0
-    now = time.time()
-    try:
-        entries = [e for e in os.scandir(folder) if e.name.startswith(TEMP_PREFIX)]
-    except OSError:
-        return 0
-    for entry in entries:
-        pid_text = entry.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-        try:
-            old = now - entry.stat().st_mtime >= min_age_seconds
-            if pid_text.isdigit() and old and not _pid_alive(int(pid_text)):
-                os.unlink(entry.path)
-                removed += 1
-        except OSError:
-            continue
-    return removed

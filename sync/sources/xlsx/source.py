@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -24,34 +23,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sync.core.config import Config
+from sync.core.messages import notice
 from sync.core.model import ApplyResult, Snapshot, ToolSheet, WritePlan
 from sync.errors import ConflictError, SourceError, SourceLockedError, WriteError
 from sync.sources.xlsx.ooxml.ahead import PreparedToolSheets
 from sync.sources.xlsx.ooxml.zip import Inflated, inflate_entry, part_key
 from sync.sources.xlsx.read import read_grids, sheet_parts, sniff_package
+from sync.sources.xlsx.swap import (
+    TEMP_PREFIX,
+    WriteHook,
+    conflict_copy_path,
+    file_version,
+    hide,
+    place_without_replace,
+    recover,
+    remove_stale_temps,
+    swap_in,
+    temp_path,
+)
 
-TEMP_PREFIX = ".~clientbase-"
+__all__ = ["TEMP_PREFIX", "BackupSettings", "XlsxSource", "file_version", "lock_files"]
+
 INDEX_SUFFIX = ".clientbase.json"
 
 
 def open_workbook(spec: str, config: Config) -> XlsxSource:
-    """The source for a workbook's path, with the config's backup settings."""
-    return XlsxSource(Path(spec), BackupSettings(config.backup.dir, config.backup.keep))
-
-
-def file_version(path: Path) -> str:
-    """``size:mtime_ns:sha256`` — cheap to compare, and exact thanks to the hash."""
-    try:
-        st = path.stat()
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    except FileNotFoundError as exc:
-        raise SourceError(f"{path.name}: file not found") from exc
-    except OSError as exc:
-        raise SourceError(f"{path.name}: cannot read ({exc.strerror})") from exc
-    return f"{st.st_size}:{st.st_mtime_ns}:{digest.hexdigest()}"
+    """The source for a workbook's path, with the config's backup settings and language."""
+    backup = BackupSettings(config.backup.dir, config.backup.keep)
+    return XlsxSource(Path(spec), backup, config.language)
 
 
 def _content_hash(version: str) -> str:
@@ -76,9 +75,19 @@ class BackupSettings:
 class XlsxSource:
     """A workbook file. ``read`` never locks or changes it; ``apply`` is atomic."""
 
-    def __init__(self, path: str | os.PathLike[str], backup: BackupSettings | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        backup: BackupSettings | None = None,
+        language: str = "en",
+        write_hook: WriteHook | None = None,
+    ) -> None:
         self.path = Path(path)
         self.backup = backup or BackupSettings()
+        self.language = language
+        # called at each named point of a write (``xlsx_swap.WRITE_POINTS``): tests land a
+        # staff save in every gap of the sequence
+        self.write_hook = write_hook
         self._inflating: _Inflating | None = None
         self._rendering: PreparedToolSheets | None = None
         if self.path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -89,6 +98,7 @@ class XlsxSource:
         return self.path.name
 
     def read(self, sheets: Sequence[str]) -> Snapshot:
+        recover(self.path)  # a write killed while the file was moved aside
         version = file_version(self.path)
 
         def settle() -> None:  # before a parse is remembered, and before it is used
@@ -154,10 +164,11 @@ class XlsxSource:
             )
         if plan.is_empty:
             return ApplyResult("unchanged", new_version=expected_version)
-        self._remove_stale_temps()
-        tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{self.path.name}")
+        remove_stale_temps(self.path.parent)
+        tmp = temp_path(self.path, "new")
         try:
             with tmp.open("wb") as fh:
+                hide(tmp)
                 stats = write_plan(self.path, plan, fh, inflated=inflated, tool_sheets=rendering)
                 if stats is None:
                     fh.close()
@@ -167,25 +178,33 @@ class XlsxSource:
                 os.fsync(fh.fileno())
             _verify(tmp, self.path.name, stats.parts_rewritten)
             shutil.copymode(self.path, tmp)
-            if lock_files(self.path) or file_version(self.path) != expected_version:
+            if lock_files(self.path):
                 tmp.unlink()
+                return ApplyResult("locked", notice("write.opened", self.language, self._p()))
+            swapped = swap_in(self.path, tmp, expected_version, self.write_hook)
+            if swapped.status == "conflict":
+                copy = conflict_copy_path(self.path)
+                place_without_replace(tmp, copy)
+                _fsync_dir(self.path.parent)
                 return ApplyResult(
                     "conflict",
-                    f"{self.path.name} changed or was opened while writing; nothing was written",
+                    notice("write.conflict_copy", self.language, self._p(copy=copy.name)),
                 )
-            backup_path = self._backup_current()
-            os.replace(tmp, self.path)
             _fsync_dir(self.path.parent)
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-        new_version = file_version(self.path)
-        self._record_write(backup_path, new_version)
+        assert swapped.replaced is not None and swapped.new_version is not None
+        backup_path = self._keep_as_backup(swapped.replaced)
+        self._record_write(backup_path, swapped.new_version)
         detail = (
             f"{stats.cells_changed} cells, {stats.fills_set} highlights, {stats.notes_set} notes"
         )
-        return ApplyResult("applied", detail, new_version, stats.recovered)
+        return ApplyResult("applied", detail, swapped.new_version, stats.recovered)
+
+    def _p(self, **more: str) -> dict[str, str]:
+        return {"file": self.path.name, **more}
 
     def close(self) -> None:
         if self._inflating is not None:
@@ -194,14 +213,6 @@ class XlsxSource:
         if self._rendering is not None:
             self._rendering.cancel()
             self._rendering = None
-
-    def _remove_stale_temps(self) -> None:
-        """Temp files of writers that were killed mid-write (their process is gone)."""
-        for stray in self.path.parent.glob(f"{TEMP_PREFIX}*-{self.path.name}"):
-            pid_text = stray.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-            if pid_text.isdigit() and not _process_alive(int(pid_text)):
-                with contextlib.suppress(OSError):
-                    stray.unlink()
 
     # ------------------------------------------------------------------ backups and undo
 
@@ -228,13 +239,23 @@ class XlsxSource:
         tmp.write_text(json.dumps({"writes": writes}, indent=1), "utf-8")
         os.replace(tmp, self._index_path)
 
-    def _backup_current(self, tag: str = "") -> Path:
+    def _backup_name(self, tag: str = "") -> Path:
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             self.backup_dir.chmod(stat.S_IRWXU)  # backups hold personal data: owner only
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        dest = self.backup_dir / f"{self.path.stem}.{stamp}{tag}{self.path.suffix}"
-        shutil.copy2(self.path, dest)
+        return self.backup_dir / f"{self.path.stem}.{stamp}{tag}{self.path.suffix}"
+
+    def _keep_as_backup(self, replaced: Path, tag: str = "") -> Path:
+        """The version a write replaced (a link beside the workbook) becomes the backup:
+        moved when the backup folder is on the same volume, else copied."""
+        dest = self._backup_name(tag)
+        try:
+            os.replace(replaced, dest)
+        except OSError:
+            shutil.copy2(replaced, dest)
+            with contextlib.suppress(OSError):
+                replaced.unlink()
         return dest
 
     def _record_write(self, backup_path: Path, new_version: str) -> None:
@@ -260,28 +281,38 @@ class XlsxSource:
         if lock_files(self.path):
             raise SourceLockedError(f"{self.path.name} is open; close it and try again")
         last = writes[-1]
-        current = _content_hash(file_version(self.path))
-        if current != last["written"]:
-            if not force:
-                raise ConflictError(
-                    f"{self.path.name} was edited after clientbase's last write; undo would "
-                    "lose those edits (use --force: the current file is backed up first)"
-                )
-            self._backup_current(tag="-before-undo")
+        current = file_version(self.path)
+        edited = _content_hash(current) != last["written"]
+        if edited and not force:
+            raise ConflictError(
+                f"{self.path.name} was edited after clientbase's last write; undo would "
+                "lose those edits (use --force: the current file is backed up first)"
+            )
         source = self.backup_dir / last["backup"]
         if not source.exists():
             raise SourceError(f"{self.path.name}: backup {source.name} is missing")
-        tmp = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-undo-{self.path.name}")
+        tmp = temp_path(self.path, "undo")
         try:
             shutil.copy2(source, tmp)
+            hide(tmp)
             with tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+            swapped = swap_in(self.path, tmp, current, self.write_hook)
             _fsync_dir(self.path.parent)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise WriteError(f"{self.path.name}: undo failed ({exc.strerror})") from exc
+        if swapped.status == "conflict":
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise ConflictError(notice("undo.conflict", self.language, self._p()))
+        assert swapped.replaced is not None
+        if edited:  # the staff's edits that undo replaced
+            self._keep_as_backup(swapped.replaced, tag="-before-undo")
+        else:  # the tool's own write: it can be made again
+            with contextlib.suppress(OSError):
+                swapped.replaced.unlink()
         self._save_index(writes[:-1])
         return source.name
 
@@ -344,18 +375,6 @@ class _Inflating:
     def result(self) -> Inflated:
         self._thread.join()
         return self._found
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # PermissionError: alive, owned by someone else
-        return True
-    return True
 
 
 def _fsync_dir(folder: Path) -> None:
