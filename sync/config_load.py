@@ -30,6 +30,7 @@ from sync.core.config import (
     Config,
     DedupeConfig,
     EmailConfig,
+    LimitsConfig,
     OutputConfig,
     PhoneConfig,
     SegmentsConfig,
@@ -510,6 +511,14 @@ SCHEMA = Section(
             },
         ),
         "backup": Section(BackupConfig, {"dir": _text, "keep": _number(1, 10_000, integer=True)}),
+        "limits": Section(
+            LimitsConfig,
+            {
+                "max_part_mb": _number(1, 65_536, integer=True),
+                "max_unpacked_mb": _number(1, 65_536, integer=True),
+                "max_ratio": _number(10, 100_000, integer=True),
+            },
+        ),
         "watch": _delegated("the daemon, sync.daemon.runner.load_watch_config"),
         "google": _google,
     },

@@ -170,7 +170,13 @@ def merge(
             while len(line) < col:
                 line.append(None)
             line[col - 1] = value
-        merged = Snapshot(snapshot.source, sheets, snapshot.version, snapshot.missing_sheets)
+        merged = Snapshot(
+            snapshot.source,
+            sheets,
+            snapshot.version,
+            snapshot.missing_sheets,
+            snapshot.sheet_names,
+        )
         after = run_pass(merged, config, today, stages=stages)
         write = plan_writeback(after, merged, config)
     note = conflict_note(plan, config.language)

@@ -151,6 +151,15 @@ class BackupConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    """What a workbook package may unpack to before it is read (zip bombs, damaged files)."""
+
+    max_part_mb: int = 512  # one part (a sheet's XML) unpacked
+    max_unpacked_mb: int = 2048  # all parts together
+    max_ratio: int = 200  # unpacked / packed size of a part bigger than 1 MB
+
+
+@dataclass(frozen=True, slots=True)
 class GoogleSheetConfig:
     """One ``[[google]]`` entry: a Google Sheet the daemon keeps clean (and the credentials
     ``clientbase sync gsheet:ID`` uses for it)."""
@@ -172,6 +181,7 @@ class Config:
     dedupe: DedupeConfig = field(default_factory=DedupeConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     google: tuple[GoogleSheetConfig, ...] = ()  # [[google]] tables
     path: str | None = None  # the file it was loaded from
 

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from sync.core.config import Config
+from sync.core.messages import notice
 from sync.core.model import Fix, Outcome, Problem, Snapshot
 from sync.core.records import client_facts
 from sync.core.row_rules import row_rules
@@ -97,11 +98,14 @@ def _resolve_tables(snapshot: Snapshot, config: Config, stages: Stages) -> dict[
         grid = snapshot.sheets.get(sheet_cfg.name)
         if grid is None:
             if role == "clients":
-                raise SheetNotFoundError(
-                    f"{snapshot.source}: sheet '{sheet_cfg.name}' not found "
-                    f"(key sheets.clients.name); the workbook has: "
-                    f"{', '.join(snapshot.sheets) or 'no readable sheets'}"
-                )
+                every = snapshot.sheet_names or tuple(snapshot.sheets)
+                params = {
+                    "file": snapshot.source,
+                    "sheet": sheet_cfg.name,
+                    "key": "sheets.clients.name",
+                    "sheets": ", ".join(f"'{n}'" for n in every) or "-",
+                }
+                raise SheetNotFoundError(notice("sheet.missing", config.language, params))
             continue
         tables[role] = stages.extract(grid, sheet_cfg, snapshot.source)
     return tables

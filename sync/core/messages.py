@@ -404,6 +404,11 @@ _NOTICES: dict[str, tuple[str, str, str]] = {
         "{file}: аркуш «{sheet}» (частина {part}) — некоректний XML; файл не прочитано — {resave}",
         "{file}: sheet '{sheet}' (part {part}) is not valid XML; the file was not read — {resave}",
     ),
+    "package.unreadable": (
+        "{file}: книгу не удаётся прочитать; {resave}",
+        "{file}: книгу не вдається прочитати; {resave}",
+        "{file}: the workbook cannot be read; {resave}",
+    ),
     "sheet.missing": (
         "{file}: лист «{sheet}» не найден (ключ {key}); листы в книге: {sheets}",
         "{file}: аркуш «{sheet}» не знайдено (ключ {key}); аркуші в книзі: {sheets}",

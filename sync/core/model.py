@@ -61,13 +61,15 @@ class Snapshot:
     """What a source read: every sheet it was asked for, and a version token.
 
     ``version`` is opaque to the core; the source compares it before writing.
-    ``missing_sheets`` names configured sheets that the workbook does not have.
+    ``missing_sheets`` names configured sheets that the workbook does not have;
+    ``sheet_names`` every sheet it has (when the source knows; for the error naming them).
     """
 
     source: str
     sheets: dict[str, SheetGrid]
     version: str
     missing_sheets: tuple[str, ...] = ()
+    sheet_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

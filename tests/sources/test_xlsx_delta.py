@@ -162,7 +162,7 @@ def _save(path: Path, sheet_xml: str, strings: list[str] = STRINGS) -> Path:
 
 
 def _read(path: Path) -> SheetGrid:
-    grids, _ = read_grids(path, [SHEET, OTHER])
+    grids, _, _ = read_grids(path, [SHEET, OTHER])
     return grids[SHEET]
 
 

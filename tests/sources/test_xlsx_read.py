@@ -30,7 +30,7 @@ def _workbook(path: Path) -> Path:
 
 
 def test_values_keep_their_types_and_rows(tmp_path: Path) -> None:
-    grids, missing = read_grids(_workbook(tmp_path / "c.xlsx"), ["Клиенты", "Контакты"])
+    grids, missing, _ = read_grids(_workbook(tmp_path / "c.xlsx"), ["Клиенты", "Контакты"])
     grid = grids["Клиенты"]
     assert missing == ("Контакты",)
     assert grid.cell(1, 2) == "ФИО"

@@ -266,7 +266,7 @@ def test_memory_is_bounded_by_workbooks_and_cells(memo: None, tmp_path: Path) ->
     parses = xlsx_read._LastParses(size=2, cell_limit=20)
     books = [_workbook(tmp_path / f"b{i}.xlsx") for i in range(3)]
     for book in books:
-        grids, _ = read_grids(book, SHEETS)
+        grids, _, _ = read_grids(book, SHEETS)
         key = xlsx_read._SheetKey("x", "p", (0, 0), (), b"")
         parses.put(str(book), {n: xlsx_read._Parsed(key, g, 7) for n, g in grids.items()})
     assert len(parses) == 1  # 14 cells each: the two newest would hold 28 > 20

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sync.core.config import LimitsConfig
+from sync.core.messages import notice
 from sync.core.model import CellValue, ExcelError, SheetGrid
 from sync.errors import SourceError
 from sync.sources.xlsx.delta import Rows, kept_rows, reparse, split_rows
+from sync.sources.xlsx.guard import NotWellFormed, check_package, check_xml, diagnose
 from sync.sources.xlsx.ooxml.zip import inflate_entry
 from sync.speed.incremental import RECENT_SLOTS, register, remembering_rows
 
@@ -75,9 +78,13 @@ def _open(path: Path, package: io.BytesIO | None = None) -> Any:
             return CalamineWorkbook.from_filelike(package)
         return CalamineWorkbook.from_path(str(path))
     except CalamineError as exc:  # ZipError, XmlError, PasswordError are subclasses
-        raise SourceError(f"{path.name}: cannot read the workbook ({type(exc).__name__})") from exc
+        raise _Unreadable(path.name) from exc
     except Exception as exc:  # calamine raises plain errors for some damaged packages
-        raise SourceError(f"{path.name}: cannot read the workbook ({type(exc).__name__})") from exc
+        raise _Unreadable(path.name) from exc
+
+
+class _Unreadable(SourceError):
+    """A parser refused the package; :func:`read_grids` says which part and why."""
 
 
 def _read_sheet(path: Path, name: str, package: io.BytesIO | None = None) -> SheetGrid:
@@ -85,18 +92,24 @@ def _read_sheet(path: Path, name: str, package: io.BytesIO | None = None) -> She
     try:
         raw = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as exc:
-        raise SourceError(
-            f"{path.name}: sheet '{name}' cannot be read ({type(exc).__name__})"
-        ) from exc
+        raise _Unreadable(path.name) from exc
     finally:
         workbook.close()
     return SheetGrid(name, [_clean_row(r) for r in raw])
 
 
 def read_grids(
-    path: Path, sheets: Sequence[str], settle: Callable[[], None] | None = None
-) -> tuple[dict[str, SheetGrid], tuple[str, ...]]:
-    """Read the named sheets; return the grids and the names that the workbook lacks.
+    path: Path,
+    sheets: Sequence[str],
+    settle: Callable[[], None] | None = None,
+    limits: LimitsConfig | None = None,
+    language: str = "en",
+) -> tuple[dict[str, SheetGrid], tuple[str, ...], tuple[str, ...]]:
+    """Read the named sheets; return the grids, the names that the workbook lacks and every
+    sheet it has.
+
+    The package is checked first (:mod:`sync.sources.xlsx.guard`: sizes, ratios, names,
+    CRCs): no parser sees a zip bomb or a damaged part, and a refusal names the part.
 
     Sheets are parsed in parallel threads: calamine parses outside the GIL, and the orders
     sheet is usually the biggest part of the file. The scan for error cells runs in the same
@@ -109,11 +122,34 @@ def read_grids(
     :class:`_SheetKey`); a grid handed out is never modified afterwards, here or downstream.
     """
     sniff_package(path)
-    workbook = _open(path)
+    check_package(path, limits or LimitsConfig(), language)
     try:
-        present = set(workbook.sheet_names)
-    finally:
-        workbook.close()
+        workbook = _open(path)
+        try:
+            present = tuple(workbook.sheet_names)
+        finally:
+            workbook.close()
+        grids, missing = _read_grids(path, sheets, present, settle)
+    except (_Unreadable, NotWellFormed) as exc:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                parts = sheet_parts(zf)
+        except (zipfile.BadZipFile, OSError, KeyError):
+            parts = {}
+        if isinstance(exc, NotWellFormed):
+            sheet = next((n for n, p in parts.items() if p == exc.part), "?")
+            params = {"file": path.name, "part": exc.part, "sheet": sheet}
+            raise SourceError(notice("package.bad_xml", language, params)) from None
+        raise SourceError(diagnose(path, parts, language)) from exc
+    return grids, missing, present
+
+
+def _read_grids(
+    path: Path,
+    sheets: Sequence[str],
+    present: tuple[str, ...],
+    settle: Callable[[], None] | None,
+) -> tuple[dict[str, SheetGrid], tuple[str, ...]]:
     wanted = list(dict.fromkeys(n for n in sheets if n in present))
     missing = tuple(n for n in sheets if n not in present)
     if not wanted:
@@ -124,7 +160,7 @@ def read_grids(
         with zipfile.ZipFile(path) as zf:
             parts, keys = _package(zf, wanted)
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
+        raise _Unreadable(path.name) from exc
     remember = remembering_rows()
     where = str(path.absolute())
     known = _PARSED.get(where) if remember else None
@@ -429,6 +465,7 @@ def _scan_errors(
     data = _inflated(path, part)
     if data is None:
         return None, None
+    check_xml(data, part)  # calamine passes some broken parts, which the writer would keep
     return (_error_cells(data) if _ERROR_MARK in data else []), (data if keep_text else None)
 
 
@@ -438,7 +475,7 @@ def _inflated(path: Path, part: str) -> bytes | None:
             info = zf.NameToInfo.get(part)
             return None if info is None else inflate_entry(fh, info)
     except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
-        raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
+        raise _Unreadable(path.name) from exc
 
 
 # ------------------------------------------------------------------ only the changed rows
@@ -449,6 +486,8 @@ def _delta(path: Path, name: str, hit: _Parsed) -> tuple[SheetGrid, Rows] | None
     (:mod:`sync.sources.xlsx.delta`); None when that cannot be done exactly."""
     assert hit.rows is not None
     data = _inflated(path, hit.key.part)
+    if data is not None:
+        check_xml(data, hit.key.part)
     split = split_rows(data) if data is not None else None
     if data is None or split is None:
         return None
@@ -477,7 +516,7 @@ def _parse_alone(path: Path, name: str, key: _SheetKey, sheet_xml: bytes) -> lis
                     out.writestr(part, zf.read(part))
             out.writestr(key.part, sheet_xml)
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        raise SourceError(f"{path.name}: the workbook is damaged ({type(exc).__name__})") from exc
+        raise _Unreadable(path.name) from exc
     small.seek(0)
     return _read_sheet(path, name, small).rows
 

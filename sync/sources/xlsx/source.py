@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync.core.config import Config
+from sync.core.config import Config, LimitsConfig
 from sync.core.messages import notice
 from sync.core.model import ApplyResult, Snapshot, ToolSheet, WritePlan
 from sync.errors import ConflictError, SourceError, SourceLockedError, WriteError
@@ -50,7 +50,7 @@ INDEX_SUFFIX = ".clientbase.json"
 def open_workbook(spec: str, config: Config) -> XlsxSource:
     """The source for a workbook's path, with the config's backup settings and language."""
     backup = BackupSettings(config.backup.dir, config.backup.keep)
-    return XlsxSource(Path(spec), backup, config.language)
+    return XlsxSource(Path(spec), backup, config.language, limits=config.limits)
 
 
 def _content_hash(version: str) -> str:
@@ -81,11 +81,13 @@ class XlsxSource:
         backup: BackupSettings | None = None,
         language: str = "en",
         write_hook: WriteHook | None = None,
+        limits: LimitsConfig | None = None,
     ) -> None:
         self.path = Path(path)
         self.backup = backup or BackupSettings()
         self.language = language
-        # called at each named point of a write (``xlsx_swap.WRITE_POINTS``): tests land a
+        self.limits = limits or LimitsConfig()
+        # called at each named point of a write (``swap.WRITE_POINTS``): tests land a
         # staff save in every gap of the sequence
         self.write_hook = write_hook
         self._inflating: _Inflating | None = None
@@ -105,8 +107,8 @@ class XlsxSource:
             if file_version(self.path) != version:
                 raise ConflictError(f"{self.path.name}: the file changed while it was being read")
 
-        grids, missing = read_grids(self.path, sheets, settle)
-        return Snapshot(self.path.name, grids, version, missing)
+        grids, missing, present = read_grids(self.path, sheets, settle, self.limits, self.language)
+        return Snapshot(self.path.name, grids, version, missing, present)
 
     def prepare_read_parts(self, snapshot: Snapshot) -> None:
         """Once the pass is done (its worker collected), while a single core plans: inflate
@@ -346,8 +348,7 @@ def _verify(tmp: Path, shown_name: str, written: Sequence[str]) -> None:
         ) from exc
     except Exception as exc:
         raise WriteError(
-            f"{shown_name}: the written file does not read back "
-            f"({type(exc).__name__}); nothing was written"
+            f"{shown_name}: the written file does not read back; nothing was written"
         ) from exc
 
 
