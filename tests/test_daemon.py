@@ -38,6 +38,8 @@ from sync.sources.xlsx import source as xlsx_source
 from sync.speed import incremental
 from sync.state import STATE_FILE_NAME, SqliteStateStore
 
+from .hostile_zips import bomb
+
 AS_OF = dt.date(2026, 11, 1)
 ERROR_FILL = "FFFFC7CE"
 HEADER = ["ID", "ФИО", "Телефон", "Email"]
@@ -519,6 +521,21 @@ def test_broken_files_get_clear_errors_while_others_are_served(
     for name, word in expected.items():
         assert "error" in lines[name] and word in lines[name], output
     assert " ok " in lines["later.xlsx"] and "Daemon: running" in output
+
+
+@posix_only
+def test_a_zip_bomb_in_the_folder_is_refused_and_the_next_workbook_served(
+    tmp_path: Path, run_daemon: Callable[..., DaemonProcess]
+) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    bomb(share / "bomb.xlsx", lambda p: write_clients(p, ROWS))  # 2 MB, a 2 GB sheet
+    daemon = run_daemon(share)
+    assert wait_for(lambda: "ERROR bomb.xlsx" in daemon.log), daemon.log
+    assert "xl/worksheets/sheet1.xml" in daemon.log and "limits.max_part_mb" in daemon.log
+    save_excel_way(share / "good.xlsx", lambda p: write_clients(p, ROWS))
+    assert wait_for(lambda: fill(share / "good.xlsx", "C3") == ERROR_FILL), daemon.log
+    assert daemon.proc.poll() is None  # still running
 
 
 @posix_only

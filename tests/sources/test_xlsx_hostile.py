@@ -6,9 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import struct
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -21,18 +19,9 @@ from sync.core.config import LimitsConfig, default_config
 from sync.errors import SheetNotFoundError, SourceError
 from sync.sources.xlsx.source import XlsxSource
 
+from ..hostile_zips import SHEET, Entry, bomb, entries_of, write_zip
+
 AS_OF = dt.date(2026, 11, 1)
-SHEET = "xl/worksheets/sheet1.xml"
-BOMB_SIZE = 2 << 30  # the sheet inflates to 2 GB
-
-
-@dataclass
-class Entry:
-    name: str
-    data: bytes = b""  # the part's bytes (deflated here) ...
-    raw: bytes | None = None  # ... or its deflated bytes as they are
-    size: int | None = None  # declared size (default: the real one)
-    crc: int | None = None  # declared CRC-32 (default: the real one)
 
 
 def _workbook(path: Path) -> Path:
@@ -48,81 +37,6 @@ def _workbook(path: Path) -> Path:
     return path
 
 
-def _entries(path: Path) -> list[Entry]:
-    import zipfile
-
-    with zipfile.ZipFile(path) as zf:
-        return [Entry(i.filename, zf.read(i)) for i in zf.infolist()]
-
-
-def _write_zip(path: Path, entries: list[Entry]) -> Path:
-    """A zip written by hand: what a hostile or broken writer can put in one."""
-    out = bytearray()
-    central = bytearray()
-    for e in entries:
-        if e.raw is None:
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-            raw = packer.compress(e.data) + packer.flush()
-            size, crc = len(e.data), zlib.crc32(e.data)
-        else:
-            raw, size, crc = e.raw, e.size or 0, e.crc or 0
-        size = e.size if e.size is not None else size
-        crc = e.crc if e.crc is not None else crc
-        name = e.name.encode()
-        offset = len(out)
-        fields = (20, 0x800, 8, 0, 0x21, crc, len(raw), size, len(name), 0)
-        out += b"PK\x03\x04" + struct.pack("<HHHHHIIIHH", *fields) + name + raw
-        central += (
-            b"PK\x01\x02"
-            + struct.pack(
-                "<HHHHHHIIIHHHHHII",
-                20,
-                20,
-                0x800,
-                8,
-                0,
-                0x21,
-                crc,
-                len(raw),
-                size,
-                len(name),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            )
-            + name
-        )
-    end = struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(out), 0
-    )
-    path.write_bytes(bytes(out + central + end))
-    return path
-
-
-def _bomb_part() -> tuple[bytes, int]:
-    """A sheet of 2 GB (of blanks, as in the bombs that go round) deflated to ~2 MB, made in a
-    blink: 1 MB deflated once after a full flush (so the block stands alone), repeated."""
-    chunk = b" " * (1 << 20)
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-    packer.compress(b"")
-    block = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
-    tail = packer.flush(zlib.Z_FINISH)
-    count = BOMB_SIZE // len(chunk)
-    crc = 0
-    for _ in range(count):
-        crc = zlib.crc32(chunk, crc)
-    return block * count + tail, crc
-
-
-def bomb(path: Path, declared: int = BOMB_SIZE) -> Path:
-    raw, crc = _bomb_part()
-    entries = [e for e in _entries(_workbook(path)) if e.name != SHEET]
-    return _write_zip(path, [*entries, Entry(SHEET, raw=raw, size=declared, crc=crc)])
-
-
 def _read(path: Path, language: str = "en") -> str:
     with pytest.raises(SourceError) as err:
         XlsxSource(path, language=language).read(["Клиенты"])
@@ -130,7 +44,7 @@ def _read(path: Path, language: str = "en") -> str:
 
 
 def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
-    path = bomb(tmp_path / "bomb.xlsx")
+    path = bomb(tmp_path / "bomb.xlsx", _workbook)
     assert path.stat().st_size < 3 << 20
     message = _read(path)
     assert "bomb.xlsx" in message and SHEET in message and "2048 MB" in message
@@ -138,13 +52,13 @@ def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
 
 
 def test_a_zip_bomb_lying_about_its_size_is_refused_before_it_inflates(tmp_path: Path) -> None:
-    path = bomb(tmp_path / "liar.xlsx", declared=4000)
+    path = bomb(tmp_path / "liar.xlsx", _workbook, declared=4000)
     message = _read(path)
     assert SHEET in message and "more bytes than it declares" in message
 
 
 def test_a_part_compressed_beyond_the_ratio_limit_is_refused(tmp_path: Path) -> None:
-    path = bomb(tmp_path / "bomb.xlsx")
+    path = bomb(tmp_path / "bomb.xlsx", _workbook)
     limits = LimitsConfig(max_part_mb=4096, max_unpacked_mb=4096, max_ratio=100)
     with pytest.raises(SourceError, match=r"compressed \d+ times.*max_ratio"):
         XlsxSource(path, limits=limits).read(["Клиенты"])
@@ -152,7 +66,7 @@ def test_a_part_compressed_beyond_the_ratio_limit_is_refused(tmp_path: Path) -> 
 
 def _variant(tmp_path: Path, kind: str) -> Path:
     path = _workbook(tmp_path / f"{kind}.xlsx")
-    entries = _entries(path)
+    entries = entries_of(path)
     sheet = next(e for e in entries if e.name == SHEET)
     if kind == "duplicate":
         entries.append(Entry(SHEET, sheet.data.replace(b"12345", b"99999")))
@@ -164,7 +78,7 @@ def _variant(tmp_path: Path, kind: str) -> Path:
         sheet.crc = zlib.crc32(sheet.data) ^ 1
     elif kind == "xml":
         sheet.data = sheet.data.replace(b"</sheetData>", b"<row></sheetData>")
-    return _write_zip(path, entries)
+    return write_zip(path, entries)
 
 
 @pytest.mark.parametrize(
@@ -196,7 +110,7 @@ def test_refusals_are_in_the_configured_language(tmp_path: Path, language: str, 
 
 @pytest.mark.parametrize("kind", ["bomb", "duplicate", "crc", "xml"])
 def test_cli_refuses_with_exit_3_and_never_writes(tmp_path: Path, kind: str) -> None:
-    path = bomb(tmp_path / "bomb.xlsx") if kind == "bomb" else _variant(tmp_path, kind)
+    path = bomb(tmp_path / "bomb.xlsx", _workbook) if kind == "bomb" else _variant(tmp_path, kind)
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     (tmp_path / "clientbase.toml").write_text('language = "en"\n', "utf-8")
     for command in ("check", "sync"):
@@ -217,9 +131,3 @@ def test_a_missing_sheet_names_every_sheet_the_workbook_has(tmp_path: Path) -> N
         service.check(XlsxSource(path), config, AS_OF)
     message = str(err.value)
     assert "«Покупатели»" in message and "'Клиенты', 'Заказы'" in message
-
-
-def test_a_good_workbook_passes_the_checks_once_and_then_from_memory(tmp_path: Path) -> None:
-    path = _workbook(tmp_path / "good.xlsx")
-    first = XlsxSource(path).read(["Клиенты"])
-    assert XlsxSource(path).read(["Клиенты"]).sheets["Клиенты"].rows == first.sheets["Клиенты"].rows
