@@ -270,7 +270,7 @@ def test_broken_file_is_reported_once_and_retried_only_after_it_changes(
         assert harness.settle() == ["error"]
         harness.daemon.reconcile()
         assert harness.settle() == ["skipped"]
-    assert [r.getMessage() for r in caplog.records] == ["clients.xlsx: the file is empty (0 bytes)"]
+    assert [r.getMessage() for r in caplog.records] == ["clients.xlsx: файл пустой (0 байт)"]
     save_excel_way(book, lambda p: write_clients(p, ROWS))
     harness.daemon.notify(book)
     assert harness.settle() == ["applied"]
@@ -498,10 +498,10 @@ def test_broken_files_get_clear_errors_while_others_are_served(
     daemon = run_daemon(share)
     assert wait_for(lambda: fill(share / "good.xlsx", "C3") == ERROR_FILL), daemon.log
     expected = {
-        "corrupt.xlsx": "damaged",
-        "empty.xlsx": "empty",
-        "protected.xlsx": "password-protected",
-        "export.xlsx": "not an Excel workbook",
+        "corrupt.xlsx": "повреждена",
+        "empty.xlsx": "пустой",
+        "protected.xlsx": "защищена паролем",
+        "export.xlsx": "не книга Excel",
     }
     assert wait_for(lambda: all(f"ERROR {n}" in daemon.log for n in expected)), daemon.log
     # still serving: a workbook saved afterwards is processed

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sync.core.messages import known_codes, message
+from sync.core.messages import known_codes, message, notice, notice_codes
 
 DESIGN_CODES = {
     "phone.invalid",
@@ -74,3 +74,16 @@ def test_a_note_of_the_tools_problem_messages_is_known_as_the_tools(lang: str) -
                "uk": "• Можливий дубль клієнта: рядки 5 (група 3, збігається: телефон)",
                "en": "• Possible duplicate client: rows 5 (group 3, matching: phone)"}  # fmt: skip
     assert is_problem_note(earlier[lang])
+
+
+@pytest.mark.parametrize("language", ["ru", "uk", "en"])
+def test_every_file_notice_is_written_in_each_language(language: str) -> None:
+    params = dict.fromkeys(
+        ("file", "copy", "part", "reason", "sheet", "sheets", "key", "size", "limit", "ratio"),
+        "X",
+    )
+    for code in notice_codes():
+        text = notice(code, language, params)
+        assert text != code and "{" not in text
+        cyrillic = re.search("[а-яіїєґ]", text, re.IGNORECASE) is not None
+        assert cyrillic == (language != "en"), (code, text)

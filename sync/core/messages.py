@@ -344,6 +344,45 @@ _NOTICES: dict[str, tuple[str, str, str]] = {
         "{file} зберегли під час скасування; нічого не відновлено",
         "{file} was saved during the undo; nothing was restored",
     ),
+    "file.not_found": (
+        "{file}: файл не найден",
+        "{file}: файл не знайдено",
+        "{file}: file not found",
+    ),
+    "file.cannot_open": (
+        "{file}: файл не открывается ({reason})",
+        "{file}: файл не відкривається ({reason})",
+        "{file}: cannot open ({reason})",
+    ),
+    "file.empty": (
+        "{file}: файл пустой (0 байт)",
+        "{file}: файл порожній (0 байтів)",
+        "{file}: the file is empty (0 bytes)",
+    ),
+    "file.protected_or_xls": (
+        "{file}: книга защищена паролем или в старом формате .xls; сохраните её как "
+        ".xlsx без пароля",
+        "{file}: книга захищена паролем або в старому форматі .xls; збережіть її як "
+        ".xlsx без пароля",
+        "{file}: the workbook is password-protected or in the old .xls format; save it as an "
+        "unprotected .xlsx",
+    ),
+    "file.text": (
+        "{file}: это не книга Excel, а текст (CSV?); откройте его в Excel и сохраните как .xlsx",
+        "{file}: це не книга Excel, а текст (CSV?); відкрийте його в Excel і збережіть як .xlsx",
+        "{file}: not an Excel workbook: the content is text (CSV?); open it in Excel and save "
+        "it as .xlsx",
+    ),
+    "file.not_zip": (
+        "{file}: это не книга Excel (не zip-пакет)",
+        "{file}: це не книга Excel (не zip-пакет)",
+        "{file}: not an Excel workbook: the content is not a zip package",
+    ),
+    "file.incomplete_zip": (
+        "{file}: книга повреждена (неполный zip); возможно, её ещё сохраняют",
+        "{file}: книгу пошкоджено (неповний zip); можливо, її ще зберігають",
+        "{file}: the workbook is damaged (incomplete zip); it may still be being saved",
+    ),
     "package.part_too_big": (
         "{file}: часть {part} распаковывается в {size} МБ, больше предела {limit} МБ "
         "(ключ limits.max_part_mb); файл не прочитан — {resave}",

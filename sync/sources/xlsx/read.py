@@ -38,29 +38,27 @@ _REF_ATTR = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 
 
-def sniff_package(path: Path) -> None:
-    """Raise a clear :class:`SourceError` when the file is not a readable xlsx package."""
+def sniff_package(path: Path, language: str = "en") -> None:
+    """Raise a clear :class:`SourceError` (in ``language``) when the file is not a readable
+    xlsx package."""
+    name = {"file": path.name}
     try:
         with path.open("rb") as fh:
             head = fh.read(512)
     except FileNotFoundError as exc:
-        raise SourceError(f"{path.name}: file not found") from exc
+        raise SourceError(notice("file.not_found", language, name)) from exc
     except OSError as exc:
-        raise SourceError(f"{path.name}: cannot open ({exc.strerror})") from exc
+        reason = {**name, "reason": exc.strerror or ""}
+        raise SourceError(notice("file.cannot_open", language, reason)) from exc
     if not head:
-        raise SourceError(f"{path.name}: the file is empty (0 bytes)")
+        raise SourceError(notice("file.empty", language, name))
     if head.startswith(_CFB_MAGIC):
-        raise SourceError(
-            f"{path.name}: the workbook is password-protected or in the old .xls format; "
-            "save it as an unprotected .xlsx"
-        )
+        raise SourceError(notice("file.protected_or_xls", language, name))
     if not head.startswith(_ZIP_MAGIC):
-        kind = "text (CSV?)" if _looks_like_text(head) else "not a zip package"
-        raise SourceError(f"{path.name}: not an Excel workbook: the content is {kind}")
+        code = "file.text" if _looks_like_text(head) else "file.not_zip"
+        raise SourceError(notice(code, language, name))
     if not zipfile.is_zipfile(path):
-        raise SourceError(
-            f"{path.name}: the workbook is damaged (incomplete zip); it may still be being saved"
-        )
+        raise SourceError(notice("file.incomplete_zip", language, name))
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -121,7 +119,7 @@ def read_grids(
     since the last read of ``path`` comes back as the very same :class:`SheetGrid` (see
     :class:`_SheetKey`); a grid handed out is never modified afterwards, here or downstream.
     """
-    sniff_package(path)
+    sniff_package(path, language)
     check_package(path, limits or LimitsConfig(), language)
     try:
         workbook = _open(path)
