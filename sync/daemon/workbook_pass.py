@@ -263,7 +263,8 @@ def _run(
     problems = len(result.outcome.problems)
     store.finish_run(run_id, applied.status, applied.detail, problems)
     if applied.status == "conflict":
-        log.info("%s: changed between read and write; nothing written, re-queued", path.name)
+        # the detail says whether the result was kept as a conflict copy beside the save
+        log.info("%s: changed between read and write; re-queued (%s)", path.name, applied.detail)
         return PassReport("requeue", applied.detail)
     if applied.status == "locked":
         log.info("%s: opened by a person during the pass; nothing written", path.name)

@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -189,17 +190,25 @@ def _place_without_links(src: Path, dst: Path, keep_source: bool) -> None:
         os.rename(src, dst)  # Windows' rename fails when the target exists
         return
     # An exclusive create never replaces; a save renamed over the half-copied file wins,
-    # and the copy then goes into the file that save unlinked.
+    # and the copy then goes into the file that save unlinked. Everything after the create
+    # goes through the descriptor: the name may be a staff save's by then.
     fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    ours = os.fstat(fd)
     try:
         with os.fdopen(fd, "wb") as out, src.open("rb") as fh:
             shutil.copyfileobj(fh, out, 1 << 20)
             out.flush()
+            st = os.fstat(fh.fileno())
+            if hasattr(os, "fchmod"):
+                os.fchmod(out.fileno(), stat.S_IMODE(st.st_mode))
+            if os.utime in os.supports_fd:  # the same mtime: the same version token
+                os.utime(out.fileno(), ns=(st.st_atime_ns, st.st_mtime_ns))
             os.fsync(out.fileno())
-        shutil.copystat(src, dst)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(dst)
+            now = os.stat(dst)
+            if (now.st_dev, now.st_ino) == (ours.st_dev, ours.st_ino):
+                os.unlink(dst)
         raise
     if not keep_source:
         os.unlink(src)
