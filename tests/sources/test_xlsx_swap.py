@@ -16,7 +16,7 @@ import pytest
 
 from sync import service
 from sync.core.config import default_config
-from sync.errors import ConflictError
+from sync.errors import ConflictError, WriteError
 from sync.sources.xlsx import swap as xlsx_swap
 from sync.sources.xlsx.source import XlsxSource
 from sync.sources.xlsx.swap import (
@@ -227,3 +227,19 @@ def test_the_conflict_is_told_in_the_configured_language(tmp_path: Path, languag
     assert applied is not None and applied.status == "conflict"
     word = {"ru": "сохранили", "uk": "зберегли", "en": "was saved"}[language]
     assert word in applied.detail and "clientbase conflict" in applied.detail
+
+
+def test_a_file_that_cannot_be_moved_aside_is_a_write_error_and_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _workbook(tmp_path / "clients.xlsx")
+    original = path.read_bytes()
+
+    def held_open(*_args: object) -> None:  # Windows, while another program has it open
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(xlsx_swap.os, "rename", held_open)
+    with pytest.raises(WriteError, match="nothing was written"):
+        service.sync(XlsxSource(path), default_config(), AS_OF)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clients.xlsx"]

@@ -183,7 +183,13 @@ class XlsxSource:
             if lock_files(self.path):
                 tmp.unlink()
                 return ApplyResult("locked", notice("write.opened", self.language, self._p()))
-            swapped = swap_in(self.path, tmp, expected_version, self.write_hook)
+            try:
+                swapped = swap_in(self.path, tmp, expected_version, self.write_hook)
+            except OSError as exc:  # e.g. Windows: another program holds the file open
+                raise WriteError(
+                    f"{self.path.name}: cannot replace the file ({exc.strerror}); "
+                    "nothing was written"
+                ) from exc
             if swapped.status == "conflict":
                 copy = conflict_copy_path(self.path)
                 place_without_replace(tmp, copy)
