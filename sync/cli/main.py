@@ -18,6 +18,7 @@ from sync.cli.options import load_config as _load
 from sync.config_load import find_config
 from sync.core.config import Config, default_config
 from sync.core.engine import REFERENCE
+from sync.core.messages import notice
 from sync.core.model import Outcome
 from sync.core.report import dumps_report, summary_lines
 from sync.core.stages import Stages
@@ -149,6 +150,9 @@ def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: b
         return
     detail = f" ({result.applied.detail})" if result.applied.detail else ""
     click.echo(f"Write-back: {result.applied.status}{detail}")
+    if result.applied.recovered:
+        sheets = ", ".join(f"'{name}'" for name in result.applied.recovered)
+        click.echo(notice("write.recovered", config.language, {"sheets": sheets}))
     if result.applied.status in ("conflict", "locked"):
         sys.exit(3)
 

@@ -326,6 +326,14 @@ _RESAVE = (
     "open it in Excel and save it again",
 )
 _NOTICES: dict[str, tuple[str, str, str]] = {
+    "write.recovered": (
+        "другая программа пересохранила книгу и убрала отметку clientbase; листы {sheets} "
+        "узнаны по заголовкам и обновлены",
+        "інша програма перезберегла книгу й прибрала позначку clientbase; аркуші {sheets} "
+        "впізнано за заголовками й оновлено",
+        "another program re-saved the workbook and dropped clientbase's record; the sheets "
+        "{sheets} were recognised by their headers and updated",
+    ),
     "write.opened": (
         "{file} открыли во время записи; ничего не записано",
         "{file} відкрили під час запису; нічого не записано",

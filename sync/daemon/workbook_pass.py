@@ -21,6 +21,7 @@ from sync import service
 from sync.core.config import Config
 from sync.core.crossfile import Elsewhere, Lookup, Pairs, index_changes, index_entries
 from sync.core.engine import REFERENCE
+from sync.core.messages import notice
 from sync.core.model import AuditEntry, Outcome, WritePlan, audit_text, now_text
 from sync.core.stages import Stages
 from sync.errors import ClientbaseError, ConfigError, ConflictError, SourceLockedError
@@ -273,6 +274,9 @@ def _run(
         store.add_audit(audit_entries(path, result.outcome, result.plan))
         state.written_version = applied.new_version
         log.info("%s: updated (%s); %s", path.name, applied.detail, _problem_counts(result.outcome))
+        if applied.recovered:  # sheet names only: no personal data
+            sheets = {"sheets": ", ".join(applied.recovered)}
+            log.info("%s: %s", path.name, notice("write.recovered", config.language, sheets))
     else:
         log.info("%s: up to date; %s", path.name, _problem_counts(result.outcome))
     also = _requeue(store, _index(store, str(path), index_entries(result.outcome.records)))
