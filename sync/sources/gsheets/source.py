@@ -98,6 +98,47 @@ def _retry_after(response: requests.Response | None) -> float | None:
         return None
 
 
+def _transient(exc: Exception) -> bool:
+    """Worth another try: Google asked to slow down or failed (429, 5xx), or the connection
+    dropped."""
+    if isinstance(exc, APIError):
+        status = exc.response.status_code if exc.response is not None else 0
+        return status == 429 or status >= 500
+    return isinstance(exc, requests.RequestException)
+
+
+_NOT_FOUND = (
+    "spreadsheet not found (check the ID, and that it is shared with the service account's email)"
+)
+
+
+def upstream_error(name: str, what: str, exc: Exception) -> SourceError | WriteError:
+    """The product's error for what gspread or requests raised while trying to ``what``: the
+    one place Google's errors are translated (a test checks that every gspread exception has
+    a translation here)."""
+    cls = WriteError if what.startswith("write") else SourceError
+    if isinstance(exc, APIError):
+        status = exc.response.status_code if exc.response is not None else 0
+        if status == 404:
+            return SourceError(f"{name}: {_NOT_FOUND}")
+        if status in (401, 403):
+            return SourceError(
+                f"{name}: no permission to {what} (share the sheet with the service "
+                "account as an editor, or check the credentials)"
+            )
+        message = str(getattr(exc, "error", {}).get("message", ""))[:200]
+        return cls(f"{name}: cannot {what}: HTTP {status} {message}".rstrip())
+    if isinstance(
+        exc, gspread.exceptions.SpreadsheetNotFound | gspread.exceptions.NoValidUrlKeyFound
+    ):
+        return SourceError(f"{name}: {_NOT_FOUND}")
+    if isinstance(exc, requests.RequestException):
+        return cls(f"{name}: cannot {what}: no answer from Google ({type(exc).__name__})")
+    # the rest of gspread's errors (a worksheet, a cell label, an input value, an export
+    # format) mean the sheet is not laid out as the tool expects
+    return cls(f"{name}: cannot {what}: {type(exc).__name__}")
+
+
 @dataclass(slots=True)
 class _Read:
     """What the last :meth:`GSheetSource.read` saw."""
@@ -148,21 +189,16 @@ class GSheetSource:
 
     def _call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call the API; on 429 / 5xx / a dropped connection wait (``Retry-After`` when Google
-        sends it, else exponential backoff with jitter) and try again."""
+        sends it, else exponential backoff with jitter) and try again. Whatever gspread or
+        requests raise leaves here as one of the product's errors (:func:`upstream_error`)."""
         for attempt in range(1, self.attempts + 1):
             self.calls += 1
             try:
                 return fn(*args, **kwargs)
-            except APIError as exc:
-                status = exc.response.status_code if exc.response is not None else 0
-                transient = status == 429 or status >= 500
-                if not transient or attempt == self.attempts:
-                    raise self._failure(what, status, exc) from exc
-                delay = _retry_after(exc.response)
-            except requests.RequestException as exc:
-                if attempt == self.attempts:
-                    raise SourceError(f"{self.name}: cannot {what}: {type(exc).__name__}") from exc
-                delay = None
+            except (gspread.exceptions.GSpreadException, requests.RequestException) as exc:
+                if not _transient(exc) or attempt == self.attempts:
+                    raise upstream_error(self.name, what, exc) from exc
+                delay = _retry_after(exc.response) if isinstance(exc, APIError) else None
             if delay is None:
                 ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
                 delay = ceiling / 2 + self.rng.uniform(0, ceiling / 2)
@@ -170,21 +206,6 @@ class GSheetSource:
             log.info("%s: Google asked to slow down; retry %d in %.1f s", self.name, attempt, delay)
             self.sleep(delay)
         raise AssertionError("unreachable")
-
-    def _failure(self, what: str, status: int, exc: APIError) -> SourceError | WriteError:
-        if status == 404:
-            return SourceError(
-                f"{self.name}: spreadsheet not found (check the ID, and that it is shared "
-                "with the service account's email)"
-            )
-        if status in (401, 403):
-            return SourceError(
-                f"{self.name}: no permission to {what} (share the sheet with the service "
-                "account as an editor, or check the credentials)"
-            )
-        message = str(getattr(exc, "error", {}).get("message", ""))[:200]
-        cls = WriteError if what.startswith("write") else SourceError
-        return cls(f"{self.name}: cannot {what}: HTTP {status} {message}".rstrip())
 
     def _post(self, what: str, url: str, head: str, items: list[bytes], tail: str) -> None:
         """POST a JSON body assembled from pre-encoded items: compact UTF-8 (gspread's own
