@@ -23,3 +23,7 @@ End Sub
 Sub ClientBaseClearHighlights()
     RunPython "import sync.buttons; sync.buttons.clear_highlights()"
 End Sub
+
+Sub ClientBaseFixFormats()
+    RunPython "import sync.buttons; sync.buttons.fix_formats()"
+End Sub

@@ -62,3 +62,7 @@ End Sub
 Sub ClientBaseHideSheet(wb As Workbook, sheetName As Variant)
     wb.Worksheets(CStr(sheetName)).Visible = xlSheetHidden
 End Sub
+
+Sub ClientBaseFixFormats()
+    RunRemotePython SERVER_URL & "fix_formats", auth:=SERVER_TOKEN
+End Sub

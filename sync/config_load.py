@@ -24,6 +24,7 @@ from typing import Any
 from sync.core.config import (
     MAILABLE_REQUIREMENTS,
     ROLE_FIELDS,
+    SEVERITIES,
     TOOL_COLUMNS,
     BackupConfig,
     ColorsConfig,
@@ -230,6 +231,18 @@ def _texts(options: tuple[str, ...] | None = None, *, upper: bool = False) -> Ch
         return items
 
     return check
+
+
+def _severities(ctx: _Ctx, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]  # mark = "info" means the one severity
+    items = _texts()(ctx, key, value)
+    lowered = tuple(dict.fromkeys(item.strip().casefold() for item in items))
+    for item in lowered:
+        if item not in SEVERITIES:
+            hint = _hint(item, SEVERITIES) or f" (use {', '.join(SEVERITIES)})"
+            raise ctx.fail(key, f"unknown severity {item!r}{hint}")
+    return lowered
 
 
 def _bounds(*, shares: bool) -> Check:
@@ -505,6 +518,7 @@ SCHEMA = Section(
                 "problems_sheet": _text,
                 "summary_sheet": _text,
                 "notes": _flag,
+                "mark": _severities,
                 "colors": Section(
                     ColorsConfig, {"error": _color, "warning": _color, "info": _color}
                 ),

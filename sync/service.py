@@ -4,10 +4,11 @@ write back. Thin glue between the sources (I/O) and the pure core."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,13 @@ from sync.speed.lifetime import keep
 
 GSHEET_PREFIX = sources.GSHEET_PREFIX
 open_source = sources.open_source
+
+# `clientbase fix --field F`: the fields whose values F names
+FIX_FIELDS: dict[str, tuple[str, ...]] = {
+    "phone": ("phone", "phone2"),
+    "email": ("email",),
+    "name": ("name", "last_name", "first_name", "middle_name"),
+}
 
 
 def configured_sheets(config: Config) -> list[str]:
@@ -90,9 +98,12 @@ def sync(
     elsewhere: Lookup | None = None,
     snapshot: Snapshot | None = None,
     stages: Stages = REFERENCE,
+    fix_fields: Collection[str] | None = None,
 ) -> SyncResult:
     """One pass, then write the plan back (unless ``dry_run``). ``elsewhere`` looks up
-    contact keys in other workbooks (the daemon's index) to flag clients entered twice."""
+    contact keys in other workbooks (the daemon's index) to flag clients entered twice.
+    ``fix_fields`` (``clientbase fix``): write the standard form of the valid values of these
+    fields into their cells, whatever the config's ``fix`` says (the plan's ``rewrites``)."""
     from sync.core.writeback import plan_writeback
 
     # One pause of the collector over the whole sync: re-enabled between the pass and the
@@ -102,6 +113,12 @@ def sync(
         snapshot, outcome = check(source, config, as_of, progress, snapshot, stages)
         if elsewhere is not None:
             outcome = add_cross_file_duplicates(outcome, elsewhere)
+        if fix_fields is not None:
+            config = dataclasses.replace(config, fix="rewrite")
+            wanted = frozenset(fix_fields)
+            outcome = dataclasses.replace(
+                outcome, fixes=[f for f in outcome.fixes if f.field in wanted]
+            )
         if progress:
             progress("planning")
         # a source that can, gets ready for the write while the cells are planned

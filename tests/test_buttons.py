@@ -129,6 +129,21 @@ def test_clear_highlights_touches_only_the_cells_the_tool_painted() -> None:
     assert {(a["start_row"], a["start_column"]) for a in staff_sheet} == {(2, 2)}  # C3 only
 
 
+def test_fix_formats_writes_the_standard_forms_of_valid_values_only() -> None:
+    book = _book(_sheet("Клиенты", [list(r) for r in CLIENTS]))
+    result = buttons.fix_formats(book, AS_OF)
+    assert result is not None and result.status == "applied"
+    values = {
+        (a["start_row"] + 1 + i, a["start_column"] + 1 + j): v
+        for a in _actions(book)
+        if a["func"] == "setValues" and a["sheet_position"] == 0
+        for i, row in enumerate(a["values"])
+        for j, v in enumerate(row)
+    }
+    assert values[(5, 3)] == "'+7 912 345-67-89"  # typed 8 (912) 345-67-89; ' = as text
+    assert (3, 3) not in values  # 12345 is no valid number: left as typed
+
+
 def test_every_runpython_in_the_vba_module_names_a_button() -> None:
     text = (ROOT / "macros" / "ClientBase.bas").read_text("utf-8")
     called = re.findall(r'RunPython\s+"import sync\.buttons; sync\.buttons\.(\w+)\(\)"', text)

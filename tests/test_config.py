@@ -80,6 +80,8 @@ def test_defaults_without_a_file() -> None:
         ('languge = "ru"', "languge", 1, "did you mean 'language'"),
         ('[output]\nproblems_sheet = ""', "output.problems_sheet", 2, "non-empty"),
         ('[output]\nnotes = "yes"', "output.notes", 2, "true or false"),
+        ('[output]\nmark = ["error", "infos"]', "output.mark", 2, "did you mean 'info'"),
+        ("[output]\nmark = true", "output.mark", 2, "list of texts"),
         ('[output.headers]\nvipp = "VIP"', "output.headers.vipp", 2, "did you mean 'vip'"),
         ("[segments]\nage_groups = [25, 18]", "segments.age_groups", 2, "increasing"),
         ("[segments]\nvip_revenue_multiple = '3'", "segments.vip_revenue_multiple", 2, "quotes"),
@@ -124,6 +126,13 @@ def test_toml_syntax_error_names_the_line() -> None:
     with pytest.raises(ConfigError) as err:
         parse_config('language = "ru"\n[phone\n', "bad.toml")
     assert err.value.line == 2 and "bad.toml:2" in str(err.value)
+
+
+def test_marked_severities_are_read_in_any_case_and_default_to_errors_and_warnings() -> None:
+    assert parse_config("").output.mark == ("error", "warning")
+    assert parse_config('[output]\nmark = ["Error", "INFO"]').output.mark == ("error", "info")
+    assert parse_config('[output]\nmark = "warning"').output.mark == ("warning",)
+    assert parse_config("[output]\nmark = []").output.mark == ()
 
 
 def test_colours_are_normalised() -> None:

@@ -111,7 +111,7 @@ def test_the_vba_modules_are_ascii_and_name_real_buttons(module: str) -> None:
     called = re.findall(r'SERVER_URL & "(\w+)"', text) or re.findall(
         r"sync\.buttons\.(\w+)\(\)", text
     )
-    assert len(called) == 5
+    assert len(called) == 6
     for name in called:
         assert callable(getattr(buttons, name)) and name in BUTTONS
     subs = re.findall(r"^Sub (\w+)\(\)", text, re.M)
@@ -121,6 +121,7 @@ def test_the_vba_modules_are_ascii_and_name_real_buttons(module: str) -> None:
         "ClientBaseRecomputeSegments",
         "ClientBaseMergeSelectedDuplicates",
         "ClientBaseClearHighlights",
+        "ClientBaseFixFormats",
     ]
 
 

@@ -111,9 +111,20 @@ def test_fixed_values_are_suggested_by_default_and_rewritten_on_request() -> Non
         ["C000001", "Иванов Иван Петрович", "8 (912) 345-67-89", "Ivan@Mail.ru "]
     ]
     _, suggest = _plan(_base(rows))
-    cell = _cells(suggest)[(2, 3)]
-    assert cell.value is KEEP and "+7 912 345-67-89" in cell.note  # type: ignore[attr-defined]
+    # a format suggestion is info: on the Problems sheet, not marked in the cell by default
+    assert (2, 3) not in _cells(suggest)
+    problems = next(s for s in suggest.tool_sheets if s.name == "Проблемы")
+    assert ("Клиенты", 2, "Телефон", "phone.fixed") in [r[:4] for r in problems.rows]
+    assert problems.autofilter
     assert suggest.rewrites == ()
+    opted = dataclasses.replace(
+        default_config(),
+        output=dataclasses.replace(default_config().output, mark=("error", "warning", "info")),
+    )
+    _, marked = _plan(_base(rows), opted)
+    cell = _cells(marked)[(2, 3)]
+    assert cell.value is KEEP and "+7 912 345-67-89" in cell.note  # type: ignore[attr-defined]
+    assert cell.fill == "FFC6EFCE"  # type: ignore[attr-defined]
 
     config = dataclasses.replace(default_config(), fix="rewrite")
     _, rewrite = _plan(_base(rows), config)

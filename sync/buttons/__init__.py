@@ -112,6 +112,23 @@ recompute_segments = check_now
 
 
 @button
+def fix_formats(book: Any | None = None, as_of: dt.date | None = None) -> ApplyResult | None:
+    """Write the standard form of valid phones, emails and names into their cells (what the
+    Problems sheet suggests; ``clientbase fix``), the originals to the audit log."""
+    from sync.daemon.workbook_pass import audit_entries
+
+    config = _config(book)
+    fields = [f for names in service.FIX_FIELDS.values() for f in names]
+    result = service.sync(ExcelLiveSource(book), config, as_of, fix_fields=fields)
+    folder = _folder(book)
+    applied = result.applied
+    if folder is not None and applied is not None and applied.status == "applied":
+        where = Path(str(getattr(book, "fullname", "")))
+        service.record_audit(audit_entries(where, result.outcome, result.plan), config, folder)
+    return applied
+
+
+@button
 def merge_selected_duplicates(
     book: Any | None = None, as_of: dt.date | None = None
 ) -> service.MergeResult | None:

@@ -42,6 +42,7 @@ BUTTONS: dict[str, Callable[..., Any]] = {
     "recompute_segments": buttons.recompute_segments,
     "merge_selected_duplicates": buttons.merge_selected_duplicates,
     "clear_highlights": buttons.clear_highlights,
+    "fix_formats": buttons.fix_formats,
 }
 PREFIX = "/clientbase/"
 MAX_BODY = 128 * 1024 * 1024  # a 100 000-client workbook's JSON is well under this

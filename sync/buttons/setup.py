@@ -77,7 +77,7 @@ _STEPS = {
         "  3. Вставка › Фигуры (или Разработчик › Вставить › Кнопка) › правый щелчок ›\n"
         "     Назначить макрос › ClientBaseCheckNow (и остальные: ClientBaseFindDuplicates,\n"
         "     ClientBaseMergeSelectedDuplicates, ClientBaseRecomputeSegments,\n"
-        "     ClientBaseClearHighlights).\n"
+        "     ClientBaseClearHighlights, ClientBaseFixFormats).\n"
         "  4. {save}\n"
         "Настройки кнопок: {config}."
     ),
@@ -92,7 +92,7 @@ _STEPS = {
         "  3. Вставлення › Фігури (або Розробник › Вставити › Кнопка) › правий клік ›\n"
         "     Призначити макрос › ClientBaseCheckNow (та інші: ClientBaseFindDuplicates,\n"
         "     ClientBaseMergeSelectedDuplicates, ClientBaseRecomputeSegments,\n"
-        "     ClientBaseClearHighlights).\n"
+        "     ClientBaseClearHighlights, ClientBaseFixFormats).\n"
         "  4. {save}\n"
         "Налаштування кнопок: {config}."
     ),
@@ -106,7 +106,7 @@ _STEPS = {
         "  3. Insert › Shapes (or Developer › Insert › Button) › right-click ›\n"
         "     Assign Macro › ClientBaseCheckNow (and the others: ClientBaseFindDuplicates,\n"
         "     ClientBaseMergeSelectedDuplicates, ClientBaseRecomputeSegments,\n"
-        "     ClientBaseClearHighlights).\n"
+        "     ClientBaseClearHighlights, ClientBaseFixFormats).\n"
         "  4. {save}\n"
         "The buttons' settings: {config}."
     ),

@@ -159,6 +159,68 @@ def sync(source: str, config_path: str | None, as_of: dt.date | None, dry_run: b
 
 @cli.command()
 @click.argument("source", type=SOURCE)
+@pass_options
+@click.option(
+    "--field",
+    "fields",
+    type=click.Choice(sorted(service.FIX_FIELDS)),
+    multiple=True,
+    help="Only this field's values (repeat for several); default: phone, email and name.",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be written; write nothing.")
+@handle_errors
+def fix(
+    source: str,
+    config_path: str | None,
+    as_of: dt.date | None,
+    fields: tuple[str, ...],
+    dry_run: bool,
+) -> None:
+    """Write the standard form of valid phones, emails and names into SOURCE's cells.
+
+    The values the Problems sheet suggests (phone.fixed, email.fixed, name.fixed) replace what
+    was typed; the originals go to the audit log, and `clientbase undo` restores the file."""
+    from sync.core.messages import field_counts, text
+    from sync.daemon.workbook_pass import audit_entries
+
+    config = _load(config_path, source)
+    lang = config.language
+    wanted = [f for key in (fields or sorted(service.FIX_FIELDS)) for f in service.FIX_FIELDS[key]]
+    src = service.open_source(source, config)
+    progress = _Progress(sys.stderr.isatty())
+    try:
+        result = service.sync(
+            src, config, as_of, dry_run=dry_run, progress=progress, fix_fields=wanted
+        )
+    finally:
+        progress.close()
+        src.close()
+    lifetime.keep(result)
+    by_key = {f: key for key, names in service.FIX_FIELDS.items() for f in names}
+    counts: dict[str, int] = {}
+    for f in result.plan.rewrites:
+        counts[by_key[f.field]] = counts.get(by_key[f.field], 0) + 1
+    if not counts:
+        click.echo(text("fix.nothing", lang))
+        return
+    if result.applied is None:
+        click.echo(text("fix.planned", lang, counts=field_counts(counts, lang)))
+        return
+    if result.applied.status not in ("applied", "unchanged"):
+        click.echo(text("fix.not_written", lang, status=result.applied.status), err=True)
+        sys.exit(3)
+    click.echo(text("fix.written", lang, counts=field_counts(counts, lang)))
+    gsheet = source.startswith(service.GSHEET_PREFIX)
+    folder = Path.cwd() if gsheet else Path(source).resolve().parent
+    where = Path(source) if gsheet else Path(source).resolve()
+    entries = audit_entries(where, result.outcome, result.plan)
+    log = service.record_audit(entries, config, folder)
+    click.echo(text("fix.audit", lang, log=log))
+    click.echo(text("fix.undo_sheet" if gsheet else "fix.undo_file", lang, source=source))
+
+
+@cli.command()
+@click.argument("source", type=SOURCE)
 @click.option(
     "--config",
     "config_path",

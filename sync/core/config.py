@@ -97,6 +97,7 @@ class DedupeConfig:
 
 
 MAILABLE_REQUIREMENTS = ("consent", "contact", "fresh")
+SEVERITIES = ("error", "warning", "info")
 
 TOOL_COLUMNS = (
     "segment",
@@ -142,6 +143,9 @@ class OutputConfig:
     summary_sheet: str | None = None  # None: localised default ("Сводка")
     colors: ColorsConfig = field(default_factory=ColorsConfig)
     notes: bool = True
+    # severities whose findings fill and note the staff cell; the rest are only listed on the
+    # Problems sheet (a green note on every phone cell buries the real mistakes)
+    mark: tuple[str, ...] = ("error", "warning")
 
 
 @dataclass(frozen=True, slots=True)

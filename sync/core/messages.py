@@ -473,3 +473,67 @@ def notice(code: str, language: str, params: Mapping[str, str] | None = None) ->
 
 def notice_codes() -> frozenset[str]:
     return frozenset(_NOTICES)
+
+
+# What the commands print (keyed by text, then (ru, uk, en)); parameters are counts, file
+# names and field names, never a client's data.
+_TEXTS: dict[str, tuple[str, str, str]] = {
+    "fix.written": (
+        "Записаны стандартные формы: {counts}.",
+        "Записано стандартні форми: {counts}.",
+        "Standard forms written: {counts}.",
+    ),
+    "fix.planned": (
+        "Пробный запуск: было бы записано {counts}; ничего не записано.",
+        "Пробний запуск: було б записано {counts}; нічого не записано.",
+        "Dry run: would write {counts}; nothing written.",
+    ),
+    "fix.nothing": (
+        "Все значения уже записаны в стандартной форме — менять нечего.",
+        "Усі значення вже записано в стандартній формі — змінювати нічого.",
+        "Every value is already in its standard form: nothing to change.",
+    ),
+    "fix.audit": (
+        "Прежние значения — в журнале изменений {log}.",
+        "Попередні значення — у журналі змін {log}.",
+        "The original values are in the audit log {log}.",
+    ),
+    "fix.undo_file": (
+        "Вернуть всё как было: clientbase undo {source}",
+        "Повернути все як було: clientbase undo {source}",
+        "To put everything back: clientbase undo {source}",
+    ),
+    "fix.undo_sheet": (
+        "Вернуть всё как было: История версий таблицы Google (Файл › История версий).",
+        "Повернути все як було: Історія версій таблиці Google (Файл › Історія версій).",
+        "To put everything back: the Google Sheet's version history (File › Version history).",
+    ),
+    "fix.not_written": (
+        "Ничего не записано: {status}",
+        "Нічого не записано: {status}",
+        "Nothing written: {status}",
+    ),
+}
+
+_FIELD_NAMES: dict[str, tuple[str, str, str]] = {
+    "phone": ("телефонов", "телефонів", "phones"),
+    "email": ("адресов почты", "адрес пошти", "emails"),
+    "name": ("ФИО", "ПІБ", "names"),
+}
+
+
+def text(key: str, language: str, **params: object) -> str:
+    """A line a command prints, in ``language``."""
+    return _pick(_TEXTS[key], language).format(**params)
+
+
+def field_counts(counts: Mapping[str, int], language: str) -> str:
+    """``телефонов 639, адресов почты 151``: how many values of each field."""
+    return ", ".join(
+        f"{_pick(_FIELD_NAMES[f], language) if f in _FIELD_NAMES else f} {n}"
+        for f, n in counts.items()
+    )
+
+
+def text_keys() -> frozenset[str]:
+    return frozenset(_TEXTS)

@@ -239,6 +239,7 @@ class ToolSheet:
     fills: dict[tuple[int, int], str] = field(default_factory=dict)
     bold_rows: tuple[int, ...] = (1,)
     column_widths: tuple[float, ...] = ()
+    autofilter: bool = False  # a filter on the header row over all rows (the Problems sheet)
 
 
 @dataclass(frozen=True, slots=True)

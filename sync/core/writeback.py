@@ -93,6 +93,24 @@ def plan_writeback(
                 for r in outcome.records
             ],
         )
+    rewrites: list[Fix] = []
+    if rewrite:
+        for fix in outcome.fixes:
+            if _differs(snapshot.sheets[fix.sheet].cell(fix.row, fix.col_index), fix.new):
+                spec(cells[fix.sheet], fix.row, fix.col_index)[0] = fix.new
+                rewrites.append(fix)
+    rewritten = {(f.sheet, f.row, f.col_index) for f in rewrites}
+    if rewritten:
+        # a rewritten value is in its standard form after this write: its "could be written
+        # as" finding is gone (the next pass would not find it, and would rewrite the sheets)
+        outcome = dataclasses.replace(
+            outcome,
+            problems=[
+                p
+                for p in outcome.problems
+                if not (p.code in _FIX_CODES and (p.sheet, p.row, p.col_index) in rewritten)
+            ],
+        )
     tool_sheets = (
         _problems_sheet(outcome, config),
         build_summary_sheet(outcome, config),
@@ -146,15 +164,9 @@ def plan_writeback(
             if why:
                 spec(client_cells, rec.row, explain_col)[2] = "\n".join(why)
 
-    rewrites: list[Fix] = []
-    if rewrite:
-        for fix in outcome.fixes:
-            if _differs(snapshot.sheets[fix.sheet].cell(fix.row, fix.col_index), fix.new):
-                spec(cells[fix.sheet], fix.row, fix.col_index)[0] = fix.new
-                rewrites.append(fix)
-
     fill_of = {"error": colors.error, "warning": colors.warning, "info": colors.info}
-    for (sheet, row, col), found in _problems_by_cell(outcome.problems, rewrite).items():
+    marked = frozenset(config.output.mark)
+    for (sheet, row, col), found in _problems_by_cell(outcome.problems, marked).items():
         mark = spec(cells[sheet], row, col)
         mark[1] = fill_of[worst([p.severity for p in found])]
         if config.output.notes:
@@ -380,14 +392,15 @@ def _assign_ids(outcome: Outcome, table: TableInfo, grid: SheetGrid) -> dict[int
 
 
 def _problems_by_cell(
-    problems: list[Problem], rewrite: bool
+    problems: list[Problem], marked: frozenset[str]
 ) -> dict[tuple[str, int, int], list[Problem]]:
+    """The problems that mark each staff cell: those of a severity the config marks (the
+    others are on the Problems sheet only; the plan being declarative, a cell a previous
+    version or setting marked for them loses the tool's mark and nothing else)."""
     by_cell: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
     for p in problems:
-        if p.col_index is None:
+        if p.col_index is None or p.severity not in marked:
             continue
-        if rewrite and p.code in _FIX_CODES:
-            continue  # the value itself is fixed; the audit log and undo keep the original
         by_cell[(p.sheet, p.row, p.col_index)].append(p)
     return by_cell
 
@@ -420,4 +433,5 @@ def _problems_sheet(outcome: Outcome, config: Config) -> ToolSheet:
         fills=fills,
         bold_rows=(1,),
         column_widths=(14, 8, 18, 20, 10, 60, 28, 10),
+        autofilter=True,
     )

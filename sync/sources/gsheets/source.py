@@ -745,6 +745,12 @@ class _Writer:
                             }
                         }
                     )
+            if sheet.autofilter:
+                span = {"startRowIndex": 0, "endRowIndex": max(len(rows), 1)}
+                span |= {"startColumnIndex": 0, "endColumnIndex": width}
+                self.requests.append(
+                    {"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id} | span}}}
+                )
             for r in sheet.bold_rows:
                 if r <= len(rows):
                     self.requests.append(

@@ -524,7 +524,27 @@ def delete_protected_range(ss: Spreadsheet, body: JSON, ctx: RequestContext) -> 
     raise bad_request(f"No protected range with id: {prot_id}")
 
 
+def set_basic_filter(ss: Spreadsheet, body: JSON, ctx: RequestContext) -> JSON:
+    """Put the tab's one basic filter on a range (replacing the one it had)."""
+    given = copy.deepcopy(body.get("filter") or {})
+    rng = given.get("range")
+    if not isinstance(rng, dict):
+        raise bad_request("Invalid requests[0].setBasicFilter: filter.range is required.")
+    sheet = ss.sheet_by_id(rng.get("sheetId", 0))
+    given["range"] = dict(rng, sheetId=sheet.sheet_id)
+    sheet.basic_filter = given
+    return {}
+
+
+def clear_basic_filter(ss: Spreadsheet, body: JSON, ctx: RequestContext) -> JSON:
+    """Remove the tab's basic filter (none is fine)."""
+    ss.sheet_by_id(body.get("sheetId", 0)).basic_filter = None
+    return {}
+
+
 HANDLERS: dict[str, Handler] = {
+    "setBasicFilter": set_basic_filter,
+    "clearBasicFilter": clear_basic_filter,
     "repeatCell": repeat_cell,
     "updateCells": update_cells,
     "updateBorders": update_borders,

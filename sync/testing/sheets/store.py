@@ -114,6 +114,7 @@ class Sheet:
     col_meta: dict[int, JSON] = field(default_factory=dict)
     merges: list[JSON] = field(default_factory=list)
     protected_ranges: list[JSON] = field(default_factory=list)
+    basic_filter: JSON | None = None  # {"range": GridRange, ...}
 
     @property
     def sheet_id(self) -> int:
@@ -156,6 +157,7 @@ class Sheet:
             {k: clone(v) for k, v in self.col_meta.items()},
             clone(self.merges),
             clone(self.protected_ranges),
+            clone(self.basic_filter),
         )
 
     def set_cell(self, row: int, col: int, cell: JSON) -> None:
@@ -532,6 +534,10 @@ def sheet_json(sheet: Sheet, boxes: list[GridBox] | None) -> JSON:
         out["merges"] = [grid_range_json(m) for m in sheet.merges]
     if sheet.protected_ranges:
         out["protectedRanges"] = [protected_range_json(p) for p in sheet.protected_ranges]
+    if sheet.basic_filter is not None:
+        found = dict(sheet.basic_filter)
+        found["range"] = grid_range_json(found.get("range", {}))
+        out["basicFilter"] = found
     return out
 
 

@@ -43,6 +43,7 @@ def tool_sheet_digest(sheet: ToolSheet, date1904: bool) -> str:
         sorted(sheet.fills.items()),
         sheet.bold_rows,
         sheet.column_widths,
+        sheet.autofilter,
     )
     # repr, not pickle: pickle's output depends on which equal strings share an object
     known = _known_rows(sheet)
@@ -273,6 +274,9 @@ def _render(sheet: ToolSheet, date1904: bool, style_attr: Callable[[StyleKey], s
         )
         out.append(f"<cols>{cols}</cols>")
     out.append(f"<sheetData>{''.join(rows_xml)}</sheetData>")
+    if sheet.autofilter and sheet.rows:
+        width = max(len(r) for r in sheet.rows[:1]) or 1
+        out.append(f'<autoFilter ref="A1:{column_letters(width)}{len(sheet.rows)}"/>')
     links = sorted(sheet.links.items())
     if links:
         quoted = _QUOTED.memo(None)
