@@ -502,6 +502,7 @@ SCHEMA = Section(
                 "hot_days": _number(0, 3650, integer=True),
                 "birthday_days": _number(0, 366, integer=True),
                 "stale_days": _number(1, 36_500, integer=True),
+                "stale_from_added": _flag,
                 "lapsed_min_orders": _number(2, 100_000, integer=True),
                 "lapsed_factor": _number(1.0, 100.0),
                 "age_groups": _age_groups,

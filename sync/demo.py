@@ -420,7 +420,7 @@ _MALE_FORMS = {_female_surname(s): s for s in _RU_SURNAMES + _UA_SURNAMES}
 
 
 # --- planting ------------------------------------------------------------------------------------
-ID, NAME, PHONE, EMAIL, CITY, BIRTHDAY, CONSENT, ADDED = range(8)  # clients columns
+ID, NAME, PHONE, EMAIL, CITY, BIRTHDAY, CONSENT, ADDED, VERIFIED = range(9)  # clients columns
 
 
 def _typo(word: str, rng: random.Random) -> str:
@@ -508,8 +508,17 @@ def _clean_row(person: _Person, key: float, ctx: _Context) -> _Row:
         phone = None
     consent = rng.choices((ctx.consent[0], ctx.consent[1], None), (60, 25, 15))[0]
     added = ctx.as_of - dt.timedelta(days=rng.randrange(1, 1000))
+    # most rows were checked again at some call or visit since they were added; some never
+    # (drawn apart from the base's own stream, which stays as it was before this column)
+    dates = random.Random(f"verified:{key!r}")
+    verified = (
+        added + dt.timedelta(days=dates.randrange((ctx.as_of - added).days + 1))
+        if dates.random() < 0.8
+        else None
+    )
     cells: list[CellValue] = [
-        None, person.full, phone, person.email, person.city, person.birthday, consent, added
+        None, person.full, phone, person.email, person.city, person.birthday, consent, added,
+        verified,
     ]  # fmt: skip
     return _Row(key, cells, person.gender)
 

@@ -116,7 +116,7 @@ def test_the_same_seed_gives_the_same_base_and_another_seed_another() -> None:
 def test_any_size_and_seed_gives_that_many_rows_and_consistent_labels(n: int, seed: int) -> None:
     base = generate_base(n, seed=seed, as_of=AS_OF)
     labels = base.labels
-    assert len(base.clients) == n + 1 and all(len(row) == 8 for row in base.clients)
+    assert len(base.clients) == n + 1 and all(len(row) == 9 for row in base.clients)
     rows = range(2, n + 2)
     assert set(labels.gender) == set(rows)
     assert all(row in rows for row, _ in labels.problems)

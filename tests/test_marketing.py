@@ -182,6 +182,28 @@ def test_stale_contact_data_is_reported() -> None:
     assert SegmentsConfig().stale_days == 730
 
 
+def test_stale_counts_from_the_added_date_only_where_the_config_says_so() -> None:
+    clients: list[list[CellValue]] = [
+        ["ФИО", "Телефон", "Дата добавления", "Проверено"],
+        ["Иванов Иван", "+7 912 345-67-89", dt.date(2020, 1, 1), dt.date(2026, 1, 1)],
+        ["Петров Пётр", "+7 913 345-67-89", dt.date(2020, 1, 1), None],
+        ["Сидоров Олег", "+7 914 345-67-89", dt.date(2026, 5, 1), None],
+    ]
+    snapshot = MemorySource({"Клиенты": clients}).read(["Клиенты"])
+    outcome = run_pass(snapshot, default_config(), AS_OF)
+    # added in 2020 says nothing about whether the number still works: nobody is stale
+    assert [r.extra["stale"] for r in outcome.records] == [False, False, False]
+    assert not [p for p in outcome.problems if p.code == "stale"]
+    assert all(r.extra["mailable"] is False for r in outcome.records)  # (no consent column)
+
+    config = parse_config("[segments]\nstale_from_added = true", "s.toml")
+    outcome = run_pass(snapshot, config, AS_OF)
+    assert [r.extra["stale"] for r in outcome.records] == [False, True, False]
+    stale = [p for p in outcome.problems if p.code == "stale"]
+    assert [(p.row, p.column) for p in stale] == [(3, "Проверено")]  # where to type the date
+    assert "stale" in outcome.records[1].extra["flags"]  # type: ignore[operator]
+
+
 # --------------------------------------------------------------------------- reasons, remembered
 
 _SMALL = st.sampled_from([None, 0, 1, 1.0, True, 7, 40])  # equal values of other types too

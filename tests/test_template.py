@@ -24,6 +24,7 @@ RUSSIAN_HEADERS = {
         "Дата рождения",
         "Согласие на рассылку",
         "Дата добавления",
+        "Проверено",
     ],
     "Заказы": ["Номер заказа", "Дата", "ID клиента", "Сумма"],
     "Контакты": ["Дата", "ID клиента", "Тип"],
@@ -153,7 +154,17 @@ def test_template_fields_are_known_to_the_config() -> None:
     assert template.languages == LANGUAGES
     fields = {s.role: [c.field for c in s.columns] for s in template.sheets}
     assert fields == {
-        "clients": ["id", "name", "phone", "email", "city", "birthday", "consent", "added"],
+        "clients": [
+            "id",
+            "name",
+            "phone",
+            "email",
+            "city",
+            "birthday",
+            "consent",
+            "added",
+            "verified",
+        ],
         "orders": ["id", "date", "client_id", "amount"],
         "interactions": ["date", "client_id", "kind"],
     }

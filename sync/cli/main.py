@@ -439,16 +439,32 @@ def export(
     mailable: bool,
 ) -> None:
     """Export one row per client (duplicates once) with normalised phone (E.164) and email."""
+    from collections import Counter
+
     from sync.core.export import export_records, write_csv
+    from sync.core.messages import excluded_counts, text
 
     config = _load(config_path, source)
     outcome = _check(source, config, as_of)
+    excluded: Counter[str] = Counter()
     rows = export_records(
-        outcome, segment=segment, mailable=mailable, requires=config.segments.mailable
+        outcome,
+        segment=segment,
+        mailable=mailable,
+        requires=config.segments.mailable,
+        excluded=excluded,
     )
     with open(out_path, "w", encoding="utf-8-sig", newline="") as fh:
         n = write_csv(rows, fh)
     click.echo(f"Exported {n} clients to {out_path}.")
+    if excluded:
+        order = [*config.segments.mailable, "segment"]
+        ordered = {k: excluded[k] for k in order if excluded[k]}
+        click.echo(
+            text(
+                "export.excluded", config.language, counts=excluded_counts(ordered, config.language)
+            )
+        )
 
 
 def main() -> None:

@@ -82,6 +82,8 @@ class SegmentsConfig:
     hot_days: int = 14
     birthday_days: int = 14  # flag birthdays within this many days
     stale_days: int = 730  # re-verify contact data every two years
+    # where a row has no "verified" date, measure from the date it was added
+    stale_from_added: bool = False
     lapsed_min_orders: int = 4
     lapsed_factor: float = 2.0  # silence longer than this x the client's median gap
     age_groups: tuple[int, ...] = (18, 25, 35, 45, 55, 65)  # lower edges

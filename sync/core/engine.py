@@ -56,7 +56,7 @@ def run_pass(
     try:
         say("validating clients")
         checks = stages.validate_clients(clients, config, as_of, problems, fixes, snapshot.source)
-        facts = client_facts(clients, checks, len(ids))
+        facts = client_facts(clients, checks, len(ids), config.segments.stale_from_added)
         row_rules(clients, checks, ids, config, problems, lang)
 
         say("finding duplicates")

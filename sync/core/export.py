@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from sync.core.config import MAILABLE_REQUIREMENTS
-from sync.core.marketing import is_mailable
+from sync.core.marketing import unmet_requirements
 from sync.core.model import ClientRecord, Outcome
 
 EXPORT_COLUMNS = (
@@ -47,9 +48,12 @@ def export_records(
     segment: str | None = None,
     mailable: bool = False,
     requires: Sequence[str] = MAILABLE_REQUIREMENTS,
+    excluded: Counter[str] | None = None,
 ) -> list[dict[str, object]]:
     """Rows for the export. A duplicate group is exported once, as its first (oldest) row,
-    with a contact missing there taken from the other rows of the group."""
+    with a contact missing there taken from the other rows of the group. ``excluded`` counts
+    the clients each mailable requirement left out (a client under every one it fails) and
+    those the segment left out (``"segment"``)."""
     by_row = {r.row: r for r in outcome.records}
     merged_away: set[int] = set()
     fill_from: dict[int, list[ClientRecord]] = {}
@@ -71,9 +75,14 @@ def export_records(
         if consent is None:
             consent = next((o.consent for o in others if o.consent is not None), None)
         stale = bool(rec.extra.get("stale"))
-        if mailable and not is_mailable(consent, bool(phone or email), stale, requires):
+        unmet = unmet_requirements(consent, bool(phone or email), stale, requires)
+        if mailable and unmet:
+            if excluded is not None:
+                excluded.update(unmet)
             continue
         if segment and not _matches(rec, segment):
+            if excluded is not None:
+                excluded["segment"] += 1
             continue
         out.append(
             {

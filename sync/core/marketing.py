@@ -265,8 +265,15 @@ def is_mailable(
     consent: bool | None, has_contact: bool, stale: bool, requires: Sequence[str]
 ) -> bool:
     """May the client be written to: what ``[segments] mailable`` requires, all of it."""
+    return not unmet_requirements(consent, has_contact, stale, requires)
+
+
+def unmet_requirements(
+    consent: bool | None, has_contact: bool, stale: bool, requires: Sequence[str]
+) -> list[str]:
+    """The requirements of ``[segments] mailable`` the client does not meet."""
     checks = {"consent": consent is True, "contact": has_contact, "fresh": not stale}
-    return all(checks[r] for r in requires)
+    return [r for r in requires if not checks[r]]
 
 
 def _apply_rules(

@@ -508,6 +508,11 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Повернути все як було: Історія версій таблиці Google (Файл › Історія версій).",
         "To put everything back: the Google Sheet's version history (File › Version history).",
     ),
+    "export.excluded": (
+        "Не вошли в выгрузку: {counts}.",
+        "Не увійшли до вивантаження: {counts}.",
+        "Left out of the export: {counts}.",
+    ),
     "fix.not_written": (
         "Ничего не записано: {status}",
         "Нічого не записано: {status}",
@@ -520,6 +525,29 @@ _FIELD_NAMES: dict[str, tuple[str, str, str]] = {
     "email": ("адресов почты", "адрес пошти", "emails"),
     "name": ("ФИО", "ПІБ", "names"),
 }
+
+
+_EXCLUDED: dict[str, tuple[str, str, str]] = {
+    "consent": ("без согласия на рассылку", "без згоди на розсилку", "no consent to mailing"),
+    "contact": (
+        "без действующего телефона или почты",
+        "без чинного телефону чи пошти",
+        "no valid phone or email",
+    ),
+    "fresh": (
+        "данные давно не проверялись",
+        "дані давно не перевірялися",
+        "contact data not verified for too long",
+    ),
+    "segment": ("не из этого сегмента", "не з цього сегмента", "not in the segment"),
+}
+
+
+def excluded_counts(counts: Mapping[str, int], language: str) -> str:
+    """``без согласия на рассылку 412, данные давно не проверялись 97``."""
+    return ", ".join(
+        f"{_pick(_EXCLUDED[k], language) if k in _EXCLUDED else k} {n}" for k, n in counts.items()
+    )
 
 
 def text(key: str, language: str, **params: object) -> str:

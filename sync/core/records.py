@@ -65,7 +65,10 @@ def record_problems(
     """The city and stale problems of the records at ``positions`` (those with any)."""
     lang = config.language
     info = table.info
-    stale_field = next((f for f in ("verified", "added") if f in info.field_columns), None)
+    # the note goes on the "verified" cell (where staff type the date they checked), else on
+    # the added date the config measures from
+    stale_from = ("verified", "added") if config.segments.stale_from_added else ("verified",)
+    stale_field = next((f for f in stale_from if f in info.field_columns), None)
     city_col = info.field_columns.get("city")
     stale_days = str(config.segments.stale_days)
     out: dict[int, list[Problem]] = {}
@@ -140,8 +143,13 @@ def make_records(
     ]
 
 
-def client_facts(table: Table, checks: dict[str, list[FieldCheck]], n: int) -> ClientFacts:
-    """The client rows' facts as enrichment reads them (normalised values where checked)."""
+def client_facts(
+    table: Table, checks: dict[str, list[FieldCheck]], n: int, from_added: bool = False
+) -> ClientFacts:
+    """The client rows' facts as enrichment reads them (normalised values where checked).
+    A row's contact data was last checked on its "verified" date; on the date it was added
+    only where ``from_added`` (``[segments] stale_from_added``) says so: being added long
+    ago says nothing about whether the phone still works."""
 
     def column(field: str) -> list[object]:
         return normalized(checks, field, n)
@@ -150,7 +158,9 @@ def client_facts(table: Table, checks: dict[str, list[FieldCheck]], n: int) -> C
     if "name" not in checks:
         parts = [column(f) for f in ("last_name", "first_name", "middle_name")]
         names = [" ".join(str(p) for p in row if p) or None for row in zip(*parts, strict=True)]
-    verified = [v or a for v, a in zip(column("verified"), column("added"), strict=True)]
+    verified = column("verified")
+    if from_added:
+        verified = [v or a for v, a in zip(verified, column("added"), strict=True)]
     return ClientFacts(
         names,
         column("birthday"),

@@ -111,7 +111,7 @@ def _personal(clients: Table, config: Config, as_of: dt.date, stop: int) -> list
     fields = {f: v[:stop] for f, v in clients.raw.items() if f in _PERSONAL_FIELDS}
     table = Table(clients.info, clients.rows[:stop], fields, clients.may_have_errors)
     checks = validate_table(table, config, as_of, [], [], config.language)
-    facts = client_facts(table, checks, len(table.rows))
+    facts = client_facts(table, checks, len(table.rows), config.segments.stale_from_added)
     return personal_rows(facts, config.segments.age_groups, as_of)
 
 
