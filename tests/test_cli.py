@@ -128,9 +128,34 @@ def test_export_mailable_keeps_consented_contacts_once(runner: CliRunner, tmp_pa
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
+    # Russian: ";"-separated UTF-8 with a BOM, header and values in Russian
+    raw = (tmp_path / "out.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
     with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    assert [r["id"] for r in rows] == ["C000001"]
-    assert rows[0]["phone"] == "+79123456789" and rows[0]["email"] == "ivan@mail.ru"
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert [r["ID"] for r in rows] == ["C000001"]
+    assert rows[0]["Телефон"] == "+79123456789" and rows[0]["Email"] == "ivan@mail.ru"
+    assert rows[0]["Согласие на рассылку"] == "да" and rows[0]["Температура"] == "тёплый"
     # why the others are not in it, counted per requirement
     assert "Не вошли в выгрузку: без согласия на рассылку 1." in result.output  # C2
+
+    # for scripts: codes, and the separator asked for
+    coded = runner.invoke(
+        cli,
+        [
+            "export",
+            str(path),
+            "--out",
+            "c.csv",
+            "--codes",
+            "--delimiter",
+            ",",
+            "--as-of",
+            "2026-11-01",
+        ],
+    )
+    assert coded.exit_code == 0, coded.output
+    with open(tmp_path / "c.csv", encoding="utf-8-sig", newline="") as fh:
+        coded_rows = list(csv.DictReader(fh))
+    assert coded_rows[0]["id"] == "C000001" and coded_rows[0]["consent"] == "yes"
+    assert coded_rows[1]["temperature"] == "cold"

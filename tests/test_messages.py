@@ -61,6 +61,8 @@ def test_a_note_of_the_tools_problem_messages_is_known_as_the_tools(lang: str) -
         [
             "• " + message("phone.invalid", lang),
             "• " + message("duplicate", lang, {"rows": "5, 17", "group": "3", "why": "x"}),
+            "• " + message("duplicate", lang, {"rows": "5", "group": "4", "why": "x"}),
+            "• " + message("id.duplicate", lang, {"rows": "5, 17"}),
         ]
     )
     assert is_problem_note(ours)
@@ -87,3 +89,30 @@ def test_every_file_notice_is_written_in_each_language(language: str) -> None:
         assert text != code and "{" not in text
         cyrillic = re.search("[а-яіїєґ]", text, re.IGNORECASE) is not None
         assert cyrillic == (language != "en"), (code, text)
+
+
+@pytest.mark.parametrize(
+    ("code", "one", "several"),
+    [
+        ("duplicate", "строка 10 ", "строки 10, 14 "),
+        ("phone.shared", "(строка 10)", "(строки 10, 14)"),
+        ("id.duplicate", "в строке 10 ", "в строках 10, 14 "),
+    ],
+)
+def test_rows_are_named_in_the_grammar_of_their_number(code: str, one: str, several: str) -> None:
+    params = {"group": "3", "why": "тот же телефон"}
+    assert one in message(code, "ru", {"rows": "10", **params})
+    assert several in message(code, "ru", {"rows": "10, 14", **params})
+    uk = message(code, "uk", {"rows": "10", **params})
+    assert "рядок 10" in uk or "рядку 10" in uk
+    assert "row 10" in message(code, "en", {"rows": "10", **params})
+    assert "rows 10, 14" in message(code, "en", {"rows": "10, 14", **params})
+
+
+def test_every_command_text_is_in_three_languages() -> None:
+    from sync.core import messages
+
+    for key in messages.text_keys():
+        texts = [messages.text(key, lang, counts="1", log="l", source="s", status="x")
+                 for lang in ("ru", "uk", "en")]  # fmt: skip
+        assert len(set(texts)) == 3 and all(texts), key

@@ -167,6 +167,21 @@ def test_an_id_is_split_as_the_id_pattern_splits_it(text: str) -> None:
     assert _split_id(text) == ((m.group(1), m.group(2)) if m else None)
 
 
+def test_the_duplicate_column_names_the_other_members_by_id_and_short_name() -> None:
+    source = _base(
+        [
+            ["C000001", "Петров Пётр Сергеевич", "+7 912 345-67-89", "petrov@mail.ru"],
+            ["C000002", "Сидорова Анна", "+7 913 000-11-22", "anna@mail.ru"],
+            ["C000123", "Петров Пётр Сергеевич", "+7 912 345-67-89", "petrov@mail.ru"],
+        ]
+    )
+    _, plan = _plan(source)
+    cells = _cells(plan)
+    col = next(c for (r, c), e in cells.items() if r == 1 and e.value == "Дубль")  # type: ignore[attr-defined]
+    assert cells[(2, col)].value == "#1: C000123 Петров П. С."  # type: ignore[attr-defined]
+    assert cells[(4, col)].value == "#1: C000001 Петров П. С."  # type: ignore[attr-defined]
+
+
 def test_tool_columns_made_a_column_at_a_time_hold_each_clients_own_values() -> None:
     """The plan's column-at-a-time values agree with each client's own, for every tool
     column and language, on a generated base with duplicates, VIPs, segments and lapses."""
@@ -199,7 +214,8 @@ def test_tool_columns_made_a_column_at_a_time_hold_each_clients_own_values() -> 
         for key in keys:
             column = _column_values(records, key, lang, group_rows)
             if key == "duplicate":
-                one_by_one = [_duplicate_link(r, group_rows) for r in records]
+                by_row = {r.row: r for r in records}
+                one_by_one = [_duplicate_link(r, group_rows, by_row) for r in records]
             elif key in by_client:
                 one_by_one = [by_client[key](r, lang) for r in records]
             else:

@@ -429,6 +429,19 @@ def _google_demo(folder: Path, n_clients: int, seed: int, today: dt.date) -> Non
 @click.option(
     "--mailable", is_flag=True, help="Only clients who consented and have a valid phone or email."
 )
+@click.option(
+    "--delimiter",
+    type=click.Choice([";", ",", "tab"]),
+    default=None,
+    help="Column separator (default: ';' for ru/uk, which Excel in those locales opens as "
+    "columns on a double click; ',' for en).",
+)
+@click.option(
+    "--codes",
+    is_flag=True,
+    help="Header and values as codes (id, phone, champions, yes) for scripts, "
+    "not in the config's language.",
+)
 @handle_errors
 def export(
     source: str,
@@ -437,11 +450,13 @@ def export(
     out_path: str,
     segment: str | None,
     mailable: bool,
+    delimiter: str | None,
+    codes: bool,
 ) -> None:
     """Export one row per client (duplicates once) with normalised phone (E.164) and email."""
     from collections import Counter
 
-    from sync.core.export import export_records, write_csv
+    from sync.core.export import default_delimiter, export_records, write_csv
     from sync.core.messages import excluded_counts, text
 
     config = _load(config_path, source)
@@ -454,8 +469,9 @@ def export(
         requires=config.segments.mailable,
         excluded=excluded,
     )
+    sep = {"tab": "\t"}.get(delimiter or "", delimiter) or default_delimiter(config.language)
     with open(out_path, "w", encoding="utf-8-sig", newline="") as fh:
-        n = write_csv(rows, fh)
+        n = write_csv(rows, fh, None if codes else config.language, sep)
     click.echo(f"Exported {n} clients to {out_path}.")
     if excluded:
         order = [*config.segments.mailable, "segment"]

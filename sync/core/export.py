@@ -8,7 +8,9 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from sync.core.config import MAILABLE_REQUIREMENTS
+from sync.core.labels import segment_label, temperature_label
 from sync.core.marketing import unmet_requirements
+from sync.core.messages import export_header, yes_no
 from sync.core.model import ClientRecord, Outcome
 
 EXPORT_COLUMNS = (
@@ -105,16 +107,49 @@ def export_records(
     return out
 
 
-def write_csv(rows: Iterable[dict[str, object]], out: TextIO) -> int:
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
+def default_delimiter(language: str) -> str:
+    """What a spreadsheet of that locale splits a double-clicked CSV on: a Russian or
+    Ukrainian Excel uses ``;`` (the comma is their decimal separator)."""
+    return ";" if language in ("ru", "uk") else ","
+
+
+def write_csv(
+    rows: Iterable[dict[str, object]],
+    out: TextIO,
+    language: str | None = None,
+    delimiter: str = ",",
+) -> int:
+    """The rows as CSV. With ``language``: the header and the values staff read (consent,
+    VIP, segment, temperature) in that language; without: the column keys and codes."""
+    header = [export_header(k, language) if language else k for k in EXPORT_COLUMNS]
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(header)
     n = 0
     for row in rows:
+        shown = _localised(row, language) if language else row
         # A cell starting with = + - @ would be run as a formula by a spreadsheet that
         # opens the CSV; prefix it with an apostrophe (OWASP's CSV-injection advice).
-        writer.writerow({k: _safe(v) for k, v in row.items()})
+        writer.writerow([_safe(shown.get(k)) for k in EXPORT_COLUMNS])
         n += 1
     return n
+
+
+def _localised(row: dict[str, object], language: str) -> dict[str, object]:
+    out = dict(row)
+    if row.get("consent") in ("yes", "no"):
+        out["consent"] = yes_no(row["consent"] == "yes", language)
+    out["vip"] = yes_no(row.get("vip") == "yes", language)
+    segment = row.get("rfm_segment")
+    out["rfm_segment"] = segment_label(segment, language) if isinstance(segment, str) else segment
+    temperature = row.get("temperature")
+    if isinstance(temperature, str):
+        out["temperature"] = temperature_label(temperature, language)
+    revenue = row.get("revenue")
+    if language in ("ru", "uk") and isinstance(revenue, float):
+        # the decimal comma of those locales: "1234.5" would open as text there
+        whole = revenue.is_integer()
+        out["revenue"] = str(int(revenue)) if whole else f"{revenue:.2f}".replace(".", ",")
+    return out
 
 
 def _safe(value: object) -> object:

@@ -171,6 +171,29 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
 }
 
 
+# Messages naming other rows, as they read for one row (the templates above read for several):
+# "строка 10" / "строки 10, 14" ("в строке 10" / "в строках 10, 14").
+_ONE_ROW: dict[str, tuple[str, str, str]] = {
+    "phone.shared": (
+        "Этот номер есть и у другого клиента (строка {rows}) — семья или общий телефон?",
+        "Цей номер є й в іншого клієнта (рядок {rows}) — родина чи спільний телефон?",
+        "Another client has this number too (row {rows}) — family or a shared line?",
+    ),
+    "duplicate": (
+        "Возможный дубль клиента: строка {rows} (группа {group}): {why}",
+        "Можливий дубль клієнта: рядок {rows} (група {group}): {why}",
+        "Possible duplicate client: row {rows} (group {group}): {why}",
+    ),
+}
+_MANY_ROWS: dict[str, tuple[str, str, str]] = {
+    "id.duplicate": (
+        "Этот ID уже есть в строках {rows} (строка скопирована?)",
+        "Цей ID уже є в рядках {rows} (рядок скопійовано?)",
+        "This ID is also on rows {rows} (a copied row?)",
+    ),
+}
+
+
 def _pick(entry: tuple[str, str, str], language: str) -> str:
     return entry[LANGUAGES.index(language)] if language in LANGUAGES else entry[2]
 
@@ -195,6 +218,10 @@ def message(code: str, language: str, params: Mapping[str, str] | None = None) -
 
 def _message(code: str, language: str, params: Mapping[str, str] | None) -> str:
     entry = _TEMPLATES.get(code)
+    rows = params.get("rows") if params else None
+    if rows:
+        several = "," in rows
+        entry = (_MANY_ROWS if several else _ONE_ROW).get(code, entry)
     if entry is None:
         return code
     values = {
@@ -302,7 +329,12 @@ _EARLIER_TEMPLATES: tuple[tuple[str, str, str], ...] = (
 def _any_problem_line() -> re.Pattern[str]:
     """A note line as the tool writes it: a bullet, then a problem message in any language."""
     shapes = []
-    for entry in (*_TEMPLATES.values(), *_EARLIER_TEMPLATES):
+    for entry in (
+        *_TEMPLATES.values(),
+        *_ONE_ROW.values(),
+        *_MANY_ROWS.values(),
+        *_EARLIER_TEMPLATES,
+    ):
         for template in entry:
             parts = re.split(r"\{[a-z_]+\}", template)
             shapes.append(".+?".join(map(re.escape, parts)))
@@ -565,3 +597,33 @@ def field_counts(counts: Mapping[str, int], language: str) -> str:
 
 def text_keys() -> frozenset[str]:
     return frozenset(_TEXTS)
+
+
+# The export's header, by column key (the keys are the CSV's header with ``--delimiter`` and
+# no language, for scripts).
+_EXPORT_HEADERS: dict[str, tuple[str, str, str]] = {
+    "id": ("ID", "ID", "ID"),
+    "name": ("ФИО", "ПІБ", "Name"),
+    "phone": ("Телефон", "Телефон", "Phone"),
+    "email": ("Email", "Email", "Email"),
+    "consent": ("Согласие на рассылку", "Згода на розсилку", "Consent"),
+    "rfm_segment": ("RFM-сегмент", "RFM-сегмент", "RFM segment"),
+    "abc": ("ABC", "ABC", "ABC"),
+    "xyz": ("XYZ", "XYZ", "XYZ"),
+    "vip": ("VIP", "VIP", "VIP"),
+    "temperature": ("Температура", "Температура", "Temperature"),
+    "revenue": ("Выручка", "Виручка", "Revenue"),
+    "orders": ("Заказов", "Замовлень", "Orders"),
+    "last_order": ("Последний заказ", "Останнє замовлення", "Last order"),
+    "duplicate_rows": ("Строки дублей", "Рядки дублів", "Duplicate rows"),
+}
+_NO: tuple[str, str, str] = ("нет", "ні", "no")
+_YES: tuple[str, str, str] = ("да", "так", "yes")
+
+
+def export_header(key: str, language: str) -> str:
+    return _pick(_EXPORT_HEADERS[key], language) if key in _EXPORT_HEADERS else key
+
+
+def yes_no(value: bool, language: str) -> str:
+    return _pick(_YES if value else _NO, language)

@@ -253,12 +253,30 @@ def _header_edits(
     return out
 
 
-def _duplicate_link(rec: ClientRecord, group_rows: dict[int, tuple[int, ...]]) -> CellValue:
-    """``#3: 5, 17`` — the group number and the other rows of the same person."""
+def _duplicate_link(
+    rec: ClientRecord, group_rows: dict[int, tuple[int, ...]], by_row: dict[int, ClientRecord]
+) -> CellValue:
+    """``#12: C000123 Петров П. С.`` — the group number and the other records of the same
+    person by ID and short name (row numbers change when staff sort the sheet; an ID does
+    not), the row where a record has neither."""
     if rec.duplicate_group is None:
         return None
-    others = [str(r) for r in group_rows.get(rec.duplicate_group, ()) if r != rec.row]
+    others = []
+    for r in group_rows.get(rec.duplicate_group, ()):
+        other = by_row.get(r)
+        if r == rec.row:
+            continue
+        parts = [other.id or "", short_name(other.name)] if other is not None else []
+        others.append(" ".join(p for p in parts if p) or str(r))
     return f"#{rec.duplicate_group}: {', '.join(others)}"
+
+
+def short_name(name: str | None) -> str:
+    """``Петров П. С.`` for ``Петров Пётр Сергеевич``: the first word and initials."""
+    words = (name or "").split()
+    if not words:
+        return ""
+    return " ".join([words[0], *(f"{w[0]}." for w in words[1:] if w[0].isalpha())])
 
 
 # tool columns whose values are None or non-blank text (labels, letters, links)
@@ -272,8 +290,9 @@ def _column_values(
     a time (labels looked up once per distinct value: a first write plans ~600 000 cells),
     the others by :func:`_value_of`."""
     if key == "duplicate":
+        grouped = {rec.row: rec for rec in records if rec.duplicate_group is not None}
         return [
-            None if rec.duplicate_group is None else _duplicate_link(rec, group_rows)
+            None if rec.duplicate_group is None else _duplicate_link(rec, group_rows, grouped)
             for rec in records
         ]
     if key == "segment":
