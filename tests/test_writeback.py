@@ -156,6 +156,10 @@ def test_tool_cells_explain_segments_and_summary_lists_rules_and_birthdays() -> 
     assert "VIP: 6 заказов за 365 дней" in note and "RFM" in note
     summary = next(s for s in plan.tool_sheets if s.name == "Сводка")
     assert ("big", 1) in summary.rows
+    # the VIP list says who it is and how to reach them
+    vip = summary.rows.index(("VIP-клиенты: 1",))
+    assert summary.rows[vip + 1] == ("Строка", "ID", "ФИО", "Телефон", "Сегмент", "Выручка")
+    assert summary.rows[vip + 2][:4] == (2, "C000001", "Иванов Иван Петрович", "+7 912 345-67-89")
 
 
 @given(st.text(alphabet="C-_ 0123456789٣٤۵\u0966x²\n\r", max_size=10))
@@ -165,6 +169,17 @@ def test_an_id_is_split_as_the_id_pattern_splits_it(text: str) -> None:
 
     m = _ID_PATTERN.match(text)
     assert _split_id(text) == ((m.group(1), m.group(2)) if m else None)
+
+
+def test_tool_column_headers_explain_themselves_with_the_configured_bounds() -> None:
+    from sync.config_load import parse_config
+
+    config = parse_config("[segments]\nabc = [0.7, 0.9]\nhot_days = 10", "c.toml")
+    _, plan = _plan(_base([["C000001", "Иванов Иван", "+7 912 345-67-89", "i@mail.ru"]]), config)
+    notes = {e.value: e.note for (r, _), e in _cells(plan).items() if r == 1}  # type: ignore[attr-defined]
+    assert "первых 70 % выручки" in notes["ABC"] and "до 90 %" in notes["ABC"]
+    assert "последние 10 дней" in notes["Температура"]
+    assert "RFM" in notes["Сегмент"] and "X — до 0.1" in notes["XYZ"]
 
 
 def test_the_duplicate_column_names_the_other_members_by_id_and_short_name() -> None:

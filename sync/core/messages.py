@@ -545,6 +545,10 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Не увійшли до вивантаження: {counts}.",
         "Left out of the export: {counts}.",
     ),
+    "summary.name": ("ФИО", "ПІБ", "Name"),
+    "summary.phone": ("Телефон", "Телефон", "Phone"),
+    "summary.hot": ("Горячие лиды", "Гарячі ліди", "Hot leads"),
+    "summary.birthdays": ("Дни рождения скоро", "Дні народження незабаром", "Birthdays coming up"),
     "fix.not_written": (
         "Ничего не записано: {status}",
         "Нічого не записано: {status}",
@@ -627,3 +631,59 @@ def export_header(key: str, language: str) -> str:
 
 def yes_no(value: bool, language: str) -> str:
     return _pick(_YES if value else _NO, language)
+
+
+# The note on a tool column's header: what the column means, with the configured bounds.
+_COLUMN_NOTES: dict[str, tuple[str, str, str]] = {
+    "segment": (
+        "RFM-сегмент: по давности последней покупки (R), числу заказов (F) и выручке (M); "
+        "каждый балл 1–5 — по доле клиентов с меньшим значением.",
+        "RFM-сегмент: за давністю останньої покупки (R), кількістю замовлень (F) і виручкою "
+        "(M); кожен бал 1–5 — за часткою клієнтів із меншим значенням.",
+        "RFM segment: by recency of the last order (R), number of orders (F) and revenue (M); "
+        "each score 1–5 by the share of clients with a lower value.",
+    ),
+    "abc": (
+        "ABC по выручке: A — клиенты первых {a} % выручки, B — до {b} %, C — остальные "
+        "покупатели; пусто — заказов нет.",
+        "ABC за виручкою: A — клієнти перших {a} % виручки, B — до {b} %, C — решта "
+        "покупців; порожньо — замовлень немає.",
+        "ABC by revenue: A — the clients of the first {a} % of revenue, B — up to {b} %, "
+        "C — the other buyers; empty — no orders.",
+    ),
+    "xyz": (
+        "XYZ — ровность покупок по месяцам за 12 месяцев (коэффициент вариации): "
+        "X — до {x}, Y — до {y}, Z — больше; пусто — покупок за год не было.",
+        "XYZ — рівномірність покупок за місяцями за 12 місяців (коефіцієнт варіації): "
+        "X — до {x}, Y — до {y}, Z — більше; порожньо — покупок за рік не було.",
+        "XYZ — how even the monthly purchases of the last 12 months are (coefficient of "
+        "variation): X up to {x}, Y up to {y}, Z above; empty — no purchases in the year.",
+    ),
+    "vip": (
+        "VIP: выручка не меньше {multiple} × средней по покупателям или не меньше {orders} "
+        "заказов за 365 дней.",
+        "VIP: виручка не менша за {multiple} × середню по покупцях або не менше {orders} "
+        "замовлень за 365 днів.",
+        "VIP: revenue at least {multiple} × the buyers' mean, or at least {orders} orders in "
+        "365 days.",
+    ),
+    "temperature": (
+        "Горячий — контакт за последние {hot} дней и после него заказа не было; тёплый — "
+        "есть заказы; холодный — заказов нет.",
+        "Гарячий — контакт за останні {hot} днів і після нього замовлення не було; теплий — "
+        "є замовлення; холодний — замовлень немає.",
+        "Hot — a contact within the last {hot} days and no order since; warm — has orders; "
+        "cold — no orders.",
+    ),
+    "duplicate": (
+        "Возможный дубль: номер группы (#N) и другие записи того же человека (ID и ФИО).",
+        "Можливий дубль: номер групи (#N) та інші записи тієї самої людини (ID і ПІБ).",
+        "Possible duplicate: the group number (#N) and the person's other records (ID, name).",
+    ),
+}
+
+
+def column_note(key: str, language: str, **params: object) -> str | None:
+    """What a tool column means, for its header's note (None for a column without one)."""
+    entry = _COLUMN_NOTES.get(key)
+    return _pick(entry, language).format(**params) if entry else None

@@ -7,7 +7,9 @@ from collections import Counter
 from sync.core.config import Config
 from sync.core.labels import RFM_SEGMENTS, pick, segment_label, sheet_title, temperature_label
 from sync.core.marketing import rule_counts
+from sync.core.messages import text
 from sync.core.model import CellValue, ClientRecord, Outcome, ToolSheet
+from validators.phone import format_phone
 
 _TITLES: dict[str, tuple[str, str, str]] = {
     "title": ("Сводка по базе клиентов", "Зведення по базі клієнтів", "Client base summary"),
@@ -23,16 +25,10 @@ _TITLES: dict[str, tuple[str, str, str]] = {
     "none": ("нет", "немає", "none"),
     "temperature": ("Температура", "Температура", "Temperature"),
     "vip": ("VIP-клиенты", "VIP-клієнти", "VIP clients"),
-    "hot": ("Горячие лиды (строка, ID)", "Гарячі ліди (рядок, ID)", "Hot leads (row, ID)"),
     "duplicates": ("Группы дублей", "Групи дублікатів", "Duplicate groups"),
     "row": ("Строка", "Рядок", "Row"),
     "revenue": ("Выручка", "Виручка", "Revenue"),
     "rules": ("Свои сегменты (клиентов)", "Власні сегменти (клієнтів)", "Own segments (clients)"),
-    "birthdays": (
-        "Дни рождения скоро (строка, ID, дней)",
-        "Дні народження незабаром",
-        "Birthdays coming up",
-    ),
     "days": ("Дней", "Днів", "Days"),
 }
 
@@ -100,32 +96,43 @@ def build_summary_sheet(outcome: Outcome, config: Config) -> ToolSheet:
         for name, count in rule_counts(outcome.records, rules).items():
             rows.append((name, count))
 
+    # the lists staff act on: who it is and how to reach them, not only a row number
+    person = (t("row"), "ID", text("summary.name", lang), text("summary.phone", lang))
+    segment_header = t("segment")
+
+    def who(r: ClientRecord) -> tuple[CellValue, ...]:
+        phone = format_phone(r.phone, config.phone.format) if r.phone else None
+        return (r.row, r.id, r.name, phone)
+
     vips = sorted((r for r in outcome.records if r.vip), key=lambda r: -r.revenue)
     heading(f"{t('vip')}: {len(vips)}")
-    rows.append((t("row"), "ID", t("revenue")))
+    rows.append((*person, segment_header, t("revenue")))
     bold.append(len(rows))
     for r in vips[:MAX_LISTED]:
-        rows.append((r.row, r.id, round(r.revenue, 2)))
+        rows.append((*who(r), segment_label(r.rfm_segment, lang), round(r.revenue, 2)))
 
     hot = [r for r in outcome.records if r.temperature == "hot"]
-    heading(f"{t('hot')}: {len(hot)}")
+    heading(f"{text('summary.hot', lang)}: {len(hot)}")
+    if hot:
+        rows.append((*person, segment_header))
+        bold.append(len(rows))
     for r in hot[:MAX_LISTED]:
-        rows.append((r.row, r.id))
+        rows.append((*who(r), segment_label(r.rfm_segment, lang)))
 
     birthdays = sorted(
         (r for r in outcome.records if "birthday" in _flags(r)),
         key=lambda r: (r.extra.get("days_to_birthday", 0), r.row),
     )
-    heading(f"{t('birthdays')}: {len(birthdays)}")
+    heading(f"{text('summary.birthdays', lang)}: {len(birthdays)}")
     if birthdays:
-        rows.append((t("row"), "ID", t("days")))
+        rows.append((*person, t("days")))
         bold.append(len(rows))
     for r in birthdays[:MAX_LISTED]:
-        rows.append((r.row, r.id, r.extra.get("days_to_birthday")))  # type: ignore[arg-type]
+        rows.append((*who(r), r.extra.get("days_to_birthday")))  # type: ignore[arg-type]
 
     return ToolSheet(
         name=sheet_title("summary", config),
         rows=tuple(rows),
         bold_rows=tuple(bold),
-        column_widths=(34, 14, 14, 10, 10),
+        column_widths=(34, 14, 30, 20, 22, 14),
     )

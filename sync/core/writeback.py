@@ -28,6 +28,7 @@ from sync.core.labels import (
     sheet_title,
     temperature_label,
 )
+from sync.core.messages import column_note
 from sync.core.model import (
     KEEP,
     CellEdit,
@@ -82,6 +83,12 @@ def plan_writeback(
     columns = _tool_columns(clients, config)
     for (row, col), value in _header_edits(clients, grid, columns, config).items():
         spec(client_cells, row, col)[0] = value
+    if config.output.notes:
+        # what ABC, XYZ, RFM, VIP and the temperature mean, with this office's bounds
+        for key, col in columns.items():
+            note = _column_note(key, config)
+            if note:
+                spec(client_cells, clients.header_row, col)[2] = note
     ids = _assign_ids(outcome, clients, grid)
     if ids:
         # the Summary lists clients by ID: show the IDs this write gives them, or the next
@@ -251,6 +258,21 @@ def _header_edits(
         if not (isinstance(current, str) and current.strip().casefold() == header.casefold()):
             out[(table.header_row, col)] = header
     return out
+
+
+def _column_note(key: str, config: Config) -> str | None:
+    seg = config.segments
+    return column_note(
+        key,
+        config.language,
+        a=f"{seg.abc[0] * 100:g}",
+        b=f"{seg.abc[1] * 100:g}",
+        x=f"{seg.xyz[0]:g}",
+        y=f"{seg.xyz[1]:g}",
+        multiple=f"{seg.vip_revenue_multiple:g}",
+        orders=seg.vip_orders_365,
+        hot=seg.hot_days,
+    )
 
 
 def _duplicate_link(
