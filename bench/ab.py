@@ -31,9 +31,12 @@ HERE = Path(__file__).resolve().parent.parent
 
 def timed_sync(tree: Path, book: Path) -> float:
     """Wall seconds of one `clientbase sync` run by the code in ``tree``."""
+    # the entry point of either layout (sync/cli.py before the packages, sync/cli/main.py)
     code = (
-        "import sys; import sync.cli.main as c; "
-        f"assert c.__file__.startswith({str(tree)!r}), c.__file__; c.main()"
+        "import importlib, sys\n"
+        "try:\n    c = importlib.import_module('sync.cli.main')\n"
+        "except ImportError:\n    c = importlib.import_module('sync.cli')\n"
+        f"assert c.__file__.startswith({str(tree)!r}), c.__file__\nc.main()"
     )
     argv = [sys.executable, "-c", code, "sync", str(book), "--as-of", AS_OF.isoformat()]
     started = time.perf_counter()

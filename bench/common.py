@@ -29,7 +29,8 @@ def mix_rates(mix: str) -> DemoRates:
     ``tidy``: the demo's own base (most cells already in the standard form). ``messy``: a base
     typed the way offices type: most phones in national formats with spaces, brackets and
     dashes, a quarter of the emails with capitals or spaces, more typos, invalid values and
-    missing names, ~9 000 duplicate groups per 100 000 rows, more families on one phone."""
+    missing names, ~9 000 duplicate groups per 100 000 rows, more families on one phone, half
+    the clients added more than two years ago."""
     from sync.demo import DemoRates
 
     if mix == "tidy":
@@ -53,6 +54,7 @@ def mix_rates(mix: str) -> DemoRates:
         empty_ids=0.02,
         duplicate_rows=0.2,
         family_rows=0.03,
+        added_days=4 * 365,  # half the clients added more than two years ago
     )
 
 

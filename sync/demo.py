@@ -272,6 +272,7 @@ class DemoRates:
     family_rows: float = 0.02  # rows in pairs of relatives sharing one phone
     no_email: float = 0.25  # clean rows without an email
     no_phone: float = 0.04  # clean rows with an email only
+    added_days: int = 1000  # rows were added up to this many days before the demo's today
 
 
 # (code, field it damages, needs an email to damage); contact.missing takes phone and email
@@ -507,7 +508,7 @@ def _clean_row(person: _Person, key: float, ctx: _Context) -> _Row:
     if person.email and rng.random() < ctx.rates.no_phone:
         phone = None
     consent = rng.choices((ctx.consent[0], ctx.consent[1], None), (60, 25, 15))[0]
-    added = ctx.as_of - dt.timedelta(days=rng.randrange(1, 1000))
+    added = ctx.as_of - dt.timedelta(days=rng.randrange(1, ctx.rates.added_days))
     # most rows were checked again at some call or visit since they were added; some never
     # (drawn apart from the base's own stream, which stays as it was before this column)
     dates = random.Random(f"verified:{key!r}")
