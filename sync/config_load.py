@@ -525,7 +525,14 @@ SCHEMA = Section(
                 ),
             },
         ),
-        "backup": Section(BackupConfig, {"dir": _text, "keep": _number(1, 10_000, integer=True)}),
+        "backup": Section(
+            BackupConfig,
+            {
+                "dir": _text,
+                "keep": _number(1, 10_000, integer=True),
+                "keep_days": _number(1, 36_500, integer=True),
+            },
+        ),
         "limits": Section(
             LimitsConfig,
             {

@@ -96,12 +96,14 @@ def sync(
     dry_run: bool = False,
     progress: ProgressFn | None = None,
     elsewhere: Lookup | None = None,
+    index_key: bytes = b"",
     snapshot: Snapshot | None = None,
     stages: Stages = REFERENCE,
     fix_fields: Collection[str] | None = None,
 ) -> SyncResult:
     """One pass, then write the plan back (unless ``dry_run``). ``elsewhere`` looks up
-    contact keys in other workbooks (the daemon's index) to flag clients entered twice.
+    contact keys in other workbooks (the daemon's index, whose hashes ``index_key`` keys) to
+    flag clients entered twice.
     ``fix_fields`` (``clientbase fix``): write the standard form of the valid values of these
     fields into their cells, whatever the config's ``fix`` says (the plan's ``rewrites``)."""
     from sync.core.writeback import plan_writeback
@@ -112,7 +114,7 @@ def sync(
     with without_gc():
         snapshot, outcome = check(source, config, as_of, progress, snapshot, stages)
         if elsewhere is not None:
-            outcome = add_cross_file_duplicates(outcome, elsewhere)
+            outcome = add_cross_file_duplicates(outcome, elsewhere, index_key)
         if fix_fields is not None:
             config = dataclasses.replace(config, fix="rewrite")
             wanted = frozenset(fix_fields)

@@ -214,8 +214,12 @@ def test_contact_index_finds_other_workbooks_and_none_when_alone(tmp_path: Path)
     assert not store.others_indexed("/srv/a.xlsx") and store.others_indexed("/srv/b.xlsx")
     assert store.replace_contacts("/srv/b.xlsx", [(7, "k2"), (8, "k3")]) == {"/srv/a.xlsx"}
     assert store.others_indexed("/srv/a.xlsx") and store.others_indexed("/srv/b.xlsx")
-    assert store.contacts_elsewhere("/srv/a.xlsx", ["k1", "k2"]) == {"k2": [("/srv/b.xlsx", 7)]}
-    assert store.contacts_elsewhere("/srv/b.xlsx", ["k2", "k3"]) == {"k2": [("/srv/a.xlsx", 3)]}
+    assert store.contacts_elsewhere("/srv/a.xlsx", ["k1", "k2"]) == {
+        "k2": [("/srv/b.xlsx", 7, None)]
+    }
+    assert store.contacts_elsewhere("/srv/b.xlsx", ["k2", "k3"]) == {
+        "k2": [("/srv/a.xlsx", 3, None)]
+    }
     store.close()
 
 
@@ -293,3 +297,61 @@ def test_the_daemons_index_changes_leave_exactly_the_rows_keys(
             before = entries
         daemon.close()
         other.close()
+
+
+@posix_only
+def test_index_key_is_made_once_private_and_kept_across_restarts(tmp_path: Path) -> None:
+    from sync.state import key_path_for
+
+    db = tmp_path / STATE_FILE_NAME
+    first = SqliteStateStore(db)
+    key = first.index_key()
+    first.close()
+    key_file = key_path_for(db)
+    assert len(key) == 32 and key_file.read_text().strip() == key.hex()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    again = SqliteStateStore(db)
+    assert again.index_key() == key
+    again.close()
+    key_file.write_text("not a key\n")
+    with pytest.raises(ConfigError, match="hex digits"):
+        SqliteStateStore(db)
+
+
+def test_an_index_of_unkeyed_digests_is_dropped_and_every_workbook_passed_anew(
+    tmp_path: Path,
+) -> None:
+    """Version 1 stored plain SHA-256 digests: they cannot be re-keyed (the phones are not
+    there), so they go, and every workbook's next pass indexes it with the key."""
+    db = tmp_path / STATE_FILE_NAME
+    store = SqliteStateStore(db)
+    store.put_file(FileState("/srv/a.xlsx", status="ok", seen_version="1:2:abc"))
+    store.put_file(FileState("/srv/b.xlsx", status="error", error_version="1:2:def"))
+    store.replace_contacts("/srv/a.xlsx", [(2, "plain-sha256")])
+    store.close()
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+        raw.execute("DELETE FROM meta WHERE key = 'index_key_check'")
+    migrated = SqliteStateStore(db)
+    try:
+        assert not migrated.others_indexed("/srv/b.xlsx")  # no row of a.xlsx left
+        a, b = migrated.get_file("/srv/a.xlsx"), migrated.get_file("/srv/b.xlsx")
+        assert a is not None and a.status == "pending"  # so the daemon passes it at start
+        assert b is not None and b.status == "error"  # a broken file stays reported
+    finally:
+        migrated.close()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+
+
+def test_a_replaced_index_key_drops_the_index_it_cannot_match(tmp_path: Path) -> None:
+    from sync.state import key_path_for
+
+    db = tmp_path / STATE_FILE_NAME
+    store = SqliteStateStore(db)
+    store.replace_contacts("/srv/a.xlsx", [(2, "k1")])
+    store.close()
+    key_path_for(db).unlink()  # lost: a new one is made, and the old digests mean nothing
+    again = SqliteStateStore(db)
+    assert not again.others_indexed("/srv/b.xlsx")
+    again.close()

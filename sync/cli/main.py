@@ -241,7 +241,7 @@ def undo(source: str, config_path: str | None, force: bool) -> None:
     if source.startswith(service.GSHEET_PREFIX):
         raise click.UsageError("undo works on workbook files; use the sheet's version history")
     config = _load(config_path, source)
-    backup = BackupSettings(config.backup.dir, config.backup.keep)
+    backup = BackupSettings(config.backup.dir, config.backup.keep, config.backup.keep_days)
     restored = XlsxSource(source, backup, config.language).undo(force)
     click.echo(f"Restored {Path(source).name} from backup {restored}.")
 

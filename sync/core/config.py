@@ -154,6 +154,7 @@ class OutputConfig:
 class BackupConfig:
     dir: str = ".clientbase-backups"  # relative to the workbook's folder
     keep: int = 20
+    keep_days: int = 30  # backups older than this go too (the newest is always kept)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,14 @@
 """Duplicates across workbooks: a client entered in two branch workbooks is flagged in both.
 
 Pure: the caller (the daemon) keeps an index of every served workbook's contact keys and asks
-it which other workbooks hold the keys of this one. Keys are hashed before they leave this
-module, so the index holds no phone, email or name in clear.
+it which other workbooks hold the keys of this one. Keys are keyed hashes (HMAC-SHA256 with the
+installation's secret, :mod:`sync.state.key`) before they leave this module, so the index holds
+no phone, email or name in clear, and cannot be reversed by hashing every possible phone.
 """
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -35,10 +36,11 @@ class Elsewhere:
 
     file: str  # the workbook's file name (no folder: it goes into a note staff read)
     row: int
+    office: str | None = None  # another office's name; None: a workbook of this office
 
 
-def _digest(kind: str, value: str) -> str:
-    return hashlib.sha256(f"{kind}\x00{value}".encode()).hexdigest()[:24]
+def _digest(kind: str, value: str, key: bytes) -> str:
+    return hmac.digest(key, f"{kind}\x00{value}".encode(), "sha256").hex()[:24]
 
 
 def _name_key(rec: ClientRecord) -> str | None:
@@ -57,20 +59,20 @@ _KEYS_SEEN: dict[tuple[object, ...], tuple[ContactKey, ...]] = {}
 KEYS_SEEN_LIMIT = 400_000  # distinct rows; then the memo starts afresh
 
 
-def _row_keys(rec: ClientRecord) -> tuple[ContactKey, ...]:
+def _row_keys(rec: ClientRecord, key: bytes) -> tuple[ContactKey, ...]:
     birthday = rec.extra.get("birthday")
-    memo = (rec.row, rec.phone, rec.email, rec.name, type(birthday), birthday)
+    memo = (key, rec.row, rec.phone, rec.email, rec.name, type(birthday), birthday)
     found = _KEYS_SEEN.get(memo)
     if found is not None:
         return found
     keys: list[ContactKey] = []
     if rec.phone:
-        keys.append(ContactKey(rec.row, "phone", _digest("phone", rec.phone)))
+        keys.append(ContactKey(rec.row, "phone", _digest("phone", rec.phone, key)))
     if rec.email:
-        keys.append(ContactKey(rec.row, "email", _digest("email", rec.email.casefold())))
+        keys.append(ContactKey(rec.row, "email", _digest("email", rec.email.casefold(), key)))
     name = _name_key(rec)
     if name:
-        keys.append(ContactKey(rec.row, "name", _digest("name", name)))
+        keys.append(ContactKey(rec.row, "name", _digest("name", name, key)))
     if len(_KEYS_SEEN) >= KEYS_SEEN_LIMIT:
         _KEYS_SEEN.clear()
     found = _KEYS_SEEN[memo] = tuple(keys)
@@ -89,33 +91,35 @@ class _PerRecord:
     tuples again, and :func:`index_changes` finds the few that are not without a set of
     300 000 entries."""
 
-    last: tuple[Sequence[ClientRecord], list[Keys], list[Pairs]] = ((), [], [])  # (one assignment)
+    last: tuple[bytes, Sequence[ClientRecord], list[Keys], list[Pairs]] = (b"", (), [], [])
 
 
-def _per_record(records: Sequence[ClientRecord]) -> tuple[list[Keys], list[Pairs]]:
-    before, keys, entries = _PerRecord.last
-    if records is before:
+def _per_record(records: Sequence[ClientRecord], key: bytes) -> tuple[list[Keys], list[Pairs]]:
+    secret, before, keys, entries = _PerRecord.last
+    if secret != key:
+        before, keys, entries = (), [], []
+    elif records is before:
         return keys, entries
     common = min(len(records), len(before))
     keys, entries = keys[:common], entries[:common]
     for i in compress(range(common), map(operator.is_not, records, before)):
-        keys[i] = _row_keys(records[i])
+        keys[i] = _row_keys(records[i], key)
         entries[i] = tuple((k.row, k.digest) for k in keys[i])
     for rec in records[common:]:
-        keys.append(_row_keys(rec))
+        keys.append(_row_keys(rec, key))
         entries.append(tuple((k.row, k.digest) for k in keys[-1]))
-    _PerRecord.last = (records, keys, entries)
+    _PerRecord.last = (key, records, keys, entries)
     return keys, entries
 
 
-def contact_keys(records: Sequence[ClientRecord]) -> list[ContactKey]:
-    """The hashed phone, email and name+birthday keys of every client row."""
-    return [key for row in _per_record(records)[0] for key in row]
+def contact_keys(records: Sequence[ClientRecord], key: bytes) -> list[ContactKey]:
+    """The phone, email and name+birthday keys of every client row, hashed with ``key``."""
+    return [k for row in _per_record(records, key)[0] for k in row]
 
 
-def index_entries(records: Sequence[ClientRecord]) -> list[Pairs]:
+def index_entries(records: Sequence[ClientRecord], key: bytes) -> list[Pairs]:
     """Each record's entries in the contact index: (row, digest) of each of its keys."""
-    return _per_record(records)[1]
+    return _per_record(records, key)[1]
 
 
 def index_changes(
@@ -140,11 +144,11 @@ def index_changes(
 Lookup = Callable[[Sequence[str]], Mapping[str, Sequence[Elsewhere]]]
 
 
-def add_cross_file_duplicates(outcome: Outcome, lookup: Lookup) -> Outcome:
+def add_cross_file_duplicates(outcome: Outcome, lookup: Lookup, key: bytes) -> Outcome:
     """``outcome`` with a ``duplicate.other_file`` problem on each client row whose phone,
-    email or name+birthday is also in another workbook (``lookup`` maps key digests to the
-    rows of other workbooks holding them)."""
-    keys = contact_keys(outcome.records)
+    email or name+birthday is also in another workbook (``lookup`` maps key digests, made
+    with the secret ``key``, to the rows of other workbooks holding them)."""
+    keys = contact_keys(outcome.records, key)
     found = lookup(sorted({k.digest for k in keys}))
     if not found:
         return outcome
@@ -152,10 +156,10 @@ def add_cross_file_duplicates(outcome: Outcome, lookup: Lookup) -> Outcome:
     if table is None:
         return outcome
     by_row: dict[int, dict[str, list[Elsewhere]]] = {}
-    for key in keys:
-        for other in found.get(key.digest, ()):
-            kinds = by_row.setdefault(key.row, {})
-            places = kinds.setdefault(key.kind, [])
+    for k in keys:
+        for other in found.get(k.digest, ()):
+            kinds = by_row.setdefault(k.row, {})
+            places = kinds.setdefault(k.kind, [])
             if other not in places:
                 places.append(other)
     problems: list[Problem] = []
@@ -165,8 +169,12 @@ def add_cross_file_duplicates(outcome: Outcome, lookup: Lookup) -> Outcome:
         col = table.field_columns.get(field) or (
             table.field_columns.get("last_name") if field == "name" else None
         )
-        places = sorted({p for ps in kinds.values() for p in ps}, key=lambda p: (p.file, p.row))
-        listed = "; ".join(place(p.file, p.row, outcome.language) for p in places[:MAX_LISTED])
+        places = sorted(
+            {p for ps in kinds.values() for p in ps}, key=lambda p: (p.office or "", p.file, p.row)
+        )
+        listed = "; ".join(
+            place(p.file, p.row, outcome.language, p.office) for p in places[:MAX_LISTED]
+        )
         if len(places) > MAX_LISTED:
             listed += " …"
         problems.append(

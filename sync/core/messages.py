@@ -306,9 +306,11 @@ def duplicate_why(reasons: tuple[str, ...], why: tuple[str, ...], language: str)
 _PLACE = ("{file}, строка {row}", "{file}, рядок {row}", "{file}, row {row}")
 
 
-def place(file: str, row: int, language: str) -> str:
-    """``branch2.xlsx, строка 14`` — a row of another workbook, for notes."""
-    return _pick(_PLACE, language).format(file=file, row=row)
+def place(file: str, row: int, language: str, office: str | None = None) -> str:
+    """``branch2.xlsx, строка 14`` — a row of another workbook, for notes; another office's
+    workbook is named with its office first (``Москва, clients.xlsx, строка 14``)."""
+    text = _pick(_PLACE, language).format(file=file, row=row)
+    return f"{office}, {text}" if office else text
 
 
 def known_codes() -> frozenset[str]:

@@ -237,6 +237,7 @@ def _run(
                 # no other workbook indexed: nothing to find, no keys to make for the lookup
                 elsewhere=_lookup(store, path) if store.others_indexed(str(path)) else None,
                 stages=stages,
+                index_key=store.index_key(),
             )
         finally:
             source.close()
@@ -279,7 +280,8 @@ def _run(
             log.info("%s: %s", path.name, notice("write.recovered", config.language, sheets))
     else:
         log.info("%s: up to date; %s", path.name, _problem_counts(result.outcome))
-    also = _requeue(store, _index(store, str(path), index_entries(result.outcome.records)))
+    entries = index_entries(result.outcome.records, store.index_key())
+    also = _requeue(store, _index(store, str(path), entries))
     state.status = "ok"
     state.seen_version = applied.new_version or version
     state.last_pass_at = now_text()
@@ -318,7 +320,8 @@ def _lookup(store: StateStore, path: Path) -> Lookup:
     def lookup(digests: Sequence[str]) -> dict[str, list[Elsewhere]]:
         found = store.contacts_elsewhere(str(path), digests)
         return {
-            d: [Elsewhere(Path(p).name, row) for p, row in places] for d, places in found.items()
+            d: [Elsewhere(Path(p).name, row, office) for p, row, office in places]
+            for d, places in found.items()
         }
 
     return lookup

@@ -501,3 +501,33 @@ def test_entries_inflate_as_zipfile_reads_them_and_damage_is_caught(tmp_path: Pa
     damaged.write_bytes(bytes(data))
     with damaged.open("rb") as fh, pytest.raises(zipfile.BadZipFile):
         inflate_entry(fh, info)
+
+
+def test_backups_are_private_and_kept_no_longer_than_the_configured_days(tmp_path: Path) -> None:
+    import json
+
+    path = _workbook(tmp_path / "clients.xlsx")
+    path.chmod(0o644)  # a shared workbook
+    source = XlsxSource(path, BackupSettings(keep=10, keep_days=30))
+    config = default_config()
+    for i in range(3):
+        _workbook(path, rows=20 + i)
+        service.sync(source, config, AS_OF)
+    folder = tmp_path / ".clientbase-backups"
+    index = folder / "clients.xlsx.clientbase.json"
+    assert {oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {"0o600"}
+    # the two oldest writes were 40 days ago: their backups go at the next write
+    writes = json.loads(index.read_text())["writes"]
+    for w in writes[:2]:
+        w["at"] = "2000-01-01T00:00:00"
+    index.write_text(json.dumps({"writes": writes}))
+    _workbook(path, rows=30)
+    service.sync(source, config, AS_OF)
+    kept = sorted(p.name for p in folder.glob("clients.*.xlsx"))
+    assert len(kept) == 2 and writes[0]["backup"] not in kept and writes[1]["backup"] not in kept
+    # all too old: the newest still stays, for undo
+    writes = json.loads(index.read_text())["writes"]
+    index.write_text(json.dumps({"writes": [{**w, "at": "2000-01-01T00:00:00"} for w in writes]}))
+    _workbook(path, rows=31)
+    service.sync(source, config, AS_OF)
+    assert len(list(folder.glob("clients.*.xlsx"))) == 1

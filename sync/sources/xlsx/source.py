@@ -49,8 +49,13 @@ INDEX_SUFFIX = ".clientbase.json"
 
 def open_workbook(spec: str, config: Config) -> XlsxSource:
     """The source for a workbook's path, with the config's backup settings and language."""
-    backup = BackupSettings(config.backup.dir, config.backup.keep)
+    backup = BackupSettings(config.backup.dir, config.backup.keep, config.backup.keep_days)
     return XlsxSource(Path(spec), backup, config.language, limits=config.limits)
+
+
+def _owner_only(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.chmod(stat.S_IRUSR | stat.S_IWUSR)
 
 
 def _content_hash(version: str) -> str:
@@ -70,6 +75,7 @@ def lock_files(path: Path) -> list[Path]:
 class BackupSettings:
     dir: str = ".clientbase-backups"
     keep: int = 20
+    keep_days: int = 30  # older backups go too (the newest is always kept, for undo)
 
 
 class XlsxSource:
@@ -245,6 +251,7 @@ class XlsxSource:
     def _save_index(self, writes: list[dict[str, str]]) -> None:
         tmp = self._index_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"writes": writes}, indent=1), "utf-8")
+        _owner_only(tmp)
         os.replace(tmp, self._index_path)
 
     def _backup_name(self, tag: str = "") -> Path:
@@ -264,6 +271,7 @@ class XlsxSource:
             shutil.copy2(replaced, dest)
             with contextlib.suppress(OSError):
                 replaced.unlink()
+        _owner_only(dest)  # the whole customer base: not the workbook's own (shared) mode
         return dest
 
     def _record_write(self, backup_path: Path, new_version: str) -> None:
@@ -275,11 +283,16 @@ class XlsxSource:
                 "at": dt.datetime.now().isoformat(timespec="seconds"),
             }
         )
-        keep = max(1, self.backup.keep)
-        for old in writes[:-keep]:
-            with contextlib.suppress(OSError):
-                (self.backup_dir / old["backup"]).unlink()
-        self._save_index(writes[-keep:])
+        # by count and by age; the newest always stays (undo needs it). "at" stamps are
+        # local ISO times of one format: they sort as text.
+        cutoff = dt.datetime.now() - dt.timedelta(days=max(1, self.backup.keep_days))
+        young = [w for w in writes if w["at"] >= cutoff.isoformat(timespec="seconds")]
+        kept = (young or writes[-1:])[-max(1, self.backup.keep) :]
+        for old in writes:
+            if old not in kept:
+                with contextlib.suppress(OSError):
+                    (self.backup_dir / old["backup"]).unlink()
+        self._save_index(kept)
 
     def undo(self, force: bool = False) -> str:
         """Restore the version before the tool's last write; return the backup's name."""

@@ -1,7 +1,7 @@
 """The daemon's memory: per-file versions, run history, the audit log, and the daemon's heartbeat.
 
 Behind one small Protocol (:class:`StateStore`) because several daemons in several offices may
-later share one PostgreSQL database; SQLite next to the config is the only backend now.
+share one PostgreSQL database; SQLite next to the config is the default backend.
 
 The database holds personal data (the audit log keeps old and new values), so the file is
 created readable by its owner only. WAL mode lets ``clientbase status`` read while the daemon
@@ -23,9 +23,12 @@ from typing import Literal, Protocol
 
 from sync.core.model import AuditEntry, now_text
 from sync.errors import ConfigError
+from sync.state.key import key_check, load_or_create_key
 
 STATE_FILE_NAME = "clientbase-state.sqlite"
-SCHEMA_VERSION = 1
+KEY_SUFFIX = ".index-key"  # the index key file: the database's name and this
+# 2: the contact index's digests are keyed (HMAC); version 1's plain SHA-256 rows are dropped
+SCHEMA_VERSION = 2
 
 FileStatus = Literal["pending", "ok", "locked", "error", "deleted"]
 
@@ -71,6 +74,8 @@ class DaemonInfo:
 
 
 Entries = set[tuple[int, str]]  # (row, digest) entries of the contact index
+# where a contact key is found elsewhere: (workbook path, row, office; None for this office)
+Place = tuple[str, int, str | None]
 
 
 class StateStore(Protocol):
@@ -100,9 +105,9 @@ class StateStore(Protocol):
 
     def prune(self, history_days: int, audit_days: int) -> int: ...
 
-    def contacts_elsewhere(
-        self, path: str, digests: Sequence[str]
-    ) -> dict[str, list[tuple[str, int]]]: ...
+    def index_key(self) -> bytes: ...
+
+    def contacts_elsewhere(self, path: str, digests: Sequence[str]) -> dict[str, list[Place]]: ...
 
     def others_indexed(self, path: str) -> bool: ...
 
@@ -203,8 +208,16 @@ def _create_private(path: Path) -> None:
 class SqliteStateStore:
     """:class:`StateStore` in one SQLite file. Safe to share between threads of one process."""
 
-    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        index_key_file: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.key_path = Path(index_key_file) if index_key_file else key_path_for(self.path)
+        self._key = b""
         self._lock = threading.Lock()
         # each workbook's entries as this process last wrote them, and the generation they
         # were written in (see replace_contacts)
@@ -224,16 +237,40 @@ class SqliteStateStore:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(_SCHEMA)
-                self._db.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-                self._db.commit()
+                self._key = load_or_create_key(self.key_path)
+                with self._db:
+                    self._migrate(self._db)
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(
                 f"cannot open the state database ({type(exc).__name__}: {exc})",
                 path=str(self.path),
             ) from exc
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Bring an older database to :data:`SCHEMA_VERSION`, in the caller's transaction.
+
+        Version 1's index holds unkeyed SHA-256 digests, which cannot be re-keyed without the
+        phones they came from: its rows are dropped, and every workbook gets a pass at start-up
+        that indexes it anew (a new or replaced key file is handled the same way).
+        """
+        found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        check = db.execute("SELECT value FROM meta WHERE key = 'index_key_check'").fetchone()
+        old_digests = found is not None and int(found[0]) < 2
+        if old_digests or (check is not None and check[0] != key_check(self._key)):
+            drop_index(db)
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('index_key_check', ?)",
+            (key_check(self._key),),
+        )
+
+    def index_key(self) -> bytes:
+        """The secret the contact index's digests are made with (see :mod:`sync.state.key`)."""
+        if not self._key:
+            raise ConfigError("a read-only state store has no index key", path=str(self.path))
+        return self._key
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -368,12 +405,10 @@ class SqliteStateStore:
 
     # ------------------------------------------------------------------ cross-workbook index
 
-    def contacts_elsewhere(
-        self, path: str, digests: Sequence[str]
-    ) -> dict[str, list[tuple[str, int]]]:
-        """For each hashed contact key, the (workbook, row) pairs of *other* workbooks that
-        hold it."""
-        out: dict[str, list[tuple[str, int]]] = {}
+    def contacts_elsewhere(self, path: str, digests: Sequence[str]) -> dict[str, list[Place]]:
+        """For each hashed contact key, the (workbook, row, office) places of *other*
+        workbooks that hold it (office None: all are this office's here)."""
+        out: dict[str, list[Place]] = {}
         with self._tx() as db:
             # one workbook served (the usual case): nothing to look up, and no 300 000 keys
             # to send to a temp table on every pass
@@ -389,7 +424,7 @@ class SqliteStateStore:
             ).fetchall()
             db.execute("DELETE FROM wanted")
         for digest, other, row in rows:
-            out.setdefault(digest, []).append((other, row))
+            out.setdefault(digest, []).append((other, row, None))
         return out
 
     def others_indexed(self, path: str) -> bool:
@@ -499,6 +534,18 @@ class SqliteStateStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def key_path_for(db_path: Path) -> Path:
+    """The index key file kept with a SQLite state database."""
+    return db_path.with_name(db_path.name + KEY_SUFFIX)
+
+
+def drop_index(db: sqlite3.Connection) -> None:
+    """Forget the whole contact index, and have every workbook passed (so re-indexed) anew."""
+    db.execute("DELETE FROM contacts")
+    db.execute("DELETE FROM meta WHERE key LIKE 'contacts:%'")
+    db.execute("UPDATE files SET status = 'pending' WHERE status = 'ok'")
 
 
 def default_state_path(config_path: str | None, folders: Sequence[str | os.PathLike[str]]) -> Path:
