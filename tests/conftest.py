@@ -1,14 +1,18 @@
-"""Fixtures shared by the tests: the local Sheets API emulator (Google Sheets tests), and a
-recorder of the forked workers a run starts."""
+"""Fixtures shared by the tests: the local Sheets API emulator (Google Sheets tests), a
+throwaway PostgreSQL cluster (the shared state store's tests), and a recorder of the forked
+workers a run starts."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from sync.testing.sheets.emulator import SheetsEmulator
+
+from . import pgcluster
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +27,23 @@ def emu(emulator: SheetsEmulator) -> SheetsEmulator:
     """The module's emulator with an empty request log."""
     emulator.reset_counts()
     return emulator
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pgcluster.Cluster]:
+    """One PostgreSQL cluster for the session (a Unix socket in a temp folder)."""
+    pgcluster.require()
+    with pgcluster.cluster() as made:
+        yield made
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: pgcluster.Cluster) -> str:
+    """A fresh, empty database of the session's cluster."""
+    return pg_cluster.create_database(f"test_{next(_DATABASES)}")
 
 
 @pytest.fixture

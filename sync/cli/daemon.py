@@ -23,7 +23,7 @@ import click
 from sync.config_load import CONFIG_ENV, CONFIG_NAME, find_config, load_config
 from sync.daemon.runner import Daemon, WatchConfig, load_watch_config
 from sync.errors import ClientbaseError, ConfigError
-from sync.state import FileState, SqliteStateStore, default_state_path
+from sync.state import FileState, OfficeInfo, StateStore, default_state_path, open_state
 
 HEARTBEAT_STALE_SECONDS = 60
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -46,9 +46,38 @@ def _config_file(explicit: str | None, folders: tuple[str, ...] = ()) -> str | N
 
 
 def _state_path(watch: WatchConfig, config_path: str | None, folders: list[Path]) -> Path:
+    """This office's own SQLite store (the whole state, or beside a shared database)."""
+    if watch.state and "://" not in watch.state:
+        return Path(watch.state)
     if watch.state_path:
         return Path(watch.state_path)
     return default_state_path(config_path, folders)
+
+
+def _open_store(
+    watch: WatchConfig, config_path: str | None, folders: list[Path], read_only: bool = False
+) -> StateStore:
+    import importlib.metadata
+    import socket
+
+    local = _state_path(watch, config_path, folders)
+    shared = watch.state if watch.state and "://" in watch.state else None
+    if read_only and not local.is_file():
+        raise ConfigError("no state database here; has `clientbase watch` run?", path=str(local))
+    key_file = watch.index_key_file
+    if shared and not key_file:
+        key_file = str(
+            (Path(config_path).resolve().parent if config_path else Path.cwd())
+            / "clientbase-index.key"
+        )
+    return open_state(
+        shared or str(local),
+        local,
+        office=watch.office or socket.gethostname(),
+        index_key_file=key_file,
+        version=importlib.metadata.version("clientbase"),
+        read_only=read_only,
+    )
 
 
 def _fail(exc: ClientbaseError) -> None:
@@ -112,7 +141,8 @@ def _install_signals(stop: threading.Event) -> None:
     "state_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="State database (default: clientbase-state.sqlite next to the config).",
+    help="State database: a SQLite file (default: clientbase-state.sqlite next to the "
+    "config) or a postgresql:// URL shared by several offices [watch.state].",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also log debug details.")
 def watch(
@@ -141,7 +171,7 @@ def watch(
             "poll": poll,
             "poll_interval": poll_interval,
             "reconcile_interval": reconcile_interval,
-            "state_path": state_path,
+            "state": state_path,
         }
         settings = dataclasses.replace(
             settings, **{k: v for k, v in overrides.items() if v is not None}
@@ -152,7 +182,7 @@ def watch(
         # Fail at start-up, not per file, when the config itself is broken.
         if config_file:
             load_config(config_file)
-        store = SqliteStateStore(_state_path(settings, config_file, paths))
+        store = _open_store(settings, config_file, paths)
     except ClientbaseError as exc:
         _fail(exc)
         return
@@ -170,7 +200,7 @@ def watch(
 
 
 def _google_thread(
-    config_file: str | None, store: SqliteStateStore, stop: threading.Event
+    config_file: str | None, store: StateStore, stop: threading.Event
 ) -> threading.Thread | None:
     """Poll the config's [[google]] sheets on a thread of their own (slow networks do not
     hold up the folders)."""
@@ -216,7 +246,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _daemon_line(store: SqliteStateStore) -> str:
+def _daemon_line(store: StateStore) -> str:
     info = store.daemon()
     if info is None:
         return "Daemon: not running"
@@ -258,14 +288,11 @@ def status(
         config_file = _config_file(config_path, (folder,) if folder else ())
         settings = load_watch_config(config_file)
         if state_path:
-            settings = dataclasses.replace(settings, state_path=state_path)
+            settings = dataclasses.replace(settings, state=state_path)
         folders = [Path(folder)] if folder else []
         if not folders and not config_file:
             folders = [Path.cwd()]
-        path = _state_path(settings, config_file, folders)
-        if not path.is_file():
-            raise ConfigError("no state database here; has `clientbase watch` run?", path=str(path))
-        store = SqliteStateStore(path, read_only=True)
+        store = _open_store(settings, config_file, folders, read_only=True)
     except ClientbaseError as exc:
         _fail(exc)
         return
@@ -275,8 +302,25 @@ def status(
         store.close()
 
 
-def _print_status(store: SqliteStateStore, n_runs: int) -> None:
+def _office_line(office: OfficeInfo) -> str:
+    alive = office.pid is not None and (office.heartbeat_age or 1e9) < HEARTBEAT_STALE_SECONDS
+    state = "running" if alive else f"not running (last seen {_ago(office.heartbeat_at)})"
+    last = "no pass yet"
+    if office.last_pass_at:
+        last = (
+            f"last pass {_ago(office.last_pass_at)}: {office.last_pass_file} "
+            f"{office.last_pass_status}, {office.last_pass_problems} problems"
+        )
+    return f"  {office.office:<16} {office.host} v{office.version}, {state}; {last}"
+
+
+def _print_status(store: StateStore, n_runs: int) -> None:
     click.echo(_daemon_line(store))
+    offices = store.offices()
+    if offices:
+        click.echo(f"Offices sharing the client base: {len(offices)}")
+        for office in offices:
+            click.echo(_office_line(office))
     files = [f for f in store.list_files() if f.status != "deleted"]
     click.echo(f"Files: {len(files)} watched")
     for state in files:

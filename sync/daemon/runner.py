@@ -36,7 +36,7 @@ from typing import Any
 from sync.core.model import now_text
 from sync.daemon.settings import WatchConfig, load_watch_config, watch_config_from_mapping
 from sync.daemon.watcher import list_workbooks, lock_matches, make_handler, start_observer
-from sync.daemon.workbook_pass import ConfigLoader, PassReport, process_file
+from sync.daemon.workbook_pass import ConfigLoader, PassReport, process_file, requeue
 from sync.sources.xlsx.swap import remove_stale_temps
 from sync.speed import incremental, stages_for
 from sync.state import DaemonInfo, StateStore
@@ -274,6 +274,9 @@ class Daemon:
             if now >= next_reconcile:
                 self.reconcile()
                 next_reconcile = now + self.watch.reconcile_interval
+            # other offices' saves that changed this office's "also in another workbook" notes
+            for other in requeue(self.store, set(self.store.take_rechecks())):
+                self.notify(Path(other), restart_quiet=False)
             if now >= next_prune:
                 self.store.prune(self.watch.history_days, self.watch.audit_days)
                 next_prune = now + 86_400

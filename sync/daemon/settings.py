@@ -11,6 +11,11 @@ importing the daemon (and through it the whole engine).
     stale_lock_hours = 12.0     # report a lock file older than this as probably stale
     lock_retry_interval = 5.0   # seconds between looks at a workbook a person has open
     state_path = "clientbase-state.sqlite"  # relative to the config file's folder
+    state = "postgresql://clientbase@db.example/clientbase"  # shared by several offices;
+                                # a plain path is a SQLite file (as state_path)
+    office = "Казань"           # the name other offices see (default: the host name)
+    index_key_file = "clientbase-index.key"  # the secret keying the index (PostgreSQL:
+                                # the same file in every office; default next to the state)
     history_days = 90           # run history retention
     audit_days = 365            # audit log (old and new values) retention
     heartbeat_interval = 10.0   # seconds between the daemon's "alive" marks for `status`
@@ -41,6 +46,9 @@ class WatchConfig:
     stale_lock_hours: float = 12.0  # a lock file older than this is reported as probably stale
     lock_retry_interval: float = 5.0  # how often to look whether a person closed the file
     state_path: str | None = None  # None: clientbase-state.sqlite next to the config
+    state: str | None = None  # postgresql://… (shared) or a SQLite path (as state_path)
+    office: str | None = None  # None: the host name
+    index_key_file: str | None = None  # None: next to the SQLite state (required with a URL)
     history_days: int = 90  # run history kept this long
     audit_days: int = 365  # audit log (old and new values) kept this long
     heartbeat_interval: float = 10.0
@@ -71,10 +79,11 @@ def watch_config_from_mapping(data: Mapping[str, Any], path: str | None = None) 
                     f"expected auto, always or never, got {value!r}", path=path, key="watch.poll"
                 )
             values[key] = value
-        elif key == "state_path":
+        elif key in ("state_path", "state", "index_key_file", "office"):
             if not isinstance(value, str) or not value.strip():
-                raise ConfigError("expected a file path", path=path, key="watch.state_path")
-            values[key] = value
+                what = "a name" if key == "office" else "a file path or URL"
+                raise ConfigError(f"expected {what}", path=path, key=f"watch.{key}")
+            values[key] = value.strip()
         elif key in ("history_days", "audit_days"):
             values[key] = int(_positive(key, value, path, integer=True))
         else:
@@ -85,7 +94,8 @@ def watch_config_from_mapping(data: Mapping[str, Any], path: str | None = None) 
 def load_watch_config(config_path: str | None) -> WatchConfig:
     """The ``[watch]`` table of the config file (defaults when there is no file or table).
 
-    A relative ``state_path`` is taken relative to the config file's folder.
+    A relative ``state_path``, ``state`` (a file) or ``index_key_file`` is taken relative to
+    the config file's folder.
     """
     if not config_path:
         return WatchConfig()
@@ -99,7 +109,16 @@ def load_watch_config(config_path: str | None) -> WatchConfig:
     if not isinstance(table, dict):
         raise ConfigError("expected a table [watch]", path=config_path, key="watch")
     watch = watch_config_from_mapping(table, config_path)
-    if watch.state_path and not Path(watch.state_path).is_absolute():
-        resolved = Path(config_path).resolve().parent / watch.state_path
-        watch = dataclasses.replace(watch, state_path=str(resolved))
-    return watch
+    here = Path(config_path).resolve().parent
+
+    def resolved(value: str | None) -> str | None:
+        if value and "://" not in value and not Path(value).is_absolute():
+            return str(here / value)
+        return value
+
+    return dataclasses.replace(
+        watch,
+        state_path=resolved(watch.state_path),
+        state=resolved(watch.state),
+        index_key_file=resolved(watch.index_key_file),
+    )

@@ -193,7 +193,7 @@ def process_file(
             log.info("%s: removed from the folder", path.name)
             state.status = "deleted"
             store.put_file(state)
-            return PassReport("deleted", also=_requeue(store, store.replace_contacts(key, [])))
+            return PassReport("deleted", also=requeue(store, store.replace_contacts(key, [])))
         return PassReport("deleted")
     if handle_lock(path, state, store, stale_lock_hours):
         return PassReport("locked", state.lock_name or "")
@@ -281,7 +281,7 @@ def _run(
     else:
         log.info("%s: up to date; %s", path.name, _problem_counts(result.outcome))
     entries = index_entries(result.outcome.records, store.index_key())
-    also = _requeue(store, _index(store, str(path), entries))
+    also = requeue(store, _index(store, str(path), entries))
     state.status = "ok"
     state.seen_version = applied.new_version or version
     state.last_pass_at = now_text()
@@ -327,7 +327,7 @@ def _lookup(store: StateStore, path: Path) -> Lookup:
     return lookup
 
 
-def _requeue(store: StateStore, paths: set[str]) -> tuple[str, ...]:
+def requeue(store: StateStore, paths: set[str]) -> tuple[str, ...]:
     """Workbooks whose cross-workbook notes changed get a pass although their content did not."""
     out = []
     for other in sorted(paths):

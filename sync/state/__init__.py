@@ -73,6 +73,23 @@ class DaemonInfo:
     observer: str  # "native" | "polling" (per folder, comma separated)
 
 
+@dataclass(frozen=True, slots=True)
+class OfficeInfo:
+    """One office's daemon as the shared database knows it (PostgreSQL only)."""
+
+    office: str
+    host: str
+    pid: int | None  # None: stopped cleanly
+    version: str
+    started_at: str | None
+    heartbeat_at: str | None
+    last_pass_at: str | None
+    last_pass_file: str | None
+    last_pass_status: str | None
+    last_pass_problems: int | None
+    heartbeat_age: float | None  # seconds, by the database's clock
+
+
 Entries = set[tuple[int, str]]  # (row, digest) entries of the contact index
 # where a contact key is found elsewhere: (workbook path, row, office; None for this office)
 Place = tuple[str, int, str | None]
@@ -118,6 +135,10 @@ class StateStore(Protocol):
     ) -> set[str] | None: ...
 
     def contacts_generation(self, path: str) -> str: ...
+
+    def take_rechecks(self) -> list[str]: ...
+
+    def offices(self) -> list[OfficeInfo]: ...
 
     def close(self) -> None: ...
 
@@ -531,9 +552,54 @@ class SqliteStateStore:
         db.execute("DELETE FROM touched")
         return generation, others
 
+    def take_rechecks(self) -> list[str]:
+        """Workbooks whose notes changed in another process (none: one daemon per database,
+        which learns of its own workbooks' changes from the index writes)."""
+        return []
+
+    def offices(self) -> list[OfficeInfo]:
+        """Every office's daemon (none here: one office, shown by :meth:`daemon`)."""
+        return []
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def is_postgres_url(text: str) -> bool:
+    return text.startswith(("postgresql://", "postgres://"))
+
+
+def open_state(
+    state: str,
+    local_path: Path,
+    *,
+    office: str,
+    index_key_file: str | os.PathLike[str] | None = None,
+    version: str = "",
+    read_only: bool = False,
+) -> StateStore:
+    """The store ``[watch] state`` names: a ``postgresql://`` URL (shared by the offices, with
+    this office's own SQLite store at ``local_path``), else the SQLite file ``state``."""
+    if not is_postgres_url(state):
+        return SqliteStateStore(state, read_only=read_only, index_key_file=index_key_file)
+    try:
+        from sync.state.postgres import PostgresStateStore
+    except ImportError as exc:  # pragma: no cover - the optional extra is not installed
+        raise ConfigError("PostgreSQL state needs `pip install clientbase[postgres]`") from exc
+    local = SqliteStateStore(local_path, read_only=read_only)
+    try:
+        return PostgresStateStore(
+            state,
+            office,
+            local,
+            index_key_file=Path(index_key_file) if index_key_file else None,
+            version=version,
+            read_only=read_only,
+        )
+    except BaseException:
+        local.close()
+        raise
 
 
 def key_path_for(db_path: Path) -> Path:
