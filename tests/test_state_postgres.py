@@ -12,7 +12,8 @@ import pytest
 
 from sync.errors import ConfigError
 from sync.state import DaemonInfo, SqliteStateStore, open_state
-from sync.state.postgres import LOCK_PRUNE, SCHEMA_VERSION, PostgresStateStore
+from sync.state.pg_schema import SCHEMA_VERSION
+from sync.state.postgres import LOCK_PRUNE, PostgresStateStore
 
 from . import pgcluster
 
@@ -208,3 +209,78 @@ def test_status_lists_every_office_and_its_last_pass(pg_url: str, tmp_path: Path
     lines = [line for line in result.output.splitlines() if "clients.xlsx applied" in line]
     assert [line.split()[0] for line in lines] == ["Казань", "Москва"]
     assert all("running" in line and "2 problems" in line for line in lines)
+
+
+def test_the_daemons_everyday_role_needs_no_more_than_the_recipe_grants(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """deploy/chain.md: an owner role creates and migrates the schema (at an upgrade); the
+    branches' login role may only read and write rows, and a daemon runs with it."""
+    _office(pg_url, tmp_path, "Казань").close()  # schema made by the owner (superuser here)
+    grants = (Path(__file__).resolve().parent.parent / "deploy" / "chain-grants.sql").read_text()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE ROLE clientbase_branch LOGIN")
+        conn.execute(grants)
+    branch_url = pg_url.replace("//clientbase@", "//clientbase_branch@")
+    store = _office(branch_url, tmp_path, "Москва")
+    try:
+        store.replace_contacts("/srv/clients.xlsx", [(3, "k1")])
+        store.set_daemon(DaemonInfo(5, "2026-12-08T10:00:00+03:00", "x", ("/srv",), "native"))
+        store.finish_run(store.start_run("/srv/clients.xlsx"), "applied")
+        store.prune(1, 1)
+        assert store.online and store.contacts_elsewhere("/srv/other.xlsx", ["k1"]) == {
+            "k1": [("/srv/clients.xlsx", 3, None)]
+        }
+        with (
+            psycopg.connect(branch_url) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute("CREATE TABLE intruder (x int)")
+    finally:
+        store.close()
+
+
+def test_a_daemon_starting_while_the_link_is_down_serves_and_catches_up(tmp_path: Path) -> None:
+    pgcluster.require()
+    with pgcluster.cluster() as server:
+        url = server.create_database("late")
+        _office(url, tmp_path, "Казань").close()  # the key exists; the office knows it
+        server.stop()
+        moscow = _office(url, tmp_path, "Москва")
+        try:
+            assert not moscow.online and len(moscow.index_key()) == 32
+            moscow.replace_contacts("/srv/clients.xlsx", [(3, "k1")])
+            server.start()
+            moscow._retry_at = 0.0
+            # back: the entries are sent, and the workbook passed again to see the others
+            assert moscow.take_rechecks() == ["/srv/clients.xlsx"] and moscow.online
+            assert moscow.contacts_elsewhere("/srv/other.xlsx", ["k1"]) == {
+                "k1": [("/srv/clients.xlsx", 3, None)]
+            }
+        finally:
+            moscow.close()
+
+
+def test_index_entries_unsent_when_the_daemon_stopped_are_sent_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    from sync.state import FileState
+
+    pgcluster.require()
+    with pgcluster.cluster() as server:
+        url = server.create_database("restart")
+        moscow = _office(url, tmp_path, "Москва")
+        moscow.put_file(FileState("/srv/clients.xlsx", status="ok", seen_version="1:2:abc"))
+        server.stop()
+        moscow.replace_contacts("/srv/clients.xlsx", [(3, "k1")])  # kept, then the daemon stops
+        moscow.close()
+        server.start()
+        again = _office(url, tmp_path, "Москва")
+        try:
+            state = again.get_file("/srv/clients.xlsx")
+            assert state is not None and state.status == "pending"  # the daemon passes it
+            again.replace_contacts("/srv/clients.xlsx", [(3, "k1")])  # ... which sends them
+            assert again.local.unsent() == []
+            assert again.others_indexed("/srv/other.xlsx")
+        finally:
+            again.close()

@@ -33,70 +33,19 @@ import psycopg
 
 from sync.core.model import AuditEntry
 from sync.errors import ConfigError
-from sync.state import (
-    DaemonInfo,
-    Entries,
-    FileState,
-    OfficeInfo,
-    Place,
-    RunRecord,
-    SqliteStateStore,
-)
 from sync.state.key import key_check, load_or_create_key
+from sync.state.model import DaemonInfo, Entries, FileState, OfficeInfo, Place, RunRecord
+from sync.state.pg_schema import migrate
+from sync.state.sqlite import SqliteStateStore
 
 log = logging.getLogger("clientbase.watch")
 
 T = TypeVar("T")
 CHANNEL = "clientbase_rechecks"
-LOCK_MIGRATE = 0x636C_6201  # advisory lock keys: "clb" + 1, 2
-LOCK_PRUNE = 0x636C_6202
+LOCK_PRUNE = 0x636C_6202  # advisory lock key ("clb" + 2; 1 is the migrations')
 MAX_BACKOFF = 60.0
 POLL_FALLBACK = 30.0  # seconds: look for rechecks even without a notification (one may be lost)
 CONNECT_TIMEOUT = 5
-
-# Each entry brings the schema from the previous version to its own (index + 1).
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE offices (
-        office TEXT PRIMARY KEY,
-        host TEXT NOT NULL,
-        pid INTEGER,
-        version TEXT NOT NULL,
-        started_at TEXT,
-        heartbeat_at TIMESTAMPTZ,
-        folders TEXT NOT NULL DEFAULT '',
-        last_pass_at TEXT,
-        last_pass_file TEXT,
-        last_pass_status TEXT,
-        last_pass_problems INTEGER
-    );
-    CREATE TABLE contacts (
-        office TEXT NOT NULL,
-        path TEXT NOT NULL,
-        row INTEGER NOT NULL,
-        digest TEXT NOT NULL
-    );
-    CREATE INDEX contacts_digest ON contacts (digest);
-    CREATE INDEX contacts_place ON contacts (office, path);
-    CREATE TABLE generations (
-        office TEXT NOT NULL,
-        path TEXT NOT NULL,
-        generation BIGINT NOT NULL,
-        PRIMARY KEY (office, path)
-    );
-    CREATE TABLE rechecks (office TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (office, path));
-    CREATE TABLE passes (
-        id BIGSERIAL PRIMARY KEY,
-        office TEXT NOT NULL,
-        file TEXT NOT NULL,
-        finished_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-        status TEXT NOT NULL,
-        problems INTEGER NOT NULL
-    );
-    CREATE INDEX passes_finished ON passes (finished_at);
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 _DOWN = (psycopg.OperationalError, psycopg.InterfaceError)
 
@@ -105,33 +54,6 @@ def _safe_url(url: str) -> str:
     """The URL without a password, for messages."""
     info = psycopg.conninfo.conninfo_to_dict(url)
     return f"{info.get('host', 'localhost')}/{info.get('dbname', '')}"
-
-
-def migrate(conn: psycopg.Connection[Any]) -> int:
-    """Create or bring the schema up to date under the migration lock; the version found."""
-    conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_MIGRATE,))
-    try:
-        with conn.transaction():
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS clientbase_meta (key TEXT PRIMARY KEY, value TEXT)"
-            )
-            row = conn.execute("SELECT value FROM clientbase_meta WHERE key = 'schema'").fetchone()
-            found = int(row[0]) if row else 0
-            if found > SCHEMA_VERSION:
-                raise ConfigError(
-                    f"the shared database has schema {found}, newer than this clientbase "
-                    f"({SCHEMA_VERSION}): update clientbase in this office"
-                )
-            for sql in MIGRATIONS[found:]:
-                conn.execute(sql)
-            conn.execute(
-                "INSERT INTO clientbase_meta VALUES ('schema', %s) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(SCHEMA_VERSION),),
-            )
-        return found
-    finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_MIGRATE,))
 
 
 class PostgresStateStore:
@@ -167,28 +89,46 @@ class PostgresStateStore:
         self._local_rechecks: set[str] = set()
         self._written: dict[str, tuple[int, set[tuple[int, str]]]] = {}
         self._key = b""
+        self._key_file, self._read_only = index_key_file, read_only
+        if not read_only:
+            self._resend_after_restart()
         try:
-            self._connect(migrate_schema=not read_only)
-            if not read_only:
-                self._key = self._office_key(index_key_file)
+            self._connect()
         except _DOWN as exc:
             self._close_connections()
-            raise ConfigError(
-                f"cannot reach the shared state database ({type(exc).__name__})", path=self.path
-            ) from exc
+            if read_only or index_key_file is None:
+                raise ConfigError(
+                    f"cannot reach the shared state database ({type(exc).__name__})",
+                    path=self.path,
+                ) from exc
+            # Start all the same and serve this office's workbooks; the key must be here
+            # already (a new one would not match the other offices').
+            self._key = load_or_create_key(index_key_file, create=False)
+            self._went_down(exc)
         except BaseException:
             self._close_connections()
             raise
 
+    def _resend_after_restart(self) -> None:
+        """Workbooks whose index entries an earlier run could not send get a pass (which
+        sends them): their content may not have changed since."""
+        for path in self.local.unsent():
+            state = self.local.get_file(path)
+            if state is not None and state.status == "ok":
+                state.status = "pending"
+                self.local.put_file(state)
+
     # ------------------------------------------------------------------ connection
 
-    def _connect(self, *, migrate_schema: bool = False) -> None:
+    def _connect(self) -> None:
+        """Connect (both connections), migrate the schema and check this office's key."""
         self._conn = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT)
         self._aside = aside = psycopg.connect(
             self.url, connect_timeout=CONNECT_TIMEOUT, autocommit=True
         )
-        if migrate_schema:
+        if not self._read_only:
             migrate(aside)
+            self._key = self._office_key(self._key_file)
         aside.execute(f"LISTEN {CHANNEL}")
         self._next_poll = 0.0
         if self._down_since is not None:
@@ -222,6 +162,11 @@ class PostgresStateStore:
         except _DOWN as exc:
             self._went_down(exc)
             return None
+        except ConfigError as exc:  # e.g. another office's key: write nothing shared
+            log.error("the shared state database refused this office: %s", exc)
+            self._close_connections()
+            self._retry_at = time.monotonic() + MAX_BACKOFF
+            return None
         return self._conn
 
     def _shared(self, op: Callable[[psycopg.Connection[Any]], T], fallback: Callable[[], T]) -> T:
@@ -250,6 +195,9 @@ class PostgresStateStore:
             with conn.transaction():
                 self._local_rechecks |= self._replace(conn, path, keys)
             del self._unsent_index[path]
+            self.local.mark_unsent(path, False)
+            # its pass during the outage saw other offices only as last read: look again
+            self._local_rechecks.add(path)
         with conn.transaction():
             for file, status, problems in self._unsent_passes:
                 self._record_pass(conn, file, status, problems)
@@ -477,10 +425,16 @@ class PostgresStateStore:
 
         def keep() -> set[str]:
             self._unsent_index[path] = new
+            self.local.mark_unsent(path)
             return set()
 
-        self._unsent_index.pop(path, None)
-        return self._shared(lambda c: self._replace(c, path, new), keep)
+        def send(conn: psycopg.Connection[Any]) -> set[str]:
+            others = self._replace(conn, path, new)
+            self._unsent_index.pop(path, None)
+            self.local.mark_unsent(path, False)  # (also one an earlier run left)
+            return others
+
+        return self._shared(send, keep)
 
     def change_contacts(
         self, path: str, since: str, added: Entries, removed: Entries
