@@ -68,7 +68,7 @@ def open_state(
         from sync.state.postgres import PostgresStateStore
     except ImportError as exc:  # pragma: no cover - the optional extra is not installed
         raise ConfigError("PostgreSQL state needs `pip install clientbase[postgres]`") from exc
-    local = SqliteStateStore(local_path, read_only=read_only)
+    local = SqliteStateStore(local_path, read_only=read_only, keyed=False)
     try:
         return PostgresStateStore(
             state,

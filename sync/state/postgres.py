@@ -536,24 +536,30 @@ class PostgresStateStore:
     def take_rechecks(self) -> list[str]:
         """This office's workbooks whose notes another office's change made out of date (and,
         after an outage, this office's own ones that the catch-up found)."""
-        with self._aside_lock, self._lock:
-            if self._up() is None or self._aside is None:
-                return []
-            try:
-                told = any(n.payload == self.office for n in self._aside.notifies(timeout=0.05))
-                if told or time.monotonic() >= self._next_poll:
-                    self._next_poll = time.monotonic() + POLL_FALLBACK
-                    with self._conn.transaction() if self._conn else contextlib.nullcontext():
-                        assert self._conn is not None
-                        rows = self._conn.execute(
-                            "DELETE FROM rechecks WHERE office = %s RETURNING path",
-                            (self.office,),
-                        ).fetchall()
-                    self._local_rechecks |= {str(r[0]) for r in rows}
-            except _DOWN as exc:
-                self._went_down(exc)
+        told = False
+        with self._aside_lock:
+            with self._lock:
+                aside = self._aside if self._up() is not None else None
+            if aside is not None:
+                try:  # waited for outside the main lock: the worker's passes go on meanwhile
+                    told = any(n.payload == self.office for n in aside.notifies(timeout=0.05))
+                except _DOWN as exc:
+                    with self._lock:
+                        self._went_down(exc)
+                    aside = None
+        if aside is not None and (told or time.monotonic() >= self._next_poll):
+            self._next_poll = time.monotonic() + POLL_FALLBACK
+            rows = self._shared(
+                lambda c: c.execute(
+                    "DELETE FROM rechecks WHERE office = %s RETURNING path", (self.office,)
+                ).fetchall(),
+                list,
+            )
+            with self._lock:
+                self._local_rechecks |= {str(r[0]) for r in rows}
+        with self._lock:
             found, self._local_rechecks = sorted(self._local_rechecks), set()
-            return found
+        return found
 
     def _close_connections(self) -> None:
         for conn in (self._conn, self._aside):

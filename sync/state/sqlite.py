@@ -118,7 +118,10 @@ class SqliteStateStore:
         *,
         read_only: bool = False,
         index_key_file: str | os.PathLike[str] | None = None,
+        keyed: bool = True,
     ) -> None:
+        """``keyed``: this store holds the contact index (and so its key); False for an
+        office's own store beside a shared PostgreSQL database, which holds the index."""
         self.path = Path(path)
         self.key_path = Path(index_key_file) if index_key_file else key_path_for(self.path)
         self._key = b""
@@ -141,7 +144,8 @@ class SqliteStateStore:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(_SCHEMA)
-                self._key = load_or_create_key(self.key_path)
+                if keyed:
+                    self._key = load_or_create_key(self.key_path)
                 with self._db:
                     self._migrate(self._db)
         except (sqlite3.Error, OSError) as exc:
@@ -159,21 +163,22 @@ class SqliteStateStore:
         """
         found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         check = db.execute("SELECT value FROM meta WHERE key = 'index_key_check'").fetchone()
+        mine = key_check(self._key) if self._key else None
         old_digests = found is not None and int(found[0]) < 2
-        if old_digests or (check is not None and check[0] != key_check(self._key)):
+        if old_digests or (check is not None and mine is not None and check[0] != mine):
             drop_index(db)
         db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
         )
-        db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('index_key_check', ?)",
-            (key_check(self._key),),
-        )
+        if mine is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('index_key_check', ?)", (mine,)
+            )
 
     def index_key(self) -> bytes:
         """The secret the contact index's digests are made with (see :mod:`sync.state.key`)."""
         if not self._key:
-            raise ConfigError("a read-only state store has no index key", path=str(self.path))
+            raise ConfigError("this state store holds no index key", path=str(self.path))
         return self._key
 
     @contextlib.contextmanager
