@@ -3,6 +3,7 @@ schema, the secret every office must share, work done once, and an outage of the
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,6 +146,7 @@ def test_an_outage_loses_nothing_and_is_caught_up(tmp_path: Path) -> None:
             assert moscow.take_rechecks() == [] and kazan.take_rechecks() == []
             assert moscow.get_file("/srv/moscow.xlsx") is None  # local state still served
             assert time.monotonic() - started < 10  # nothing waits for the link
+            down = dt.datetime.now().astimezone()
             server.start()
             moscow._retry_at = kazan._retry_at = 0.0  # do not wait out the backoff
             assert moscow.others_indexed("/srv/moscow.xlsx")  # reconnects, catches up
@@ -154,8 +156,9 @@ def test_an_outage_loses_nothing_and_is_caught_up(tmp_path: Path) -> None:
             }
             with psycopg.connect(url) as conn:
                 assert conn.execute(
-                    "SELECT file, status FROM passes WHERE office = 'Москва'"
-                ).fetchall() == [("moscow.xlsx", "applied")]
+                    "SELECT file, status, finished_at < %s FROM passes WHERE office = 'Москва'",
+                    (down,),
+                ).fetchall() == [("moscow.xlsx", "applied", True)]  # at its own time
         finally:
             kazan.close()
             moscow.close()

@@ -84,7 +84,7 @@ class PostgresStateStore:
         # what was last read or written, to serve and to catch up from while the link is down
         self._found: dict[str, dict[str, list[Place]]] = {}
         self._unsent_index: dict[str, set[tuple[int, str]]] = {}
-        self._unsent_passes: list[tuple[str, str, int]] = []
+        self._unsent_passes: list[tuple[str, str, int, dt.datetime]] = []
         self._daemon: DaemonInfo | None = None
         self._local_rechecks: set[str] = set()
         self._written: dict[str, tuple[int, set[tuple[int, str]]]] = {}
@@ -199,8 +199,8 @@ class PostgresStateStore:
             # its pass during the outage saw other offices only as last read: look again
             self._local_rechecks.add(path)
         with conn.transaction():
-            for file, status, problems in self._unsent_passes:
-                self._record_pass(conn, file, status, problems)
+            for done in self._unsent_passes:
+                self._record_pass(conn, *done)
         self._unsent_passes.clear()
         if self._daemon is not None:
             with conn.transaction():
@@ -258,29 +258,26 @@ class PostgresStateStore:
         run = next((r for r in self.local.recent_runs(5) if r.id == run_id), None)
         if run is None:
             return
-        file = Path(run.path).name
+        done = (Path(run.path).name, status, problems, dt.datetime.now().astimezone())
 
-        def keep() -> None:
-            self._unsent_passes.append((file, status, problems))
+        def keep() -> None:  # sent with its own time once the link is back
+            self._unsent_passes.append(done)
             del self._unsent_passes[:-1000]
 
-        self._shared(lambda c: self._record_pass(c, file, status, problems), keep)
+        self._shared(lambda c: self._record_pass(c, *done), keep)
 
-    def _record_pass(self, conn: psycopg.Connection[Any], file: str, status: str, n: int) -> None:
+    def _record_pass(
+        self, conn: psycopg.Connection[Any], file: str, status: str, n: int, at: dt.datetime
+    ) -> None:
         conn.execute(
-            "INSERT INTO passes (office, file, status, problems) VALUES (%s, %s, %s, %s)",
-            (self.office, file, status, n),
+            "INSERT INTO passes (office, file, status, problems, finished_at)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (self.office, file, status, n, at),
         )
         conn.execute(
             "UPDATE offices SET last_pass_at = %s, last_pass_file = %s, last_pass_status = %s,"
             " last_pass_problems = %s WHERE office = %s",
-            (
-                dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                file,
-                status,
-                n,
-                self.office,
-            ),
+            (at.isoformat(timespec="seconds"), file, status, n, self.office),
         )
 
     def recent_runs(self, limit: int = 20) -> list[RunRecord]:
