@@ -355,3 +355,22 @@ def test_a_replaced_index_key_drops_the_index_it_cannot_match(tmp_path: Path) ->
     again = SqliteStateStore(db)
     assert not again.others_indexed("/srv/b.xlsx")
     again.close()
+
+
+def test_watch_settings_name_the_shared_state_office_and_key(tmp_path: Path) -> None:
+    from sync.daemon.settings import load_watch_config
+
+    cfg = tmp_path / "clientbase.toml"
+    cfg.write_text(
+        '[watch]\nstate = "postgresql://branch@db.example/clientbase?sslmode=verify-full"\n'
+        'office = "Казань"\nindex_key_file = "keys/index.key"\n',
+        "utf-8",
+    )
+    watch = load_watch_config(str(cfg))
+    assert watch.state == "postgresql://branch@db.example/clientbase?sslmode=verify-full"
+    assert (watch.office, watch.index_key_file) == ("Казань", str(tmp_path / "keys/index.key"))
+    cfg.write_text('[watch]\nstate = "local.sqlite"\n', "utf-8")
+    assert load_watch_config(str(cfg)).state == str(tmp_path / "local.sqlite")
+    cfg.write_text('[watch]\noffice = " "\n', "utf-8")
+    with pytest.raises(ConfigError, match="expected a name"):
+        load_watch_config(str(cfg))
