@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
@@ -43,8 +42,10 @@ def require() -> None:
 
 
 def _run_as() -> list[str]:
-    if os.geteuid() != 0:
+    if os.name != "posix" or os.geteuid() != 0:
         return []
+    import pwd  # (POSIX only)
+
     for user in USERS:
         with contextlib.suppress(KeyError):
             pwd.getpwnam(user)
@@ -95,6 +96,8 @@ def cluster() -> Iterator[Cluster]:
     prefix = _run_as()
     folder = Path(tempfile.mkdtemp(prefix="clientbase-pg-"))
     if prefix:
+        import pwd
+
         owner = pwd.getpwnam(prefix[2])
         os.chown(folder, owner.pw_uid, owner.pw_gid)
     made = Cluster(folder, bindir, prefix)
