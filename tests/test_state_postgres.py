@@ -149,7 +149,9 @@ def test_an_outage_loses_nothing_and_is_caught_up(tmp_path: Path) -> None:
             down = dt.datetime.now().astimezone()
             server.start()
             moscow._retry_at = kazan._retry_at = 0.0  # do not wait out the backoff
-            assert moscow.others_indexed("/srv/moscow.xlsx")  # reconnects, catches up
+            # the chores thread reconnects: the index kept is sent, and the workbook passed
+            # again to see the other offices
+            assert moscow.take_rechecks() == ["/srv/moscow.xlsx"] and moscow.online
             assert _rechecks(kazan) == ["/srv/kazan.xlsx"]
             assert moscow.contacts_elsewhere("/srv/moscow.xlsx", ["k3"]) == {
                 "k3": [("/srv/kazan.xlsx", 3, "Казань")]

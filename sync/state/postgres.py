@@ -93,9 +93,9 @@ class PostgresStateStore:
         if not read_only:
             self._resend_after_restart()
         try:
-            self._connect()
+            self._conn, self._aside = self._open_connections()
+            self._down_since = None
         except _DOWN as exc:
-            self._close_connections()
             if read_only or index_key_file is None:
                 raise ConfigError(
                     f"cannot reach the shared state database ({type(exc).__name__})",
@@ -105,9 +105,6 @@ class PostgresStateStore:
             # already (a new one would not match the other offices').
             self._key = load_or_create_key(index_key_file, create=False)
             self._went_down(exc)
-        except BaseException:
-            self._close_connections()
-            raise
 
     def _resend_after_restart(self) -> None:
         """Workbooks whose index entries an earlier run could not send get a pass (which
@@ -120,23 +117,57 @@ class PostgresStateStore:
 
     # ------------------------------------------------------------------ connection
 
-    def _connect(self) -> None:
-        """Connect (both connections), migrate the schema and check this office's key."""
-        self._conn = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT)
-        self._aside = aside = psycopg.connect(
-            self.url, connect_timeout=CONNECT_TIMEOUT, autocommit=True
-        )
-        if not self._read_only:
-            migrate(aside)
-            self._key = self._office_key(self._key_file)
-        aside.execute(f"LISTEN {CHANNEL}")
-        self._next_poll = 0.0
-        if self._down_since is not None:
-            log.info(
-                "the shared state database is back after %.0f s; catching up",
-                time.monotonic() - self._down_since,
-            )
-        self._down_since, self._backoff = None, 1.0
+    def _open_connections(self) -> tuple[psycopg.Connection[Any], psycopg.Connection[Any]]:
+        """Both connections, the schema migrated and this office's key checked. Holds no
+        lock: a connect to an unreachable host may take the connect timeout."""
+        conn = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT)
+        try:
+            aside = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, autocommit=True)
+        except BaseException:
+            conn.close()
+            raise
+        try:
+            if not self._read_only:
+                migrate(aside)
+                self._key = self._office_key(conn, self._key_file)
+            aside.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            conn.close()
+            aside.close()
+            raise
+        return conn, aside
+
+    def _reconnect(self) -> None:
+        """After an outage, when the backoff allows: connect again and catch up. Only the
+        chores thread calls it (through :meth:`take_rechecks`), so no pass ever waits on a
+        connect; meanwhile every shared call answers from what was last read."""
+        with self._lock:
+            if self.online or time.monotonic() < self._retry_at:
+                return
+        try:
+            conn, aside = self._open_connections()
+        except _DOWN as exc:
+            with self._lock:
+                self._went_down(exc)
+            return
+        except ConfigError as exc:  # e.g. another office's key: write nothing shared
+            log.error("the shared state database refused this office: %s", exc)
+            with self._lock:
+                self._retry_at = time.monotonic() + MAX_BACKOFF
+            return
+        with self._lock:
+            self._conn, self._aside = conn, aside
+            self._next_poll = 0.0
+            if self._down_since is not None:
+                log.info(
+                    "the shared state database is back after %.0f s; catching up",
+                    time.monotonic() - self._down_since,
+                )
+            self._down_since, self._backoff = None, 1.0
+            try:
+                self._catch_up()
+            except _DOWN as exc:
+                self._went_down(exc)
 
     def _went_down(self, exc: BaseException) -> None:
         if self._down_since is None:
@@ -150,29 +181,10 @@ class PostgresStateStore:
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(MAX_BACKOFF, self._backoff * 2)
 
-    def _up(self) -> psycopg.Connection[Any] | None:
-        """The main connection, reconnecting (and catching up) when the backoff allows."""
-        if self._conn is not None and not self._conn.closed:
-            return self._conn
-        if time.monotonic() < self._retry_at:
-            return None
-        try:
-            self._connect()
-            self._catch_up()
-        except _DOWN as exc:
-            self._went_down(exc)
-            return None
-        except ConfigError as exc:  # e.g. another office's key: write nothing shared
-            log.error("the shared state database refused this office: %s", exc)
-            self._close_connections()
-            self._retry_at = time.monotonic() + MAX_BACKOFF
-            return None
-        return self._conn
-
     def _shared(self, op: Callable[[psycopg.Connection[Any]], T], fallback: Callable[[], T]) -> T:
         """``op`` in one transaction on the shared database, else ``fallback()`` at once."""
         with self._lock:
-            conn = self._up()
+            conn = self._conn if self.online else None
             if conn is None:
                 return fallback()
             try:
@@ -208,13 +220,11 @@ class PostgresStateStore:
 
     # ------------------------------------------------------------------ index key
 
-    def _office_key(self, key_file: Path | None) -> bytes:
+    def _office_key(self, conn: psycopg.Connection[Any], key_file: Path | None) -> bytes:
         """This office's copy of the installation's secret; it must match the other offices'
         (the database holds its check value). The first office to start makes it."""
         if key_file is None:
             raise ConfigError("a shared state database needs [watch] index_key_file")
-        conn = self._conn
-        assert conn is not None
         with conn.transaction():
             found = conn.execute(
                 "SELECT value FROM clientbase_meta WHERE key = 'index_key_check' FOR UPDATE"
@@ -361,7 +371,7 @@ class PostgresStateStore:
         pass history."""
         n = self.local.prune(history_days, audit_days)
         with self._aside_lock, self._lock:
-            aside = self._aside if self._up() is not None else None
+            aside = self._aside if self.online else None
             if aside is None:
                 return n
             try:
@@ -533,10 +543,11 @@ class PostgresStateStore:
     def take_rechecks(self) -> list[str]:
         """This office's workbooks whose notes another office's change made out of date (and,
         after an outage, this office's own ones that the catch-up found)."""
+        self._reconnect()
         told = False
         with self._aside_lock:
             with self._lock:
-                aside = self._aside if self._up() is not None else None
+                aside = self._aside if self.online else None
             if aside is not None:
                 try:  # waited for outside the main lock: the worker's passes go on meanwhile
                     told = any(n.payload == self.office for n in aside.notifies(timeout=0.05))
