@@ -50,7 +50,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         ("sync.core.dedupe", "sync.speed.incremental"),
         ("sync.core.dedupe", "sync.speed.lifetime"),
-        ("sync.core.writeback", "sync.sources.xlsx.read"),
     }
 )
 

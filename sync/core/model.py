@@ -312,3 +312,12 @@ class SegmentRow(NamedTuple):
     recency_days: int | None
     xyz_cv: float | None
     orders_365: int
+
+
+def column_letters(index: int) -> str:
+    """A column's letters in A1 references: 1 → ``"A"``, 28 → ``"AB"``."""
+    out = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out

@@ -43,6 +43,7 @@ from sync.core.model import (
     TableInfo,
     ToolSheet,
     WritePlan,
+    column_letters,
 )
 from sync.core.severity import worst
 from sync.core.summary import build_summary_sheet
@@ -450,8 +451,6 @@ def _problems_by_cell(
 
 
 def _problems_sheet(outcome: Outcome, config: Config) -> ToolSheet:
-    from sync.sources.xlsx.read import column_letters
-
     lang = config.language
     rows: list[tuple[CellValue, ...]] = [tuple(problems_headers(lang))]
     links: dict[tuple[int, int], str] = {}

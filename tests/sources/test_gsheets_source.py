@@ -83,7 +83,7 @@ def problem_cells(result: service.SyncResult, code: str) -> list[tuple[int, int]
 
 
 def a1(row: int, col: int) -> str:
-    from sync.sources.xlsx.ooxml.cells import column_letters
+    from sync.core.model import column_letters
 
     return f"'Клиенты'!{column_letters(col)}{row}"
 

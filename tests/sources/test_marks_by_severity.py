@@ -53,7 +53,7 @@ def _marks(path: Path) -> dict[str, tuple[str | None, str | None]]:
 
 
 def _tool_cells(result: service.SyncResult, severities: set[str]) -> set[str]:
-    from sync.sources.xlsx.ooxml.cells import column_letters
+    from sync.core.model import column_letters
 
     return {
         f"{column_letters(p.col_index)}{p.row}"

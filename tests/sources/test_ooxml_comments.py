@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from sync.core.model import column_letters
 from sync.sources.xlsx.ooxml import comments as ooxml_comments
-from sync.sources.xlsx.ooxml.cells import column_letters
 from sync.sources.xlsx.ooxml.comments import CommentsBytes, NotesDone, notes_parts
 from sync.sources.xlsx.ooxml.notes import NS, CommentsPart, _text_of, note_key, note_text
 from sync.speed import incremental

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.core.model import KEEP, CellEdit
-from sync.sources.xlsx.ooxml.cells import column_letters
+from sync.core.model import KEEP, CellEdit, column_letters
 from sync.sources.xlsx.ooxml.sheet import CellContext, SheetPart, SheetStats
 from sync.sources.xlsx.ooxml.styles import StyleBook
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sync.core.model import ExcelError
+from sync.core.model import ExcelError, column_letters
 from sync.errors import SourceError
-from sync.sources.xlsx.read import column_index, column_letters, read_grids
+from sync.sources.xlsx.read import column_index, read_grids
 from sync.sources.xlsx.source import XlsxSource
 
 

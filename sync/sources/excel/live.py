@@ -25,9 +25,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sync.core.model import KEEP, ApplyResult, CellValue, SheetGrid, Snapshot, WritePlan
+from sync.core.model import (
+    KEEP,
+    ApplyResult,
+    CellValue,
+    SheetGrid,
+    Snapshot,
+    WritePlan,
+    column_letters,
+)
 from sync.sources.base import row_runs, trimmed
-from sync.sources.xlsx.ooxml.cells import column_letters
 
 RECORD_SHEET = "_clientbase"
 KINDS = ("fill", "note")

@@ -35,7 +35,16 @@ from gspread.exceptions import APIError
 
 from sync.core.config import ROLE_FIELDS, Config, GoogleSheetConfig
 from sync.core.labels import column_header, sheet_title
-from sync.core.model import ApplyResult, CellValue, SheetGrid, Snapshot, ToolSheet, WritePlan, _Keep
+from sync.core.model import (
+    ApplyResult,
+    CellValue,
+    SheetGrid,
+    Snapshot,
+    ToolSheet,
+    WritePlan,
+    _Keep,
+    column_letters,
+)
 from sync.errors import ConfigError, SourceError, WriteError
 from sync.sources import GSHEET_PREFIX
 from sync.sources.base import row_runs, trimmed
@@ -60,7 +69,6 @@ from sync.sources.gsheets.plan import (
     serial_to_date,
     to_api,
 )
-from sync.sources.xlsx.ooxml.cells import column_letters
 
 log = logging.getLogger("clientbase.gsheets")
 

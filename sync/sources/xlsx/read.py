@@ -544,15 +544,6 @@ def column_index(letters: str) -> int:
     return n
 
 
-def column_letters(index: int) -> str:
-    """1 → ``"A"``, 28 → ``"AB"``."""
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
 _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")

@@ -161,14 +161,6 @@ def current_key(
 
 
 @functools.lru_cache(maxsize=4096)
-def column_letters(col: int) -> str:
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def column_number(letters: bytes | str) -> int:
     n = 0
     for ch in letters if isinstance(letters, str) else letters.decode("ascii"):

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sync.sources.xlsx.ooxml.cells import column_letters
+from sync.core.model import column_letters
 from sync.sources.xlsx.ooxml.notes import (
     Cell,
     CommentsPart,

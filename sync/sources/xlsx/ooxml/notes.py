@@ -18,8 +18,9 @@ from typing import Generic, TypeVar
 from lxml import etree
 
 from sync.core.messages import is_problem_note
+from sync.core.model import column_letters
 from sync.errors import SourceError
-from sync.sources.xlsx.ooxml.cells import column_letters, column_number, excel_text
+from sync.sources.xlsx.ooxml.cells import column_number, excel_text
 from sync.sources.xlsx.xmltext import escape
 from sync.speed import incremental
 

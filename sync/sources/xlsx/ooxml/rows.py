@@ -13,12 +13,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sync.core.model import CellEdit, CellValue, _Keep
+from sync.core.model import CellEdit, CellValue, _Keep, column_letters
 from sync.errors import SourceError
 from sync.sources.xlsx.ooxml.cells import (
     Encoded,
     cell_attrs,
-    column_letters,
     column_number,
     current_key,
     encode_value,

@@ -14,9 +14,9 @@ import itertools
 import re
 from collections.abc import Hashable
 
-from sync.core.model import CellEdit
+from sync.core.model import CellEdit, column_letters
 from sync.errors import SourceError
-from sync.sources.xlsx.ooxml.cells import cell_attrs, column_letters, column_number
+from sync.sources.xlsx.ooxml.cells import cell_attrs, column_number
 from sync.sources.xlsx.ooxml.rowmemo import row_memo
 from sync.sources.xlsx.ooxml.rows import CellContext, RowWriter, SheetStats
 from sync.sources.xlsx.ooxml.styles import StyleBook

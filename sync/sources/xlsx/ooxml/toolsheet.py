@@ -13,9 +13,9 @@ from typing import cast
 
 from lxml import etree
 
-from sync.core.model import CellValue, SheetEdits, ToolSheet
+from sync.core.model import CellValue, SheetEdits, ToolSheet, column_letters
 from sync.errors import SourceError
-from sync.sources.xlsx.ooxml.cells import column_letters, encode_value
+from sync.sources.xlsx.ooxml.cells import encode_value
 from sync.sources.xlsx.ooxml.styles import StyleBook
 from sync.sources.xlsx.xmltext import escape, quoteattr
 from sync.speed.incremental import RowMemos, register
