@@ -50,8 +50,8 @@ def without_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector during a pass.
 
     A pass allocates millions of small acyclic objects (cells, verdicts); CPython's collector
-    keeps re-scanning them and took 40 % of a 100 000-client check. Reference counting still
-    frees everything; the collector runs again afterwards.
+    keeps re-scanning them to find no cycle. Reference counting still frees everything; the
+    collector runs again afterwards.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -109,8 +109,7 @@ def sync(
     from sync.core.writeback import plan_writeback
 
     # One pause of the collector over the whole sync: re-enabled between the pass and the
-    # plan, it scanned the millions of objects the read and the pass left (~0.8 s on 100 000
-    # clients) for nothing.
+    # plan, it would scan the millions of objects the read and the pass left, for nothing.
     with without_gc():
         snapshot, outcome = check(source, config, as_of, progress, snapshot, stages)
         if elsewhere is not None:

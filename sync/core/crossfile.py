@@ -53,8 +53,8 @@ def _name_key(rec: ClientRecord) -> str | None:
 
 
 # (row, phone, email, name, birthday) -> that row's keys, kept for the life of the process:
-# the daemon's next pass over a workbook hashes only the rows staff changed (hashing 100 000
-# clients' keys afresh took ~1 s of every pass, twice: for the lookup and for the index).
+# the daemon's next pass over a workbook hashes only the rows staff changed (once for the
+# lookup and once for the index, every row's keys would be hashed again).
 _KEYS_SEEN: dict[tuple[object, ...], tuple[ContactKey, ...]] = {}
 KEYS_SEEN_LIMIT = 400_000  # distinct rows; then the memo starts afresh
 

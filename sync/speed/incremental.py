@@ -1,50 +1,32 @@
-"""What earlier passes computed, kept in memory so that the next pass over a mostly unchanged
-workbook recomputes only what changed (the daemon's case: staff edit a row or two and save).
+"""The bounded in-memory memos that let a long-lived process redo only what changed since its
+last pass over a workbook (the daemon's case: staff edit a row or two and save), and the
+process switch that still turns some of them on.
 
-Every memo is keyed by the *content* its result was computed from, so a pass that uses it
-returns exactly what a pass from scratch would (the property tests in
-``tests/test_incremental.py`` check that):
+Building blocks: :class:`Recent` (the last few (key, value) pairs, found by ``==``),
+:class:`RowMemos` (one dict per context), :class:`Same` (a key part compared by identity) and
+:func:`typed` (the cells' types: ``1``, ``1.0`` and ``True`` are equal in Python but are not the
+same cell). Every memo is keyed by the content its result is computed from, so a pass that uses
+it returns exactly what a pass from scratch would.
 
-- orders / interactions tables: the validated frame and its problems, keyed by the table's
-  cells (values *and* their types: ``1``, ``1.0`` and ``True`` are equal in Python but are not
-  the same cell), its layout, the config and the date. An edit on the clients sheet reuses them.
-- segments (revenue, RFM, ABC, XYZ, VIP, temperature): per client ID, keyed by the order and
-  interaction frames (the very objects the memo above handed out), the segment settings, the
-  date, and the set of the workbook's IDs that appear in orders or interactions. A new or
-  edited client row whose ID has no orders changes nobody else's scores, so the other IDs'
-  values are reused; anything that can move a score (an order, an ID that gains orders)
-  recomputes them all.
-- the marketer's per-row enrichment (demographics, city, stale, lapsed, rules): per row
-  content, within the same orders, interactions, settings and date.
-- (in ``sync.core.engine``) the client records of a workbook's last pass: a record is made anew
-  only where its row's cells (by identity, else value and type), row number, segments tuple
-  or duplicate group changed, within the same config, date and order frames; and the orders
-  naming unknown clients, by the distinct IDs the orders frame names.
-- (in ``sync.core.crossfile`` and the daemon) each record's entries in the contact index: only the
-  rows whose records changed go to the store, while it holds what this process wrote.
-- (in ``sync.sources.xlsx.read``) the parsed sheets of a workbook, by the CRC-32 and size of
-  the zip parts they were parsed from: an unchanged sheet comes back as the very same
-  ``SheetGrid``, so the content checks above find it by identity at once. When only a sheet's
-  own part changed, its row elements that kept their bytes keep their parsed rows (the very
-  lists), and calamine parses only the others (``sync.sources.xlsx.delta``).
-- (in ``sync.core.dedupe``) the duplicates, by the exact input; and when a few rows changed and
-  none of them shares a block key with another row (before or after), the last result again
-  (the block keys' counts are kept for that).
-- (in ``sync.sources.xlsx.ooxml.comments``) each comments part as the tool's last write left it:
-  the next write of that very part decides only the cells whose planned note changed.
-- (in ``sync.sources.xlsx.ooxml.toolsheet``) the rows of the tool sheets, by their values (with
-  types): their text for the digest, and their renders per date system and marks, numbered
-  anew where they moved; a render is reused only when its cells' styles resolve to the very
-  attributes they had.
-- (in ``sync.sources.xlsx.delta``) a sheet's row elements, compared where they stand.
+Who uses them:
 
-Plain in-process memory (no I/O): the engine stays a pure function of its input. The table
-and segment memos cost little and are on in every process that may pass again (the daemon,
-the buttons' server, tests); a one-shot CLI command (:mod:`sync.speed.lifetime`) does not build the
-keys of the table and duplicate memos (the orders' cell types alone took ~0.09 s). The per-row
-memos cost a one-shot CLI pass about a second per 100 000 rows to fill, so only a long-lived
-process turns them on (:func:`remember_rows`; the daemon does). Sizes are bounded; a memo
-that outgrows its bound starts afresh. :func:`clear` forgets everything.
+- :class:`sync.speed.memory.PassMemory`, the daemon's own object: tables, the clients'
+  validation, order / interaction frames, unknown clients, segments, rhythm, client records,
+  enrichment, city / stale problems and reasons (``tests/test_incremental.py`` and the
+  ``each_stages`` fixture compare them with the reference stages);
+- behind the process switch :func:`remember_rows` (the daemon turns it on; a one-shot command
+  would only pay to fill them), not yet moved into ``PassMemory``: the parsed sheets of a
+  workbook and the re-parse of only its changed rows (``sync.sources.xlsx.read`` and
+  ``delta``), the comments part as the tool's last write left it (``ooxml.comments``), the tool
+  sheets' rendered rows (``ooxml.toolsheet``), the writer's row memo (``ooxml.rowmemo``) and the
+  duplicates (``sync.core.dedupe``, whose memo a one-shot process does not build either).
+
+(Pure functions of one value keep plain bounded caches of their own, as ``validators``'
+``map_cached`` does: a row's contact keys in ``sync.core.crossfile``, a message's text in
+``sync.core.messages``.)
+
+Sizes are bounded; a memo that outgrows its bound starts afresh. :func:`clear` forgets
+everything the switch governs.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ def _shipped(history: History, personal: list[PersonalRow]) -> _Shipped:
     )
 
 
-# the rhythm as plain tuples: pickling 10^4 small dataclass objects took ~0.2 s both ways
+# the rhythm as plain tuples: small dataclass objects pickle several times slower
 _PlainRhythm = tuple[dict[str, tuple[float, int]], dict[str, tuple[dict[str, int], int | None]]]
 
 
