@@ -180,7 +180,7 @@ def fix(
 
     The values the Problems sheet suggests (phone.fixed, email.fixed, name.fixed) replace what
     was typed; the originals go to the audit log, and `clientbase undo` restores the file."""
-    from sync.core.messages import field_counts, text
+    from sync.core.messages import field_counts, notice
     from sync.daemon.workbook_pass import audit_entries
 
     config = _load(config_path, source)
@@ -201,22 +201,22 @@ def fix(
     for f in result.plan.rewrites:
         counts[by_key[f.field]] = counts.get(by_key[f.field], 0) + 1
     if not counts:
-        click.echo(text("fix.nothing", lang))
+        click.echo(notice("fix.nothing", lang))
         return
     if result.applied is None:
-        click.echo(text("fix.planned", lang, counts=field_counts(counts, lang)))
+        click.echo(notice("fix.planned", lang, {"counts": field_counts(counts, lang)}))
         return
     if result.applied.status not in ("applied", "unchanged"):
-        click.echo(text("fix.not_written", lang, status=result.applied.status), err=True)
+        click.echo(notice("fix.not_written", lang, {"status": result.applied.status}), err=True)
         sys.exit(3)
-    click.echo(text("fix.written", lang, counts=field_counts(counts, lang)))
+    click.echo(notice("fix.written", lang, {"counts": field_counts(counts, lang)}))
     gsheet = source.startswith(service.GSHEET_PREFIX)
     folder = Path.cwd() if gsheet else Path(source).resolve().parent
     where = Path(source) if gsheet else Path(source).resolve()
     entries = audit_entries(where, result.outcome, result.plan)
     log = service.record_audit(entries, config, folder)
-    click.echo(text("fix.audit", lang, log=log))
-    click.echo(text("fix.undo_sheet" if gsheet else "fix.undo_file", lang, source=source))
+    click.echo(notice("fix.audit", lang, {"log": log}))
+    click.echo(notice("fix.undo_sheet" if gsheet else "fix.undo_file", lang, {"source": source}))
 
 
 @cli.command()
@@ -457,7 +457,7 @@ def export(
     from collections import Counter
 
     from sync.core.export import default_delimiter, export_records, write_csv
-    from sync.core.messages import excluded_counts, text
+    from sync.core.messages import excluded_counts, notice
 
     config = _load(config_path, source)
     outcome = _check(source, config, as_of)
@@ -477,8 +477,10 @@ def export(
         order = [*config.segments.mailable, "segment"]
         ordered = {k: excluded[k] for k in order if excluded[k]}
         click.echo(
-            text(
-                "export.excluded", config.language, counts=excluded_counts(ordered, config.language)
+            notice(
+                "export.excluded",
+                config.language,
+                {"counts": excluded_counts(ordered, config.language)},
             )
         )
 

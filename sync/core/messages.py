@@ -360,6 +360,16 @@ _RESAVE = (
     "open it in Excel and save it again",
 )
 _NOTICES: dict[str, tuple[str, str, str]] = {
+    "source.unknown": (
+        "{source}: ожидается книга .xlsx или .xlsm или gsheet:ID",
+        "{source}: очікується книга .xlsx або .xlsm чи gsheet:ID",
+        "{source}: expected an .xlsx or .xlsm workbook or gsheet:ID",
+    ),
+    "source.library_missing": (
+        "{source}: для источника {backend} нужен {missing}; установите: pip install {install}",
+        "{source}: для джерела {backend} потрібен {missing}; встановіть: pip install {install}",
+        "{source}: the {backend} backend needs {missing}; install it with: pip install {install}",
+    ),
     "write.recovered": (
         "другая программа пересохранила книгу и убрала отметку clientbase; листы {sheets} "
         "узнаны по заголовкам и обновлены",
@@ -495,23 +505,7 @@ _NOTICES: dict[str, tuple[str, str, str]] = {
         "{file}: аркуш «{sheet}» не знайдено (ключ {key}); аркуші в книзі: {sheets}",
         "{file}: sheet '{sheet}' not found (key {key}); the workbook has: {sheets}",
     ),
-}
-
-
-def notice(code: str, language: str, params: Mapping[str, str] | None = None) -> str:
-    """A notice about a file (a refusal, a conflict) in ``language``."""
-    values = {"resave": _pick(_RESAVE, language), **(params or {})}
-    entry = _NOTICES.get(code)
-    return _pick(entry, language).format(**values) if entry else code
-
-
-def notice_codes() -> frozenset[str]:
-    return frozenset(_NOTICES)
-
-
-# What the commands print (keyed by text, then (ru, uk, en)); parameters are counts, file
-# names and field names, never a client's data.
-_TEXTS: dict[str, tuple[str, str, str]] = {
+    # what the commands print: counts, file and field names, never a client's data
     "fix.written": (
         "Записаны стандартные формы: {counts}.",
         "Записано стандартні форми: {counts}.",
@@ -558,6 +552,19 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+
+def notice(code: str, language: str, params: Mapping[str, object] | None = None) -> str:
+    """A notice in ``language``: about a file (a refusal, a conflict) or a line a command
+    prints."""
+    values = {"resave": _pick(_RESAVE, language), **(params or {})}
+    entry = _NOTICES.get(code)
+    return _pick(entry, language).format(**values) if entry else code
+
+
+def notice_codes() -> frozenset[str]:
+    return frozenset(_NOTICES)
+
+
 _FIELD_NAMES: dict[str, tuple[str, str, str]] = {
     "phone": ("телефонов", "телефонів", "phones"),
     "email": ("адресов почты", "адрес пошти", "emails"),
@@ -588,21 +595,12 @@ def excluded_counts(counts: Mapping[str, int], language: str) -> str:
     )
 
 
-def text(key: str, language: str, **params: object) -> str:
-    """A line a command prints, in ``language``."""
-    return _pick(_TEXTS[key], language).format(**params)
-
-
 def field_counts(counts: Mapping[str, int], language: str) -> str:
     """``телефонов 639, адресов почты 151``: how many values of each field."""
     return ", ".join(
         f"{_pick(_FIELD_NAMES[f], language) if f in _FIELD_NAMES else f} {n}"
         for f, n in counts.items()
     )
-
-
-def text_keys() -> frozenset[str]:
-    return frozenset(_TEXTS)
 
 
 # The export's header, by column key (the keys are the CSV's header with ``--delimiter`` and

@@ -7,7 +7,7 @@ from collections import Counter
 from sync.core.config import Config
 from sync.core.labels import RFM_SEGMENTS, pick, segment_label, sheet_title, temperature_label
 from sync.core.marketing import rule_counts
-from sync.core.messages import text
+from sync.core.messages import notice
 from sync.core.model import CellValue, ClientRecord, Outcome, ToolSheet
 from validators.phone import format_phone
 
@@ -97,7 +97,7 @@ def build_summary_sheet(outcome: Outcome, config: Config) -> ToolSheet:
             rows.append((name, count))
 
     # the lists staff act on: who it is and how to reach them, not only a row number
-    person = (t("row"), "ID", text("summary.name", lang), text("summary.phone", lang))
+    person = (t("row"), "ID", notice("summary.name", lang), notice("summary.phone", lang))
     segment_header = t("segment")
 
     def who(r: ClientRecord) -> tuple[CellValue, ...]:
@@ -112,7 +112,7 @@ def build_summary_sheet(outcome: Outcome, config: Config) -> ToolSheet:
         rows.append((*who(r), segment_label(r.rfm_segment, lang), round(r.revenue, 2)))
 
     hot = [r for r in outcome.records if r.temperature == "hot"]
-    heading(f"{text('summary.hot', lang)}: {len(hot)}")
+    heading(f"{notice('summary.hot', lang)}: {len(hot)}")
     if hot:
         rows.append((*person, segment_header))
         bold.append(len(rows))
@@ -123,7 +123,7 @@ def build_summary_sheet(outcome: Outcome, config: Config) -> ToolSheet:
         (r for r in outcome.records if "birthday" in _flags(r)),
         key=lambda r: (r.extra.get("days_to_birthday", 0), r.row),
     )
-    heading(f"{text('summary.birthdays', lang)}: {len(birthdays)}")
+    heading(f"{notice('summary.birthdays', lang)}: {len(birthdays)}")
     if birthdays:
         rows.append((*person, t("days")))
         bold.append(len(rows))

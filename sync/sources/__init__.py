@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, cast
 
+from sync.core.messages import notice
 from sync.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -37,10 +38,9 @@ class Backend:
     def open(self, spec: str, config: Config) -> Source:
         missing = [lib for lib in self.needs if find_spec(lib) is None]
         if missing:
-            raise ConfigError(
-                f"{spec}: the {self.name} backend needs {', '.join(missing)}; "
-                f"install it with: pip install {self.install}"
-            )
+            params = {"source": spec, "backend": self.name, "missing": ", ".join(missing),
+                      "install": self.install}  # fmt: skip
+            raise ConfigError(notice("source.library_missing", config.language, params))
         module, function = self.opener.split(":")
         return cast("Source", getattr(importlib.import_module(module), function)(spec, config))
 
@@ -72,5 +72,5 @@ def open_source(spec: str, config: Config) -> Source:
     """A source for ``SOURCE`` as written on the command line (a path or ``gsheet:ID``)."""
     backend = backend_for(spec)
     if backend is None:
-        raise ConfigError(f"{spec}: expected an .xlsx or .xlsm workbook or gsheet:ID")
+        raise ConfigError(notice("source.unknown", config.language, {"source": spec}))
     return backend.open(spec, config)

@@ -66,6 +66,11 @@ class Recent(Generic[K, V]):
             del self._items[self._size :]
         return value
 
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The value of ``key``, made (and remembered) on a miss."""
+        found = self.get(key)
+        return self.put(key, make()) if found is None else found
+
     def replace(self, key: K, value: V) -> V:
         """Remember ``value`` in place of any entry of ``key`` (one entry per key, for keys
         cheap to compare: a workbook's path)."""

@@ -142,10 +142,8 @@ class PassMemory(Stages):
     def extract(self, grid: SheetGrid, sheet_cfg: SheetConfig, source: str) -> Table:
         # the read hands back the very grid of a sheet that did not change
         key = (Same(grid), sheet_cfg, source)
-        found = self._extracted.get(key)
-        if found is None:
-            found = self._extracted.put(key, super().extract(grid, sheet_cfg, source))
-        return found
+        make = super().extract
+        return self._extracted.get_or_make(key, lambda: make(grid, sheet_cfg, source))
 
     def validate_clients(
         self,
@@ -185,14 +183,13 @@ class PassMemory(Stages):
 
     def _frame_key(self, table: Table, config: Config, as_of: dt.date) -> _TableKey:
         """The key of ``table``'s frame (the same key object for the same table object)."""
-        by_table = (Same(table), config, as_of)
-        found = self._key_of_table.get(by_table)
-        if found is None:
+
+        def made() -> _TableKey:
             types = {f: typed(values) for f, values in table.raw.items()}
-            made = _TableKey(table.info.role, as_of, table.may_have_errors, table.info, config,
+            return _TableKey(table.info.role, as_of, table.may_have_errors, table.info, config,
                              table.rows, table.raw, types)  # fmt: skip
-            found = self._key_of_table.put(by_table, made)
-        return found
+
+        return self._key_of_table.get_or_make((Same(table), config, as_of), made)
 
     def _frame(
         self, table: Table | None, config: Config, as_of: dt.date, orders: bool
@@ -201,10 +198,7 @@ class PassMemory(Stages):
         if table is None or not hist.has_client_ids(table):
             return make(table, config, as_of)
         key = self._frame_key(table, config, as_of)
-        found = self._frames.get(key)
-        if found is None:
-            found = self._frames.put(key, make(table, config, as_of))
-        return found
+        return self._frames.get_or_make(key, lambda: make(table, config, as_of))
 
     def orders_frame(self, table: Table | None, config: Config, as_of: dt.date) -> hist.Frame:
         return self._frame(table, config, as_of, orders=True)
@@ -262,17 +256,13 @@ class PassMemory(Stages):
         as_of: dt.date,
     ) -> RhythmByID:  # fmt: skip
         key = (Same(orders), Same(interactions), cfg, as_of)
-        found = self._rhythm.get(key)
-        if found is None:
-            found = self._rhythm.put(key, super().rhythm(orders, interactions, cfg, as_of))
-        return found
+        make = super().rhythm
+        return self._rhythm.get_or_make(key, lambda: make(orders, interactions, cfg, as_of))
 
     def referenced(self, orders: pd.DataFrame, interactions: pd.DataFrame) -> frozenset[str]:
         key = (Same(orders), Same(interactions))
-        found = self._referenced.get(key)
-        if found is None:
-            found = self._referenced.put(key, super().referenced(orders, interactions))
-        return found
+        make = super().referenced
+        return self._referenced.get_or_make(key, lambda: make(orders, interactions))
 
     # ------------------------------------------------------------------ records
 
